@@ -1,0 +1,130 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "talent-platform",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "talent-gateway", targets: ["talent-gateway"]),
+        .executable(name: "talent-worker", targets: ["talent-worker"]),
+        .executable(name: "talent-inspect", targets: ["talent-inspect"]),
+        .executable(name: "talentctl", targets: ["talentctl"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.7.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+    ],
+    targets: [
+        // C layer: system libraries from Debian -dev packages, with thin shims.
+        .systemLibrary(
+            name: "CRabbitMQ", path: "Sources/C/CRabbitMQ", pkgConfig: "librabbitmq",
+            providers: [.apt(["librabbitmq-dev"])]),
+        .systemLibrary(
+            name: "CLibPQ", path: "Sources/C/CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        .systemLibrary(
+            name: "CMagic", path: "Sources/C/CMagic", pkgConfig: "libmagic", providers: [.apt(["libmagic-dev"])]),
+        .systemLibrary(
+            name: "CPNG", path: "Sources/C/CPNG", pkgConfig: "libpng16", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(
+            name: "CTurboJPEG", path: "Sources/C/CTurboJPEG", pkgConfig: "libturbojpeg",
+            providers: [.apt(["libturbojpeg0-dev"])]),
+        .systemLibrary(
+            name: "CQPDF", path: "Sources/C/CQPDF", pkgConfig: "libqpdf", providers: [.apt(["libqpdf-dev"])]),
+
+        // Clients: Swift wrappers that never leak C types.
+        .target(
+            name: "AMQPClient",
+            dependencies: ["CRabbitMQ", .product(name: "Logging", package: "swift-log")],
+            path: "Sources/Clients/AMQPClient", swiftSettings: strict),
+        .target(
+            name: "PostgresClient",
+            dependencies: ["CLibPQ", .product(name: "Logging", package: "swift-log")],
+            path: "Sources/Clients/PostgresClient", swiftSettings: strict),
+
+        // Domain core: no I/O.
+        .target(name: "TalentCore", path: "Sources/Domain/TalentCore", swiftSettings: strict),
+
+        // Format checks, run inside a contained child process (talent-inspect).
+        .target(
+            name: "AttachmentInspection",
+            dependencies: ["CMagic", "CPNG", "CTurboJPEG", "CQPDF", "TalentCore"],
+            path: "Sources/Inspection/AttachmentInspection", swiftSettings: strict),
+
+        // Storage: all SQL lives here.
+        .target(
+            name: "TalentStore", dependencies: ["PostgresClient", "TalentCore"],
+            path: "Sources/Storage/TalentStore", swiftSettings: strict),
+
+        // Runtime: consumer loop, ack-after-commit, dead letters, drain.
+        .target(
+            name: "JobRuntime",
+            dependencies: [
+                "AMQPClient", "TalentStore", "TalentCore", .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/Runtime/JobRuntime", swiftSettings: strict),
+
+        // Handlers: one per job kind.
+        .target(
+            name: "TalentJobs",
+            dependencies: ["JobRuntime", "TalentStore", "TalentCore", "AttachmentInspection"],
+            path: "Sources/Runtime/TalentJobs", swiftSettings: strict),
+
+        // Gateway: HTTP surface.
+        .target(
+            name: "TalentGateway",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                "TalentStore", "AMQPClient", "TalentCore",
+            ],
+            path: "Sources/Gateway/TalentGateway", swiftSettings: strict),
+
+        // Executables: thin mains.
+        .executableTarget(
+            name: "talent-gateway",
+            dependencies: [
+                "TalentGateway", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/Executables/talent-gateway", swiftSettings: strict),
+        .executableTarget(
+            name: "talent-worker",
+            dependencies: [
+                "TalentJobs", "JobRuntime", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/Executables/talent-worker", swiftSettings: strict),
+        .executableTarget(
+            name: "talent-inspect", dependencies: ["AttachmentInspection"],
+            path: "Sources/Executables/talent-inspect", swiftSettings: strict),
+        .executableTarget(
+            name: "talentctl",
+            dependencies: [
+                "TalentStore", "JobRuntime", "TalentGateway", "AttachmentInspection",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/Executables/talentctl", swiftSettings: strict),
+
+        // Test support and tests.
+        .target(
+            name: "TalentTestSupport",
+            dependencies: ["TalentCore", "TalentStore", "AMQPClient", "PostgresClient"],
+            path: "Sources/Testing/TalentTestSupport", swiftSettings: strict),
+        .testTarget(name: "TalentCoreTests", dependencies: ["TalentCore"], swiftSettings: strict),
+        .testTarget(
+            name: "AttachmentInspectionTests", dependencies: ["AttachmentInspection", "TalentTestSupport"],
+            swiftSettings: strict),
+        .testTarget(
+            name: "IntegrationTests",
+            dependencies: [
+                "TalentTestSupport", "TalentStore", "AMQPClient", "PostgresClient", "JobRuntime",
+                "TalentGateway", "TalentCore",
+            ],
+            swiftSettings: strict),
+    ]
+)

@@ -1,0 +1,48 @@
+import Foundation
+
+/// Encodes and decodes job messages with one JSON convention (ISO 8601 dates, sorted keys).
+public enum JobMessageCodec {
+    /// Why a message body could not be decoded.
+    public struct DecodeError: Error, Sendable, Hashable {
+        public enum Code: String, Sendable {
+            /// Not JSON, or not the expected shape.
+            case malformed
+            /// `schemaVersion` is missing or not one this code reads.
+            case unknownSchemaVersion = "unknown_schema_version"
+        }
+        public var code: Code
+        public var detail: String
+    }
+
+    public static func encode<Message: Encodable>(_ message: Message) -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        encoder.outputFormatting = [.sortedKeys]
+        // Encoding these plain structs cannot fail.
+        return Array((try? encoder.encode(message)) ?? Data())
+    }
+
+    /// Decodes an attachment-validation job.
+    /// - Throws: ``DecodeError``.
+    public static func decodeAttachmentValidation(_ body: [UInt8]) throws(DecodeError) -> AttachmentValidationJob {
+        struct Version: Decodable { var schemaVersion: Int? }
+        let data = Data(body)
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        let version: Version
+        do {
+            version = try decoder.decode(Version.self, from: data)
+        } catch {
+            throw DecodeError(code: .malformed, detail: "body is not a JSON object")
+        }
+        guard version.schemaVersion == AttachmentValidationJob.currentSchemaVersion else {
+            throw DecodeError(
+                code: .unknownSchemaVersion, detail: "schemaVersion \(version.schemaVersion.map(String.init) ?? "missing")")
+        }
+        do {
+            return try decoder.decode(AttachmentValidationJob.self, from: data)
+        } catch {
+            throw DecodeError(code: .malformed, detail: "attachment.validation v1: \(error)")
+        }
+    }
+}
