@@ -11,6 +11,11 @@
 #include <amqp_tcp_socket.h>
 #endif
 #include <sys/time.h>
+#include <sys/eventfd.h>
+#include <poll.h>
+
+/// A non-blocking eventfd that wakes a connection's I/O thread out of poll().
+static inline int talent_wakeup_fd(void) { return eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC); }
 
 /// `amqp_login_with_properties` is C-variadic, which Swift cannot call: this wrapper fixes the
 /// PLAIN mechanism's (user, password) arguments.

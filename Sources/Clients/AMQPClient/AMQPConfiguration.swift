@@ -1,0 +1,38 @@
+/// How to reach the broker and how a connection behaves.
+public struct AMQPConfiguration: Sendable {
+    /// Broker host. Default `127.0.0.1`.
+    public var host: String
+    /// Broker port. Default 5672.
+    public var port: Int
+    public var user: String
+    public var password: String
+    /// Virtual host. Default `/`.
+    public var virtualHost: String
+    /// Heartbeat interval in seconds negotiated with the broker. Default 30.
+    public var heartbeatSeconds: Int
+    /// Shown in the broker's connection list (`connection_name` client property).
+    public var connectionName: String
+    /// Socket connect timeout in seconds. Default 5.
+    public var connectTimeoutSeconds: Int
+    /// First and largest delay between reconnection attempts, in milliseconds (doubling). Defaults 100 / 5000.
+    public var reconnectInitialDelayMilliseconds: Int
+    public var reconnectMaxDelayMilliseconds: Int
+
+    public init(
+        host: String = "127.0.0.1", port: Int = 5672, user: String = "guest", password: String = "guest",
+        virtualHost: String = "/", heartbeatSeconds: Int = 30, connectionName: String,
+        connectTimeoutSeconds: Int = 5, reconnectInitialDelayMilliseconds: Int = 100,
+        reconnectMaxDelayMilliseconds: Int = 5000
+    ) {
+        self.host = host
+        self.port = port
+        self.user = user
+        self.password = password
+        self.virtualHost = virtualHost
+        self.heartbeatSeconds = heartbeatSeconds
+        self.connectionName = connectionName
+        self.connectTimeoutSeconds = connectTimeoutSeconds
+        self.reconnectInitialDelayMilliseconds = reconnectInitialDelayMilliseconds
+        self.reconnectMaxDelayMilliseconds = reconnectMaxDelayMilliseconds
+    }
+}

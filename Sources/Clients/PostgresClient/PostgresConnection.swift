@@ -1,0 +1,173 @@
+import CLibPQ
+
+/// One libpq connection. Not thread-safe and not `Sendable`: it is created, used and closed on one
+/// thread (a ``PostgresPool`` thread). Every call blocks.
+public final class PostgresConnection {
+    private var handle: OpaquePointer?
+    private var prepared: Set<String> = []
+    private let conninfo: String
+
+    /// Connects with a libpq connection string (`host=127.0.0.1 port=5432 dbname=talent user=postgres`).
+    /// - Throws: ``PostgresError/Code/connectionFailed``.
+    public init(conninfo: String) throws(PostgresError) {
+        self.conninfo = conninfo
+        try connect()
+    }
+
+    deinit {
+        if let handle { PQfinish(handle) }
+    }
+
+    private func connect() throws(PostgresError) {
+        if let handle { PQfinish(handle) }
+        prepared.removeAll()
+        handle = PQconnectdb(conninfo)
+        guard let handle, PQstatus(handle) == CONNECTION_OK else {
+            let message = handle.map { String(cString: PQerrorMessage($0)) } ?? "out of memory"
+            if let handle { PQfinish(handle) }
+            self.handle = nil
+            throw PostgresError(code: .connectionFailed, message: message)
+        }
+    }
+
+    /// Whether the connection is usable (libpq's view; a dead server is noticed on the next statement).
+    public var isHealthy: Bool {
+        guard let handle else { return false }
+        return PQstatus(handle) == CONNECTION_OK
+    }
+
+    /// Reconnects if the connection is not healthy.
+    public func ensureConnected() throws(PostgresError) {
+        if !isHealthy { try connect() }
+    }
+
+    /// Runs one statement with `$1…$n` parameters (text, or binary for bytes). Never interpolate values
+    /// into `sql`.
+    @discardableResult
+    public func query(_ sql: String, _ parameters: [any PostgresBindable] = []) throws(PostgresError) -> PostgresRows {
+        try withParameters(parameters) { (handle, count, values, lengths, formats) in
+            PQexecParams(handle, sql, count, nil, values, lengths, formats, 0)
+        }
+    }
+
+    /// Runs a statement prepared once per connection under `name` (server-side prepared statement).
+    @discardableResult
+    public func execute(prepared name: String, _ sql: String, _ parameters: [any PostgresBindable] = [])
+        throws(PostgresError) -> PostgresRows
+    {
+        guard let handle else { throw PostgresError(code: .connectionFailed, message: "not connected") }
+        if !prepared.contains(name) {
+            let result = PQprepare(handle, name, sql, Int32(parameters.count), nil)
+            _ = try consume(result)
+            prepared.insert(name)
+        }
+        return try withParameters(parameters) { (handle, count, values, lengths, formats) in
+            PQexecPrepared(handle, name, count, values, lengths, formats, 0)
+        }
+    }
+
+    /// Runs `body` in a transaction (`BEGIN` … `COMMIT`); rolls back when `body` throws.
+    public func transaction<T>(_ body: (PostgresConnection) throws -> T) throws -> T {
+        try query("BEGIN")
+        do {
+            let value = try body(self)
+            try query("COMMIT")
+            return value
+        } catch {
+            if isHealthy { _ = try? query("ROLLBACK") }
+            throw error
+        }
+    }
+
+    private func withParameters(
+        _ parameters: [any PostgresBindable],
+        _ run: (
+            OpaquePointer, Int32, UnsafePointer<UnsafePointer<CChar>?>?, UnsafePointer<Int32>?, UnsafePointer<Int32>?
+        ) -> OpaquePointer?
+    ) throws(PostgresError) -> PostgresRows {
+        guard let handle else { throw PostgresError(code: .connectionFailed, message: "not connected") }
+        // Copy every parameter into C memory that outlives the call.
+        var buffers: [UnsafeMutableRawPointer?] = []
+        var lengths: [Int32] = []
+        var formats: [Int32] = []
+        defer { for buffer in buffers { buffer?.deallocate() } }
+        for parameter in parameters {
+            switch parameter.postgresValue {
+            case .null:
+                buffers.append(nil)
+                lengths.append(0)
+                formats.append(0)
+            case .text(let text):
+                let utf8 = Array(text.utf8CString)
+                let buffer = UnsafeMutableRawPointer.allocate(byteCount: utf8.count, alignment: 1)
+                utf8.withUnsafeBytes { buffer.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+                buffers.append(buffer)
+                lengths.append(Int32(utf8.count - 1))
+                formats.append(0)
+            case .bytes(let bytes):
+                let buffer = UnsafeMutableRawPointer.allocate(byteCount: max(bytes.count, 1), alignment: 1)
+                bytes.withUnsafeBytes { raw in
+                    if let base = raw.baseAddress { buffer.copyMemory(from: base, byteCount: raw.count) }
+                }
+                buffers.append(buffer)
+                lengths.append(Int32(bytes.count))
+                formats.append(1)
+            }
+        }
+        let values = buffers.map { UnsafePointer<CChar>($0?.assumingMemoryBound(to: CChar.self)) }
+        let result = values.withUnsafeBufferPointer { valuesPointer in
+            lengths.withUnsafeBufferPointer { lengthsPointer in
+                formats.withUnsafeBufferPointer { formatsPointer in
+                    run(
+                        handle, Int32(parameters.count), valuesPointer.baseAddress, lengthsPointer.baseAddress,
+                        formatsPointer.baseAddress)
+                }
+            }
+        }
+        return try consume(result)
+    }
+
+    /// Turns a libpq result into rows or an error, and frees it.
+    private func consume(_ result: OpaquePointer?) throws(PostgresError) -> PostgresRows {
+        guard let result else {
+            let message = handle.map { String(cString: PQerrorMessage($0)) } ?? "no connection"
+            throw PostgresError(code: .connectionFailed, message: message)
+        }
+        defer { PQclear(result) }
+        switch PQresultStatus(result) {
+        case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY:
+            break
+        default:
+            let sqlState = PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) }
+            let message = String(cString: PQresultErrorMessage(result))
+            let state = sqlState.map(SQLState.init(rawValue:))
+            let lost = !isHealthy || (state?.isConnectionLoss ?? false)
+            throw PostgresError(code: lost ? .connectionFailed : .statementFailed, sqlState: state, message: message)
+        }
+        let columnCount = Int(PQnfields(result))
+        let rowCount = Int(PQntuples(result))
+        var columns: [String] = []
+        var index: [String: Int] = [:]
+        for column in 0..<columnCount {
+            let name = String(cString: PQfname(result, Int32(column)))
+            columns.append(name)
+            index[name] = column
+        }
+        var rows: [PostgresRow] = []
+        rows.reserveCapacity(rowCount)
+        for row in 0..<rowCount {
+            var values: [String?] = []
+            values.reserveCapacity(columnCount)
+            for column in 0..<columnCount {
+                if PQgetisnull(result, Int32(row), Int32(column)) != 0 {
+                    values.append(nil)
+                } else {
+                    values.append(String(cString: PQgetvalue(result, Int32(row), Int32(column))))
+                }
+            }
+            rows.append(PostgresRow(columnIndex: index, values: values))
+        }
+        let affected = Int(String(cString: PQcmdTuples(result))) ?? 0
+        return PostgresRows(columns: columns, rows: rows, affectedRows: affected)
+    }
+}
