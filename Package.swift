@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.7.1"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
     ],
     targets: [
         // C layer: system libraries from Debian -dev packages, with thin shims.
@@ -59,7 +60,8 @@ let package = Package(
 
         // Storage: all SQL lives here.
         .target(
-            name: "TalentStore", dependencies: ["PostgresClient", "TalentCore"],
+            name: "TalentStore",
+            dependencies: ["PostgresClient", "TalentCore", .product(name: "Crypto", package: "swift-crypto")],
             path: "Sources/Storage/TalentStore", swiftSettings: strict),
 
         // Runtime: consumer loop, ack-after-commit, dead letters, drain.
@@ -69,6 +71,11 @@ let package = Package(
                 "AMQPClient", "TalentStore", "TalentCore", .product(name: "Logging", package: "swift-log"),
             ],
             path: "Sources/Runtime/JobRuntime", swiftSettings: strict),
+
+        // Service settings read from the environment, in one place, for every executable.
+        .target(
+            name: "ServiceConfiguration", dependencies: ["AMQPClient", "PostgresClient", "TalentCore"],
+            path: "Sources/Runtime/ServiceConfiguration", swiftSettings: strict),
 
         // Handlers: one per job kind.
         .target(
@@ -90,13 +97,15 @@ let package = Package(
         .executableTarget(
             name: "talent-gateway",
             dependencies: [
-                "TalentGateway", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "TalentGateway", "ServiceConfiguration",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/Executables/talent-gateway", swiftSettings: strict),
         .executableTarget(
             name: "talent-worker",
             dependencies: [
-                "TalentJobs", "JobRuntime", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "TalentJobs", "JobRuntime", "ServiceConfiguration",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/Executables/talent-worker", swiftSettings: strict),
         .executableTarget(
@@ -105,7 +114,7 @@ let package = Package(
         .executableTarget(
             name: "talentctl",
             dependencies: [
-                "TalentStore", "JobRuntime", "TalentGateway", "AttachmentInspection",
+                "TalentStore", "JobRuntime", "TalentGateway", "AttachmentInspection", "ServiceConfiguration",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/Executables/talentctl", swiftSettings: strict),
@@ -113,7 +122,7 @@ let package = Package(
         // Test support and tests.
         .target(
             name: "TalentTestSupport",
-            dependencies: ["TalentCore", "TalentStore", "AMQPClient", "PostgresClient"],
+            dependencies: ["TalentCore", "TalentStore", "AMQPClient", "PostgresClient", "ServiceConfiguration"],
             path: "Sources/Testing/TalentTestSupport", swiftSettings: strict),
         .testTarget(name: "TalentCoreTests", dependencies: ["TalentCore"], swiftSettings: strict),
         .testTarget(

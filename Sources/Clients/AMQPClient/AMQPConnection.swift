@@ -81,6 +81,12 @@ public final class AMQPConnection: Sendable {
         return stream
     }
 
+    /// Stops consuming (`basic.cancel`): the stream ends after the deliveries it already holds; later
+    /// arrivals are rejected back to the queue. Settling deliveries already received still works.
+    public func stopConsuming() {
+        shared.submit(.stopConsuming)
+    }
+
     /// Acknowledges a delivery (and, with `multiple`, every earlier one on its channel).
     public func ack(_ delivery: AMQPDelivery, multiple: Bool = false) {
         shared.submit(.settle(delivery.deliveryTag, delivery.channelGeneration, .ack(multiple: multiple)))
@@ -138,6 +144,7 @@ enum Command: Sendable {
     case inspectQueue(String, OneShot<(messages: Int, consumers: Int)>, deadline: ContinuousClock.Instant)
     case publish(PendingPublish)
     case consume(ConsumerSpec)
+    case stopConsuming
     case settle(UInt64, UInt64, Settlement)
     case close(CheckedContinuation<Void, Never>)
 }

@@ -73,6 +73,17 @@ final class ConnectionLoop {
             consumer?.continuation.finish()
             consumer = spec
             consumerActive = false
+        case .stopConsuming:
+            if let state, consumerActive {
+                let arena = CArena()
+                _ = amqp_basic_cancel(state, Self.channel, arena.bytes(configuration.connectionName))
+                if let error = Self.error(from: amqp_get_rpc_reply(state), context: "basic.cancel") {
+                    logger.warning("basic.cancel failed", metadata: ["error": "\(error)"])
+                }
+            }
+            consumer?.continuation.finish()
+            consumer = nil
+            consumerActive = false
         case .settle(let tag, let deliveryGeneration, let settlement):
             guard let state, deliveryGeneration == generation else {
                 logger.debug("settle for an earlier channel dropped", metadata: ["deliveryTag": "\(tag)"])

@@ -50,6 +50,13 @@ public final class PostgresConnection {
         }
     }
 
+    /// Runs a script of one or more statements without parameters (simple query protocol), for
+    /// migrations. Never build a script from input.
+    public func script(_ sql: String) throws(PostgresError) {
+        guard let handle else { throw PostgresError(code: .connectionFailed, message: "not connected") }
+        _ = try consume(PQexec(handle, sql))
+    }
+
     /// Runs a statement prepared once per connection under `name` (server-side prepared statement).
     @discardableResult
     public func execute(prepared name: String, _ sql: String, _ parameters: [any PostgresBindable] = [])

@@ -1,0 +1,13 @@
+/// Names of the broker objects jobs travel through. The full declaration (queue arguments) is built
+/// from these in `JobRuntime.TalentTopology`; the gateway needs only the exchange and routing keys.
+public enum JobTopologyNames {
+    /// Direct exchange every job is published to, with its kind as routing key.
+    public static let jobsExchange = "talent.jobs"
+    /// Direct exchange the work queues dead-letter into (same routing key).
+    public static let deadLetterExchange = "talent.dead"
+
+    /// The work queue of a job kind.
+    public static func workQueue(_ kind: JobKind) -> String { kind.rawValue }
+    /// The dead-letter (parking) queue of a job kind.
+    public static func deadLetterQueue(_ kind: JobKind) -> String { kind.rawValue + ".dead" }
+}

@@ -1,0 +1,68 @@
+import AMQPClient
+import AttachmentInspection
+import Foundation
+import JobRuntime
+import Logging
+import TalentCore
+import TalentStore
+
+/// Validates an uploaded attachment (PRODUCT.md §2, §4) and records the verdict.
+///
+/// Steps: load the bytes (re-checking that the attachment belongs to the job's unit), inspect them in
+/// a contained child process, then write the verdict together with the job's idempotency record. A
+/// redelivery after the commit writes nothing; a redelivery before it repeats the inspection, which
+/// has no effect outside the transaction.
+public struct AttachmentValidationHandler: JobHandler {
+    let attachments: AttachmentStore
+    let jobs: JobStore
+    let inspector: ContainedInspector
+    let policy: AttachmentPolicy
+    let logger: Logger
+
+    public init(
+        attachments: AttachmentStore, jobs: JobStore, inspector: ContainedInspector, policy: AttachmentPolicy,
+        logger: Logger
+    ) {
+        self.attachments = attachments
+        self.jobs = jobs
+        self.inspector = inspector
+        self.policy = policy
+        self.logger = logger
+    }
+
+    public func decode(_ delivery: AMQPDelivery) throws(JobRejection) -> AttachmentValidationJob {
+        do {
+            return try JobMessageCodec.decodeAttachmentValidation(delivery.body)
+        } catch {
+            let code: JobRejection.Code = error.code == .unknownSchemaVersion ? .unknownSchemaVersion : .malformed
+            throw JobRejection(code: code, detail: error.detail, jobId: delivery.messageId.flatMap(UUID.init(uuidString:)))
+        }
+    }
+
+    public func handle(_ job: AttachmentValidationJob) async throws {
+        guard let content = try await attachments.content(attachmentId: job.attachmentId, unitId: job.unitId) else {
+            _ = try await attachments.finishWithoutEffect(jobId: job.jobId, unitId: job.unitId, code: "attachment_gone")
+            logger.info("attachment gone; job closed without effect", metadata: ["jobId": "\(job.jobId)"])
+            return
+        }
+        let verdict = await inspector.inspect(
+            content.bytes, request: InspectionRequest(fileName: content.fileName, kind: content.kind, policy: policy))
+        let write = try await attachments.recordVerdict(
+            jobId: job.jobId, unitId: job.unitId, attachmentId: job.attachmentId, verdict: verdict)
+        logger.debug(
+            "verdict",
+            metadata: [
+                "jobId": "\(job.jobId)", "outcome": "\(verdict.outcome.rawValue)",
+                "reason": "\(verdict.reason?.rawValue ?? "")", "write": "\(write)",
+            ])
+    }
+
+    public func deadLettered(_ delivery: AMQPDelivery, rejection: JobRejection) async {
+        guard let jobId = rejection.jobId else { return }
+        do {
+            try await jobs.markDeadLettered(id: jobId, code: rejection.code.rawValue, detail: rejection.detail)
+        } catch {
+            logger.warning("could not mark job dead-lettered", metadata: ["jobId": "\(jobId)", "error": "\(error)"])
+        }
+    }
+}

@@ -1,0 +1,83 @@
+import Foundation
+import TalentCore
+
+/// An attachment as stored, without its bytes. Also the gateway's JSON representation.
+public struct AttachmentRecord: Codable, Sendable, Hashable {
+    public enum Status: String, Codable, Sendable {
+        case pending
+        case accepted
+        case rejected
+    }
+
+    public var id: UUID
+    public var unitId: String
+    public var kind: AttachmentKind
+    public var fileName: String
+    public var byteCount: Int
+    /// Hex SHA-256 of the bytes.
+    public var sha256: String
+    public var status: Status
+    /// Set when rejected.
+    public var reason: AttachmentReason?
+    public var warnings: [String]
+    public var detectedType: String?
+    public var width: Int?
+    public var height: Int?
+    /// ISO 8601.
+    public var uploadedAt: String
+    public var validatedAt: String?
+}
+
+/// A job as stored. Also the gateway's JSON representation.
+public struct JobRecord: Codable, Sendable, Hashable {
+    public var id: UUID
+    public var kind: String
+    public var status: JobStatus
+    public var subjectId: UUID?
+    /// Why a job failed or was dead-lettered (machine-readable).
+    public var errorCode: String?
+    public var createdAt: String
+    public var publishedAt: String?
+    public var finishedAt: String?
+}
+
+/// A new attachment, as received by the gateway.
+public struct NewAttachment: Sendable {
+    public var id: UUID
+    public var unitId: UnifiedSocialCreditCode
+    public var unitName: String?
+    public var kind: AttachmentKind
+    public var fileName: String
+    public var content: [UInt8]
+
+    public init(
+        id: UUID = UUID(), unitId: UnifiedSocialCreditCode, unitName: String?, kind: AttachmentKind,
+        fileName: String, content: [UInt8]
+    ) {
+        self.id = id
+        self.unitId = unitId
+        self.unitName = unitName
+        self.kind = kind
+        self.fileName = fileName
+        self.content = content
+    }
+}
+
+/// What a worker needs to validate an attachment.
+public struct AttachmentContent: Sendable {
+    public var kind: AttachmentKind
+    public var fileName: String
+    public var bytes: [UInt8]
+}
+
+/// The outcome of ``AttachmentStore/recordVerdict(jobId:unitId:attachmentId:verdict:)``.
+public enum VerdictWrite: Sendable, Hashable {
+    /// Verdict and idempotency record committed together.
+    case applied
+    /// The job's effect was already committed (a redelivery): nothing written.
+    case alreadyApplied
+    /// The attachment is deleted or belongs to another unit: the job is closed without effect.
+    case attachmentGone
+    /// No such job (the gateway discarded it after a failed publish).
+    case unknownJob
+}

@@ -1,0 +1,195 @@
+import Crypto
+import Foundation
+import PostgresClient
+import TalentCore
+
+/// SQL for attachments and their validation jobs. Every read and write is scoped to a unit.
+public struct AttachmentStore: Sendable {
+    let pool: PostgresPool
+
+    public init(pool: PostgresPool) {
+        self.pool = pool
+    }
+
+    /// Stores a new attachment and its validation job in one transaction (registering the unit on
+    /// first sight). The job is `queued` and not yet published.
+    public func create(_ attachment: NewAttachment, jobId: UUID) async throws -> (AttachmentRecord, JobRecord) {
+        let digest = SHA256.hash(data: attachment.content).map { String(format: "%02x", $0) }.joined()
+        return try await pool.transaction { connection in
+            try connection.execute(
+                prepared: "unit_upsert",
+                """
+                INSERT INTO units (id, name) VALUES ($1, $2)
+                ON CONFLICT (id) DO UPDATE SET last_seen = now(), name = COALESCE(EXCLUDED.name, units.name)
+                """, [attachment.unitId.rawValue, attachment.unitName])
+            let inserted = try connection.execute(
+                prepared: "attachment_insert",
+                """
+                INSERT INTO attachments (id, unit_id, kind, file_name, byte_count, sha256, content)
+                VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING \(RowDecoding.attachmentColumns)
+                """,
+                [
+                    attachment.id, attachment.unitId.rawValue, attachment.kind.rawValue, attachment.fileName,
+                    attachment.content.count, digest, PostgresValue.bytes(attachment.content),
+                ])
+            let job = try connection.execute(
+                prepared: "job_insert",
+                """
+                INSERT INTO jobs (id, kind, unit_id, subject_id) VALUES ($1, $2, $3, $4)
+                RETURNING \(RowDecoding.jobColumns)
+                """, [jobId, JobKind.attachmentValidation.rawValue, attachment.unitId.rawValue, attachment.id])
+            return (try RowDecoding.attachment(inserted.first!), try RowDecoding.job(job.first!))
+        }
+    }
+
+    /// Removes an attachment and its job after their message could not be published (the client was
+    /// answered with an error, so nothing accepted is lost).
+    public func discard(attachmentId: UUID, jobId: UUID) async throws {
+        try await pool.transaction { connection in
+            try connection.query("DELETE FROM jobs WHERE id = $1 AND status = 'queued'", [jobId])
+            try connection.query(
+                "DELETE FROM attachments WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM attachment_verdicts WHERE attachment_id = $1)",
+                [attachmentId])
+        }
+    }
+
+    /// The unit's attachment, or `nil` when it does not exist, is deleted, or belongs to another unit.
+    public func attachment(id: UUID, unitId: UnifiedSocialCreditCode) async throws -> AttachmentRecord? {
+        try await pool.withConnection { connection in
+            let rows = try connection.execute(
+                prepared: "attachment_get",
+                """
+                SELECT \(RowDecoding.attachmentColumns) FROM attachments
+                WHERE id = $1 AND unit_id = $2 AND deleted_at IS NULL
+                """, [id, unitId.rawValue])
+            return try rows.first.map(RowDecoding.attachment)
+        }
+    }
+
+    /// A page of the unit's attachments, newest first, optionally filtered by a fuzzy match on the file
+    /// name (substring, or pg_trgm word similarity ≥ 0.3 for misspellings).
+    /// - Returns: the page and the total number of matches.
+    public func list(
+        unitId: UnifiedSocialCreditCode, search: String?, kind: AttachmentKind?, limit: Int, offset: Int
+    ) async throws -> (items: [AttachmentRecord], total: Int) {
+        let pattern = search.map { "%" + Self.escapeLike($0) + "%" }
+        return try await pool.withConnection { connection in
+            let filter = """
+                unit_id = $1 AND deleted_at IS NULL AND ($3::text IS NULL OR kind = $3)
+                AND ($2::text IS NULL OR file_name ILIKE $4 OR word_similarity($2, file_name) >= 0.3)
+                """
+            let rows = try connection.execute(
+                prepared: "attachment_list",
+                """
+                SELECT \(RowDecoding.attachmentColumns) FROM attachments WHERE \(filter)
+                ORDER BY CASE WHEN $2::text IS NULL THEN 0 ELSE word_similarity($2, file_name) END DESC,
+                         uploaded_at DESC, id
+                LIMIT $5 OFFSET $6
+                """, [unitId.rawValue, search, kind?.rawValue, pattern, limit, offset])
+            let total = try connection.execute(
+                prepared: "attachment_count", "SELECT count(*) AS total FROM attachments WHERE \(filter)",
+                [unitId.rawValue, search, kind?.rawValue, pattern])
+            return (try rows.rows.map(RowDecoding.attachment), try total.first?.int("total") ?? 0)
+        }
+    }
+
+    /// Deletes the unit's attachment (its bytes are dropped; the row stays for the verdict history).
+    /// - Returns: `false` when there is no such attachment for this unit.
+    public func delete(id: UUID, unitId: UnifiedSocialCreditCode) async throws -> Bool {
+        try await pool.withConnection { connection in
+            let result = try connection.query(
+                """
+                UPDATE attachments SET deleted_at = now(), content = NULL
+                WHERE id = $1 AND unit_id = $2 AND deleted_at IS NULL
+                """, [id, unitId.rawValue])
+            return result.affectedRows == 1
+        }
+    }
+
+    /// The bytes to validate, when the attachment still exists and belongs to `unitId`.
+    public func content(attachmentId: UUID, unitId: UnifiedSocialCreditCode) async throws -> AttachmentContent? {
+        try await pool.withConnection { connection in
+            let rows = try connection.execute(
+                prepared: "attachment_content",
+                """
+                SELECT kind, file_name, content FROM attachments
+                WHERE id = $1 AND unit_id = $2 AND deleted_at IS NULL
+                """, [attachmentId, unitId.rawValue])
+            guard let row = rows.first, let bytes = try row.bytes("content") else { return nil }
+            return AttachmentContent(
+                kind: try AttachmentKind(rawValue: row.requiredString("kind")) ?? .other,
+                fileName: try row.requiredString("file_name"), bytes: bytes)
+        }
+    }
+
+    /// Writes a verdict and the job's idempotency record in one transaction. The job row is locked
+    /// first, so two deliveries of one job serialise and the second finds it done.
+    public func recordVerdict(
+        jobId: UUID, unitId: UnifiedSocialCreditCode, attachmentId: UUID, verdict: AttachmentVerdict
+    ) async throws -> VerdictWrite {
+        let warnings = String(decoding: (try? JSONEncoder().encode(verdict.warnings)) ?? Data("[]".utf8), as: UTF8.self)
+        return try await pool.transaction { connection in
+            let job = try connection.execute(
+                prepared: "job_lock", "SELECT status FROM jobs WHERE id = $1 AND unit_id = $2 FOR UPDATE",
+                [jobId, unitId.rawValue])
+            guard let status = try job.first?.string("status") else { return .unknownJob }
+            guard status == JobStatus.queued.rawValue else { return .alreadyApplied }
+            let updated = try connection.execute(
+                prepared: "attachment_verdict",
+                """
+                UPDATE attachments SET status = $3, reason = $4, detail = $5, warnings = $6::jsonb,
+                    detected_type = $7, width = $8, height = $9, validated_at = now()
+                WHERE id = $1 AND unit_id = $2 AND deleted_at IS NULL
+                """,
+                [
+                    attachmentId, unitId.rawValue, verdict.outcome.rawValue, verdict.reason?.rawValue,
+                    verdict.detail, warnings, verdict.detectedType, verdict.width, verdict.height,
+                ])
+            guard updated.affectedRows == 1 else {
+                try connection.execute(
+                    prepared: "job_finish_gone",
+                    """
+                    UPDATE jobs SET status = 'succeeded', error_code = 'attachment_gone', finished_at = now(),
+                        deliveries = deliveries + 1
+                    WHERE id = $1
+                    """, [jobId])
+                return .attachmentGone
+            }
+            try connection.execute(
+                prepared: "verdict_insert",
+                "INSERT INTO attachment_verdicts (job_id, attachment_id, outcome, reason) VALUES ($1, $2, $3, $4)",
+                [jobId, attachmentId, verdict.outcome.rawValue, verdict.reason?.rawValue])
+            try connection.execute(
+                prepared: "job_finish",
+                """
+                UPDATE jobs SET status = 'succeeded', finished_at = now(), deliveries = deliveries + 1
+                WHERE id = $1
+                """, [jobId])
+            return .applied
+        }
+    }
+
+    /// Closes a job without effect (its attachment was deleted or is not the unit's), unless it is
+    /// already closed.
+    /// - Returns: whether this call closed it.
+    public func finishWithoutEffect(jobId: UUID, unitId: UnifiedSocialCreditCode, code: String) async throws -> Bool {
+        try await pool.withConnection { connection in
+            let result = try connection.query(
+                """
+                UPDATE jobs SET status = 'succeeded', error_code = $3, finished_at = now(), deliveries = deliveries + 1
+                WHERE id = $1 AND unit_id = $2 AND status = 'queued'
+                """, [jobId, unitId.rawValue, code])
+            return result.affectedRows == 1
+        }
+    }
+
+    /// Escapes `%`, `_` and `\` for a LIKE pattern.
+    static func escapeLike(_ text: String) -> String {
+        var escaped = ""
+        for character in text {
+            if character == "%" || character == "_" || character == "\\" { escaped.append("\\") }
+            escaped.append(character)
+        }
+        return escaped
+    }
+}

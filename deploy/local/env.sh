@@ -1,0 +1,32 @@
+# Shared settings for the local system (sourced by the other scripts). Everything lives under
+# $TALENT_HOME (default: .local/ in the repository, git-ignored); services listen on loopback only.
+TALENT_ROOT="${TALENT_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
+TALENT_HOME="${TALENT_HOME:-$TALENT_ROOT/.local}"
+export TALENT_ROOT TALENT_HOME
+export TALENT_PG_PORT="${TALENT_PG_PORT:-54329}"
+export TALENT_AMQP_PORT="${TALENT_AMQP_PORT:-56729}"
+export TALENT_AMQP_DIST_PORT="${TALENT_AMQP_DIST_PORT:-56739}"
+export TALENT_HTTP_PORT="${TALENT_HTTP_PORT:-58080}"
+export TALENT_DATABASE="${TALENT_DATABASE:-talent}"
+export TALENT_POSTGRES_URL="${TALENT_POSTGRES_URL:-host=127.0.0.1 port=$TALENT_PG_PORT dbname=$TALENT_DATABASE user=postgres}"
+export TALENT_AMQP_HOST=127.0.0.1
+export TALENT_JWT_PRIVATE_KEY="${TALENT_JWT_PRIVATE_KEY:-$TALENT_HOME/keys/issuer-private.pem}"
+export TALENT_JWT_PUBLIC_KEY="${TALENT_JWT_PUBLIC_KEY:-$TALENT_HOME/keys/issuer-public.pem}"
+export TALENT_SCHEMAS_DIR="${TALENT_SCHEMAS_DIR:-$TALENT_ROOT/schemas}"
+PG_BIN=/usr/lib/postgresql/15/bin
+RABBIT_BIN=/usr/lib/rabbitmq/bin
+
+# RabbitMQ needs the same environment for the server and its CLI.
+export HOME="${HOME:-/root}"
+export RABBITMQ_NODENAME="talent@localhost"
+export RABBITMQ_NODE_IP_ADDRESS=127.0.0.1
+export RABBITMQ_NODE_PORT="$TALENT_AMQP_PORT"
+export RABBITMQ_DIST_PORT="$TALENT_AMQP_DIST_PORT"
+export ERL_EPMD_ADDRESS=127.0.0.1
+export RABBITMQ_MNESIA_BASE="$TALENT_HOME/rabbitmq/mnesia"
+export RABBITMQ_LOG_BASE="$TALENT_HOME/rabbitmq/log"
+export RABBITMQ_CONFIG_FILE="$TALENT_HOME/rabbitmq/rabbitmq"
+export RABBITMQ_ENABLED_PLUGINS_FILE="$TALENT_HOME/rabbitmq/enabled_plugins"
+export RABBITMQ_PID_FILE="$TALENT_HOME/rabbitmq/rabbitmq.pid"
+export RABBITMQ_CONF_ENV_FILE="$TALENT_HOME/rabbitmq/rabbitmq-env.conf"
+export RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}"
