@@ -89,9 +89,15 @@ let package = Package(
             dependencies: [
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "JWTKit", package: "jwt-kit"),
-                "TalentStore", "AMQPClient", "TalentCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                "TalentStore", "AMQPClient", "PostgresClient", "TalentCore",
             ],
             path: "Sources/Gateway/TalentGateway", swiftSettings: strict),
+
+        // HTTP client of the gateway's API, for the operator CLI and tests.
+        .target(
+            name: "TalentClient", dependencies: ["TalentCore", "TalentStore"],
+            path: "Sources/Gateway/TalentClient", swiftSettings: strict),
 
         // Executables: thin mains.
         .executableTarget(
@@ -115,6 +121,7 @@ let package = Package(
             name: "talentctl",
             dependencies: [
                 "TalentStore", "JobRuntime", "TalentGateway", "AttachmentInspection", "ServiceConfiguration",
+                "TalentClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/Executables/talentctl", swiftSettings: strict),
@@ -122,7 +129,9 @@ let package = Package(
         // Test support and tests.
         .target(
             name: "TalentTestSupport",
-            dependencies: ["TalentCore", "TalentStore", "AMQPClient", "PostgresClient", "ServiceConfiguration"],
+            dependencies: [
+                "TalentCore", "TalentStore", "AMQPClient", "PostgresClient", "ServiceConfiguration", "TalentClient",
+            ],
             path: "Sources/Testing/TalentTestSupport", swiftSettings: strict),
         .testTarget(name: "TalentCoreTests", dependencies: ["TalentCore"], swiftSettings: strict),
         .testTarget(

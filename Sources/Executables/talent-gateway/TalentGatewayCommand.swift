@@ -1,0 +1,55 @@
+import AMQPClient
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Logging
+import PostgresClient
+import ServiceConfiguration
+import TalentGateway
+
+/// `talent-gateway`: the HTTP gateway. Settings from the environment (see ServiceEnvironment) plus:
+/// `TALENT_HTTP_HOST` (127.0.0.1), `TALENT_HTTP_PORT` (8080), `TALENT_JWT_PUBLIC_KEY` (PEM path),
+/// `TALENT_JWT_ISSUER`, `TALENT_JWT_AUDIENCE`.
+@main
+struct TalentGatewayCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "talent-gateway", abstract: "Serve the HTTP API; publish state changes as jobs.")
+
+    mutating func run() async throws {
+        let env = ProcessInfo.processInfo.environment
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = env["TALENT_LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0) } ?? .info
+            return handler
+        }
+        let logger = Logger(label: "talent-gateway")
+        let service = ServiceEnvironment()
+        guard let keyPath = env["TALENT_JWT_PUBLIC_KEY"],
+            let publicKey = try? String(contentsOfFile: keyPath, encoding: .utf8)
+        else {
+            logger.critical("TALENT_JWT_PUBLIC_KEY must name the identity issuer's public key (PEM)")
+            throw ExitCode(78)
+        }
+        var configuration = GatewayConfiguration(
+            host: env["TALENT_HTTP_HOST"] ?? "127.0.0.1", port: env["TALENT_HTTP_PORT"].flatMap(Int.init) ?? 8080,
+            tokenPublicKeyPEM: publicKey, attachmentPolicy: service.attachmentPolicy)
+        if let issuer = env["TALENT_JWT_ISSUER"] { configuration.tokenIssuer = issuer }
+        if let audience = env["TALENT_JWT_AUDIENCE"] { configuration.tokenAudience = audience }
+
+        let pool = PostgresPool(
+            configuration: service.postgres(poolSize: configuration.databasePoolSize), logger: Logger(label: "postgres"))
+        let connection = AMQPConnection(
+            configuration: service.amqp(connectionName: "talent-gateway pid \(getpid())"), logger: Logger(label: "amqp"))
+        let gateway = try await GatewayApplication(
+            configuration: configuration, pool: pool, connection: connection, logger: logger)
+        let relay = gateway.relay
+        let application = gateway.application()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await relay.run() }
+            try await application.runService()
+            group.cancelAll()
+        }
+        await connection.close()
+        pool.shutdown()
+    }
+}

@@ -1,0 +1,33 @@
+import AMQPClient
+import ArgumentParser
+import Foundation
+import PostgresClient
+import ServiceConfiguration
+import TalentCore
+import TalentStore
+
+/// `talentctl status`: queue depths and consumers, jobs by status.
+struct Status: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Show queue and job state.")
+
+    func run() async throws {
+        let environment = ServiceEnvironment()
+        let connection = AMQPConnection(configuration: environment.amqp(connectionName: "talentctl status"))
+        for kind in JobKind.allCases {
+            for queue in [JobTopologyNames.workQueue(kind), JobTopologyNames.deadLetterQueue(kind)] {
+                do {
+                    let state = try await connection.queueState(queue)
+                    print("queue\t\(queue)\tmessages=\(state.messages)\tconsumers=\(state.consumers)")
+                } catch {
+                    print("queue\t\(queue)\t\(error)")
+                }
+            }
+        }
+        await connection.close()
+        let pool = PostgresPool(configuration: environment.postgres(poolSize: 1))
+        defer { pool.shutdown() }
+        for (status, count) in try await JobStore(pool: pool).countsByStatus().sorted(by: { $0.key < $1.key }) {
+            print("jobs\t\(status)\t\(count)")
+        }
+    }
+}

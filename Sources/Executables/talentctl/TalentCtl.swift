@@ -1,0 +1,10 @@
+import ArgumentParser
+
+/// `talentctl`: the operator's command line.
+@main
+struct TalentCtl: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "talentctl",
+        abstract: "Operate the talent platform: migrations, broker topology, tokens, uploads, status.",
+        subcommands: [Migrate.self, Topology.self, Token.self, Upload.self, Status.self])
+}

@@ -1,0 +1,95 @@
+import Foundation
+import TalentCore
+import TalentStore
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
+/// A small client of the gateway's HTTP API (schemas/openapi.json), for `talentctl` and tests.
+public struct GatewayClient: Sendable {
+    public let baseURL: URL
+    public let token: String
+    let session: URLSession
+
+    public init(baseURL: URL, token: String) {
+        self.baseURL = baseURL
+        self.token = token
+        let configuration = URLSessionConfiguration.ephemeral
+        configuration.timeoutIntervalForRequest = 60
+        configuration.httpMaximumConnectionsPerHost = 16
+        self.session = URLSession(configuration: configuration)
+    }
+
+    /// An HTTP answer: status and raw body.
+    public struct Reply: Sendable {
+        public var status: Int
+        public var body: Data
+        public var headers: [String: String]
+
+        /// The `error.code` of an error body, if any.
+        public var errorCode: String? {
+            struct ErrorBody: Decodable {
+                struct Detail: Decodable { var code: String }
+                var error: Detail
+            }
+            return try? JSONDecoder().decode(ErrorBody.self, from: body).error.code
+        }
+
+        public func decode<T: Decodable>(_ type: T.Type) throws -> T {
+            try JSONDecoder().decode(type, from: body)
+        }
+    }
+
+    public struct UploadAccepted: Codable, Sendable {
+        public var attachment: AttachmentRecord
+        public var job: JobRecord
+    }
+
+    public struct AttachmentPage: Codable, Sendable {
+        public var items: [AttachmentRecord]
+        public var total: Int
+        public var limit: Int
+        public var offset: Int
+    }
+
+    /// Sends a request; `path` may carry a query string.
+    public func send(
+        _ method: String, _ path: String, body: Data? = nil, headers: [String: String] = [:], authorised: Bool = true
+    ) async throws -> Reply {
+        guard let url = URL(string: path, relativeTo: baseURL) else { throw URLError(.badURL) }
+        var request = URLRequest(url: url)
+        request.httpMethod = method
+        if authorised { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
+        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
+        let (data, response): (Data, URLResponse)
+        if let body {
+            request.setValue("application/octet-stream", forHTTPHeaderField: "Content-Type")
+            (data, response) = try await session.upload(for: request, from: body)
+        } else {
+            (data, response) = try await session.data(for: request)
+        }
+        let http = response as? HTTPURLResponse
+        var replyHeaders: [String: String] = [:]
+        for (key, value) in http?.allHeaderFields ?? [:] {
+            if let key = key as? String, let value = value as? String { replyHeaders[key.lowercased()] = value }
+        }
+        return Reply(status: http?.statusCode ?? 0, body: data, headers: replyHeaders)
+    }
+
+    /// `POST /v1/attachments`.
+    public func upload(_ bytes: Data, fileName: String, kind: AttachmentKind) async throws -> Reply {
+        var components = URLComponents()
+        components.path = "/v1/attachments"
+        components.queryItems = [URLQueryItem(name: "kind", value: kind.rawValue), URLQueryItem(name: "fileName", value: fileName)]
+        let query = components.percentEncodedQuery ?? ""
+        return try await send("POST", "/v1/attachments?\(query)", body: bytes)
+    }
+
+    /// `GET /v1/attachments/{id}`.
+    public func attachment(_ id: UUID) async throws -> AttachmentRecord? {
+        let reply = try await send("GET", "/v1/attachments/\(id.uuidString.lowercased())")
+        guard reply.status == 200 else { return nil }
+        return try reply.decode(AttachmentRecord.self)
+    }
+}

@@ -1,0 +1,40 @@
+import TalentCore
+
+/// Gateway settings (read from the environment by `talent-gateway`).
+public struct GatewayConfiguration: Sendable {
+    /// Listen address. Default `127.0.0.1`.
+    public var host: String
+    /// Listen port. Default 8080.
+    public var port: Int
+    /// PEM of the identity platform's ES256 public key.
+    public var tokenPublicKeyPEM: String
+    /// Expected `iss`. Default ``DevelopmentIssuer/defaultIssuer``.
+    public var tokenIssuer: String
+    /// Expected `aud`. Default ``DevelopmentIssuer/defaultAudience``.
+    public var tokenAudience: String
+    /// Attachment limits; the request body cap is the largest per-kind limit.
+    public var attachmentPolicy: AttachmentPolicy
+    /// How long a publish waits for the broker's confirm, in seconds. Default 5.
+    public var publishConfirmTimeoutSeconds: Int
+    /// Database connections of the gateway. Default 8.
+    public var databasePoolSize: Int
+    /// The relay republishes jobs left unconfirmed for this many seconds. Default 30.
+    public var relayAfterSeconds: Int
+
+    public init(
+        host: String = "127.0.0.1", port: Int = 8080, tokenPublicKeyPEM: String,
+        tokenIssuer: String = DevelopmentIssuer.defaultIssuer, tokenAudience: String = DevelopmentIssuer.defaultAudience,
+        attachmentPolicy: AttachmentPolicy = AttachmentPolicy(), publishConfirmTimeoutSeconds: Int = 5,
+        databasePoolSize: Int = 8, relayAfterSeconds: Int = 30
+    ) {
+        self.host = host
+        self.port = port
+        self.tokenPublicKeyPEM = tokenPublicKeyPEM
+        self.tokenIssuer = tokenIssuer
+        self.tokenAudience = tokenAudience
+        self.attachmentPolicy = attachmentPolicy
+        self.publishConfirmTimeoutSeconds = publishConfirmTimeoutSeconds
+        self.databasePoolSize = databasePoolSize
+        self.relayAfterSeconds = relayAfterSeconds
+    }
+}

@@ -1,0 +1,131 @@
+import AMQPClient
+import Foundation
+import Hummingbird
+import Logging
+import TalentCore
+import TalentStore
+
+/// Attachment management (附件管理, PRODUCT.md §3 / manual §4): upload, list with fuzzy search, read,
+/// delete — all scoped to the unit in the token.
+struct AttachmentRoutes: Sendable {
+    let attachments: AttachmentStore
+    let publisher: JobPublisher
+    let policy: AttachmentPolicy
+
+    /// Longest accepted file name, in characters.
+    static let maxFileNameLength = 255
+
+    struct UploadAccepted: Codable {
+        var attachment: AttachmentRecord
+        var job: JobRecord
+    }
+
+    struct Page: Codable {
+        var items: [AttachmentRecord]
+        var total: Int
+        var limit: Int
+        var offset: Int
+    }
+
+    /// `POST /v1/attachments?kind=…&fileName=…` with the file's bytes as the body. Answers 202 once
+    /// the validation job is stored and the broker has confirmed its message.
+    func upload(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        let identity = try context.requireIdentity()
+        let kindText = try request.requiredQuery("kind")
+        guard let kind = AttachmentKind(rawValue: kindText) else {
+            throw GatewayError(
+                .invalidParameter,
+                "kind must be one of \(AttachmentKind.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        let fileName = try Self.validFileName(try request.requiredQuery("fileName"))
+        let limit = policy.maxBytes(for: kind)
+        var request = request
+        let body: ByteBuffer
+        do {
+            body = try await request.collectBody(upTo: limit)
+        } catch {
+            throw GatewayError(.tooLarge, "the file exceeds \(limit) bytes, the limit for \(kind.rawValue)")
+        }
+        let jobId = UUID()
+        let (attachment, job) = try await store { [attachments] in
+            try await attachments.create(
+                NewAttachment(
+                    unitId: identity.unitId, unitName: identity.unitName, kind: kind, fileName: fileName,
+                    content: Array(buffer: body)), jobId: jobId)
+        }
+        let message = AttachmentValidationJob(
+            jobId: jobId, unitId: identity.unitId, attachmentId: attachment.id, requestedAt: Date())
+        do {
+            try await publisher.publish(message)
+        } catch {
+            context.logger.warning("publish failed; upload refused", metadata: ["error": "\(error)"])
+            try? await attachments.discard(attachmentId: attachment.id, jobId: jobId)
+            if let amqp = error as? AMQPError, amqp.code == .blocked {
+                throw GatewayError(.brokerBlocked, "the job queue is not accepting work; retry later", retryAfterSeconds: 30)
+            }
+            throw GatewayError(.unavailable, "the job queue is unavailable; retry later", retryAfterSeconds: 5)
+        }
+        var headers = HTTPFields()
+        headers[.location] = "/v1/jobs/\(jobId.uuidString.lowercased())"
+        return JSONResponse.make(status: .accepted, UploadAccepted(attachment: attachment, job: job), headers: headers)
+    }
+
+    /// `GET /v1/attachments?search=&kind=&limit=&offset=`.
+    func list(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        let identity = try context.requireIdentity()
+        let limit = try request.integerQuery("limit", default: 20, range: 1...100)
+        let offset = try request.integerQuery("offset", default: 0, range: 0...1_000_000)
+        let kindText = request.optionalQuery("kind")
+        let kind = kindText.flatMap(AttachmentKind.init(rawValue:))
+        if kindText != nil && kind == nil { throw GatewayError(.invalidParameter, "unknown attachment kind") }
+        let search = request.optionalQuery("search")
+        if let search, search.count > 100 { throw GatewayError(.invalidParameter, "search is limited to 100 characters") }
+        let page = try await store { [attachments] in
+            try await attachments.list(unitId: identity.unitId, search: search, kind: kind, limit: limit, offset: offset)
+        }
+        return JSONResponse.make(status: .ok, Page(items: page.items, total: page.total, limit: limit, offset: offset))
+    }
+
+    /// `GET /v1/attachments/{attachmentId}`: status, verdict, reasons.
+    func get(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        let identity = try context.requireIdentity()
+        let id = try context.uuidParameter("attachmentId")
+        guard let record = try await store({ [attachments] in try await attachments.attachment(id: id, unitId: identity.unitId) })
+        else { throw GatewayError(.notFound, "no such attachment") }
+        return JSONResponse.make(status: .ok, record)
+    }
+
+    /// `DELETE /v1/attachments/{attachmentId}`.
+    func delete(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        let identity = try context.requireIdentity()
+        let id = try context.uuidParameter("attachmentId")
+        guard try await store({ [attachments] in try await attachments.delete(id: id, unitId: identity.unitId) }) else {
+            throw GatewayError(.notFound, "no such attachment")
+        }
+        return Response(status: .noContent)
+    }
+
+    /// A file name as given by the unit: 1…255 characters, no control characters, no path.
+    static func validFileName(_ name: String) throws(GatewayError) -> String {
+        guard name.count <= maxFileNameLength else {
+            throw GatewayError(.invalidParameter, "fileName is limited to \(maxFileNameLength) characters")
+        }
+        guard !name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }),
+            !name.contains("/"), !name.contains("\\"), name != ".", name != ".."
+        else { throw GatewayError(.invalidParameter, "fileName must be a plain file name") }
+        return name
+    }
+}
+
+/// Runs a storage call, turning database failures into 503 `unavailable` (details are logged by the
+/// error middleware's caller, never sent).
+func store<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
+    do {
+        return try await body()
+    } catch let error as GatewayError {
+        throw error
+    } catch {
+        Logger(label: "talent-gateway").error("storage failed", metadata: ["error": "\(error)"])
+        throw GatewayError(.unavailable, "storage is unavailable; retry later", retryAfterSeconds: 5)
+    }
+}
