@@ -49,6 +49,7 @@ final class ConnectionLoop {
             if state != nil {
                 flushOutbox()
                 runWaitingRPCs()
+                startConsumerIfNeeded()
                 if state != nil { readFrames() }
             }
             waitForActivity()

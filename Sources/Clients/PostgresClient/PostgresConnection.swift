@@ -28,6 +28,8 @@ public final class PostgresConnection {
             self.handle = nil
             throw PostgresError(code: .connectionFailed, message: message)
         }
+        // Server notices (e.g. "already exists, skipping") are not errors; keep them off stderr.
+        PQsetNoticeProcessor(handle, { _, _ in }, nil)
     }
 
     /// Whether the connection is usable (libpq's view; a dead server is noticed on the next statement).

@@ -17,7 +17,7 @@ struct Upload: AsyncParsableCommand {
     var gateway: String = "http://127.0.0.1:\(ProcessInfo.processInfo.environment["TALENT_HTTP_PORT"] ?? "8080")"
 
     @Option(help: "Unified social credit code of the acting unit (a development token is minted for it).")
-    var unit: String = "91110108MA01ABCD0X"
+    var unit: String = UnifiedSocialCreditCode.make(organisationBody: "MA01DEMQ")!.rawValue
 
     @Option(help: "Attachment kind.")
     var kind: String = AttachmentKind.other.rawValue
