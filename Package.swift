@@ -131,9 +131,10 @@ let package = Package(
             name: "TalentTestSupport",
             dependencies: [
                 "TalentCore", "TalentStore", "AMQPClient", "PostgresClient", "ServiceConfiguration", "TalentClient",
+                "TalentGateway", "JobRuntime",
             ],
             path: "Sources/Testing/TalentTestSupport", swiftSettings: strict),
-        .testTarget(name: "TalentCoreTests", dependencies: ["TalentCore"], swiftSettings: strict),
+        .testTarget(name: "TalentCoreTests", dependencies: ["TalentCore", "JobRuntime"], swiftSettings: strict),
         .testTarget(
             name: "AttachmentInspectionTests", dependencies: ["AttachmentInspection", "TalentTestSupport"],
             swiftSettings: strict),
@@ -141,7 +142,7 @@ let package = Package(
             name: "IntegrationTests",
             dependencies: [
                 "TalentTestSupport", "TalentStore", "AMQPClient", "PostgresClient", "JobRuntime",
-                "TalentGateway", "TalentCore",
+                "TalentGateway", "TalentCore", "TalentClient",
             ],
             swiftSettings: strict),
     ]

@@ -411,11 +411,14 @@ final class ConnectionLoop {
             }
             defer { amqp_destroy_message(&message) }
             if message.properties._flags & amqp_flags_t(AMQP_BASIC_MESSAGE_ID_FLAG) != 0 {
-                let text = info.map { "\($0.reply_code) \($0.reply_text.string) (routing key \($0.routing_key.string))" }
+                let text = info.map {
+                    "\($0.reply_code) \($0.reply_text.string) (routing key \($0.routing_key.string))"
+                }
                 returned[message.properties.message_id.string] = text ?? "returned"
             }
         case AMQPMethod.basicCancel:
-            logger.warning("broker cancelled the consumer; re-consuming", metadata: ["queue": "\(consumer?.queue ?? "")"])
+            logger.warning(
+                "broker cancelled the consumer; re-consuming", metadata: ["queue": "\(consumer?.queue ?? "")"])
             consumerActive = false
             startConsumerIfNeeded()
         case AMQPMethod.connectionBlocked:
@@ -431,7 +434,8 @@ final class ConnectionLoop {
             let close = decoded?.assumingMemoryBound(to: amqp_channel_close_t.self).pointee
             var closeOk = amqp_channel_close_ok_t(dummy: 0)
             _ = amqp_send_method(state, frame.channel, AMQPMethod.channelCloseOk, &closeOk)
-            connectionLost("channel closed by broker: \(close.map { "\($0.reply_code) \($0.reply_text.string)" } ?? "")")
+            connectionLost(
+                "channel closed by broker: \(close.map { "\($0.reply_code) \($0.reply_text.string)" } ?? "")")
         case AMQPMethod.connectionClose:
             let close = decoded?.assumingMemoryBound(to: amqp_connection_close_t.self).pointee
             var closeOk = amqp_connection_close_ok_t(dummy: 0)

@@ -79,7 +79,8 @@ public final class PostgresPool: Sendable {
     }
 
     /// Runs `body` in a transaction on a pool thread.
-    public func transaction<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
+    public func transaction<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T
+    {
         try await withConnection { connection in try connection.transaction(body) }
     }
 

@@ -37,9 +37,11 @@ struct TalentGatewayCommand: AsyncParsableCommand {
         if let audience = env["TALENT_JWT_AUDIENCE"] { configuration.tokenAudience = audience }
 
         let pool = PostgresPool(
-            configuration: service.postgres(poolSize: configuration.databasePoolSize), logger: Logger(label: "postgres"))
+            configuration: service.postgres(poolSize: configuration.databasePoolSize), logger: Logger(label: "postgres")
+        )
         let connection = AMQPConnection(
-            configuration: service.amqp(connectionName: "talent-gateway pid \(getpid())"), logger: Logger(label: "amqp"))
+            configuration: service.amqp(connectionName: "talent-gateway pid \(getpid())"), logger: Logger(label: "amqp")
+        )
         let gateway = try await GatewayApplication(
             configuration: configuration, pool: pool, connection: connection, logger: logger)
         let relay = gateway.relay

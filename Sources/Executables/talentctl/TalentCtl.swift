@@ -6,5 +6,5 @@ struct TalentCtl: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "talentctl",
         abstract: "Operate the talent platform: migrations, broker topology, tokens, uploads, status.",
-        subcommands: [Migrate.self, Topology.self, Token.self, Upload.self, Status.self])
+        subcommands: [Migrate.self, Topology.self, DevKeys.self, Token.self, Upload.self, Status.self])
 }

@@ -23,7 +23,9 @@ struct Token: AsyncParsableCommand {
     func run() async throws {
         guard let loginMethod = LoginMethod(rawValue: method) else { throw ValidationError("unknown login method") }
         let issuer = try await DevelopmentIssuer.local()
-        print(try await issuer.mint(unit: unit, unitName: name, loginMethod: loginMethod, lifetime: TimeInterval(lifetime)))
+        print(
+            try await issuer.mint(
+                unit: unit, unitName: name, loginMethod: loginMethod, lifetime: TimeInterval(lifetime)))
     }
 }
 
@@ -35,5 +37,18 @@ extension DevelopmentIssuer {
         return try await DevelopmentIssuer(
             privateKeyPath: env["TALENT_JWT_PRIVATE_KEY"] ?? ".local/keys/issuer-private.pem",
             publicKeyPath: env["TALENT_JWT_PUBLIC_KEY"] ?? ".local/keys/issuer-public.pem")
+    }
+}
+
+/// `talentctl dev-keys`: creates the development issuer's key pair if missing and prints its paths.
+struct DevKeys: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dev-keys", abstract: "Create the development issuer's ES256 key pair if it is missing.")
+
+    func run() async throws {
+        _ = try await DevelopmentIssuer.local()
+        let env = ProcessInfo.processInfo.environment
+        print("private\t\(env["TALENT_JWT_PRIVATE_KEY"] ?? ".local/keys/issuer-private.pem")")
+        print("public\t\(env["TALENT_JWT_PUBLIC_KEY"] ?? ".local/keys/issuer-public.pem")")
     }
 }

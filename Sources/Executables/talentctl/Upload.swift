@@ -28,7 +28,8 @@ struct Upload: AsyncParsableCommand {
     @Option(help: "Seconds to wait for all verdicts.")
     var timeout: Int = 600
 
-    @Option(help: "manifest.tsv with columns file, verdict, reason: prints agreement on stderr; exit 1 on disagreement.")
+    @Option(
+        help: "manifest.tsv with columns file, verdict, reason: prints agreement on stderr; exit 1 on disagreement.")
     var manifest: String?
 
     func run() async throws {

@@ -26,7 +26,9 @@ public struct CorpusUpload: Sendable {
     /// How long to wait for all verdicts, in seconds.
     public let verdictTimeoutSeconds: Int
 
-    public init(client: GatewayClient, kind: AttachmentKind = .other, concurrency: Int = 8, verdictTimeoutSeconds: Int = 600) {
+    public init(
+        client: GatewayClient, kind: AttachmentKind = .other, concurrency: Int = 8, verdictTimeoutSeconds: Int = 600
+    ) {
         self.client = client
         self.kind = kind
         self.concurrency = concurrency
@@ -61,7 +63,9 @@ public struct CorpusUpload: Sendable {
         while outcomes.contains(where: { $0.verdict == "pending" }), ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(200))
             for index in outcomes.indices where outcomes[index].verdict == "pending" {
-                guard let id = outcomes[index].attachmentId, let record = try await client.attachment(id) else { continue }
+                guard let id = outcomes[index].attachmentId, let record = try await client.attachment(id) else {
+                    continue
+                }
                 if record.status != .pending {
                     outcomes[index].verdict = record.status.rawValue
                     outcomes[index].reason = record.reason?.rawValue ?? ""
@@ -82,6 +86,7 @@ public struct CorpusUpload: Sendable {
         }
         let accepted = try reply.decode(GatewayClient.UploadAccepted.self)
         return Outcome(
-            fileName: name, verdict: "pending", reason: "", attachmentId: accepted.attachment.id, jobId: accepted.job.id)
+            fileName: name, verdict: "pending", reason: "", attachmentId: accepted.attachment.id, jobId: accepted.job.id
+        )
     }
 }

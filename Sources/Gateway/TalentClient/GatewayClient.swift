@@ -81,7 +81,9 @@ public struct GatewayClient: Sendable {
     public func upload(_ bytes: Data, fileName: String, kind: AttachmentKind) async throws -> Reply {
         var components = URLComponents()
         components.path = "/v1/attachments"
-        components.queryItems = [URLQueryItem(name: "kind", value: kind.rawValue), URLQueryItem(name: "fileName", value: fileName)]
+        components.queryItems = [
+            URLQueryItem(name: "kind", value: kind.rawValue), URLQueryItem(name: "fileName", value: fileName),
+        ]
         let query = components.percentEncodedQuery ?? ""
         return try await send("POST", "/v1/attachments?\(query)", body: bytes)
     }

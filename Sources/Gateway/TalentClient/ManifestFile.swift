@@ -48,7 +48,9 @@ public struct UploadSummary: Sendable {
         }
     }
 
-    public var allAgree: Bool { disagreements.isEmpty && !outcomes.contains { $0.verdict == "pending" || $0.verdict == "error" } }
+    public var allAgree: Bool {
+        disagreements.isEmpty && !outcomes.contains { $0.verdict == "pending" || $0.verdict == "error" }
+    }
 
     public var text: String {
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
@@ -65,7 +67,8 @@ public struct UploadSummary: Sendable {
             for outcome in disagreeing.prefix(20) {
                 let expected = manifest?.expectations[outcome.fileName]
                 lines.append(
-                    "  differs: \(outcome.line)\texpected \(expected.map { "\($0.verdict)\t\($0.reason)" } ?? "nothing")")
+                    "  differs: \(outcome.line)\texpected \(expected.map { "\($0.verdict)\t\($0.reason)" } ?? "nothing")"
+                )
             }
         }
         lines.append(String(format: "elapsed\t%.1f s", seconds))

@@ -71,7 +71,8 @@ public struct GatewayApplication: Sendable {
     public func application() -> some ApplicationProtocol {
         Application(
             router: router(),
-            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "talent-gateway"),
+            configuration: .init(
+                address: .hostname(configuration.host, port: configuration.port), serverName: "talent-gateway"),
             logger: logger)
     }
 }

@@ -23,7 +23,8 @@ public struct GatewayConfiguration: Sendable {
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, tokenPublicKeyPEM: String,
-        tokenIssuer: String = DevelopmentIssuer.defaultIssuer, tokenAudience: String = DevelopmentIssuer.defaultAudience,
+        tokenIssuer: String = DevelopmentIssuer.defaultIssuer,
+        tokenAudience: String = DevelopmentIssuer.defaultAudience,
         attachmentPolicy: AttachmentPolicy = AttachmentPolicy(), publishConfirmTimeoutSeconds: Int = 5,
         databasePoolSize: Int = 8, relayAfterSeconds: Int = 30
     ) {

@@ -33,7 +33,9 @@ public struct ContainedInspector: Sendable {
 
         /// `name` in the directory of the running executable.
         public static func besideCurrentExecutable(_ name: String) -> String {
-            let own = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+            let own =
+                (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+                ?? CommandLine.arguments[0]
             return URL(fileURLWithPath: own).deletingLastPathComponent().appendingPathComponent(name).path
         }
     }
@@ -63,7 +65,9 @@ public struct ContainedInspector: Sendable {
             case .crashed(let signal):
                 failures.append("inspector crashed (signal \(signal))")
             case .timedOut:
-                failures.append("inspector exceeded its time limit (\(configuration.cpuSeconds) s CPU / \(configuration.wallSeconds) s)")
+                failures.append(
+                    "inspector exceeded its time limit (\(configuration.cpuSeconds) s CPU / \(configuration.wallSeconds) s)"
+                )
             case .failed(let reason):
                 failures.append("inspector failed: \(reason)")
             }
@@ -84,7 +88,8 @@ public struct ContainedInspector: Sendable {
         }
     }
 
-    static func spawnAndWait(_ bytes: [UInt8], request: InspectionRequest, configuration: Configuration) -> ChildOutcome {
+    static func spawnAndWait(_ bytes: [UInt8], request: InspectionRequest, configuration: Configuration) -> ChildOutcome
+    {
         guard let requestJSON = try? JSONEncoder().encode(request) else { return .failed("cannot encode request") }
         // stdin: an unlinked temporary file holding the bytes.
         var template = Array((NSTemporaryDirectory() + "/talent-inspect-XXXXXX").utf8CString)

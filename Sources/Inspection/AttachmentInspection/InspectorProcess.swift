@@ -13,7 +13,8 @@ public enum InspectorProcess {
     static let addressSpaceBytes = 2 << 30
 
     public static func main(arguments: [String]) -> Never {
-        let cpuSeconds = ProcessInfo.processInfo.environment["TALENT_INSPECT_CPU_SECONDS"].flatMap(Int.init)
+        let cpuSeconds =
+            ProcessInfo.processInfo.environment["TALENT_INSPECT_CPU_SECONDS"].flatMap(Int.init)
             ?? defaultCPUSeconds
         limit(RLIMIT_CPU, rlim_t(cpuSeconds))
         limit(RLIMIT_AS, rlim_t(addressSpaceBytes))

@@ -67,7 +67,10 @@ public final class JobConsumer<Handler: JobHandler>: Sendable {
         } catch {
             logger.error(
                 "dead-lettering undecodable message",
-                metadata: ["code": "\(error.code.rawValue)", "detail": "\(error.detail)", "messageId": "\(delivery.messageId ?? "")"])
+                metadata: [
+                    "code": "\(error.code.rawValue)", "detail": "\(error.detail)",
+                    "messageId": "\(delivery.messageId ?? "")",
+                ])
             await handler.deadLettered(delivery, rejection: error)
             connection.reject(delivery, requeue: false)
             counters.deadLettered.add(1, ordering: .relaxed)
@@ -83,7 +86,9 @@ public final class JobConsumer<Handler: JobHandler>: Sendable {
             } catch {
                 logger.warning(
                     "job attempt failed",
-                    metadata: ["attempt": "\(attempt)", "error": "\(error)", "messageId": "\(delivery.messageId ?? "")"])
+                    metadata: [
+                        "attempt": "\(attempt)", "error": "\(error)", "messageId": "\(delivery.messageId ?? "")",
+                    ])
                 guard attempt < configuration.retryAttempts else { break }
                 counters.retried.add(1, ordering: .relaxed)
                 try? await Task.sleep(for: .milliseconds(delay))

@@ -22,7 +22,8 @@ public final class SignalDrain {
             let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: queue)
             source.setEventHandler {
                 logger.info(
-                    "signal received; draining", metadata: ["signal": "\(signalNumber)", "graceSeconds": "\(graceSeconds)"])
+                    "signal received; draining",
+                    metadata: ["signal": "\(signalNumber)", "graceSeconds": "\(graceSeconds)"])
                 drain()
                 queue.asyncAfter(deadline: .now() + .seconds(graceSeconds)) {
                     logger.warning("drain grace period over; exiting with jobs in flight")

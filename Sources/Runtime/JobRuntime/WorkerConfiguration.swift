@@ -41,7 +41,9 @@ public struct WorkerConfiguration: Sendable {
     /// deliveries waits for the ones before it, `concurrency` at a time.
     /// - Throws: ``Invalid``.
     public func validate() throws(Invalid) {
-        guard prefetch >= 1, concurrency >= 1 else { throw Invalid(description: "prefetch and concurrency must be ≥ 1") }
+        guard prefetch >= 1, concurrency >= 1 else {
+            throw Invalid(description: "prefetch and concurrency must be ≥ 1")
+        }
         let rounds = (Int(prefetch) + concurrency - 1) / concurrency
         let worstWait = rounds * jobTimeLimitSeconds
         guard worstWait < brokerConsumerTimeoutSeconds else {

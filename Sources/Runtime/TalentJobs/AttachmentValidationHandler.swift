@@ -35,7 +35,8 @@ public struct AttachmentValidationHandler: JobHandler {
             return try JobMessageCodec.decodeAttachmentValidation(delivery.body)
         } catch {
             let code: JobRejection.Code = error.code == .unknownSchemaVersion ? .unknownSchemaVersion : .malformed
-            throw JobRejection(code: code, detail: error.detail, jobId: delivery.messageId.flatMap(UUID.init(uuidString:)))
+            throw JobRejection(
+                code: code, detail: error.detail, jobId: delivery.messageId.flatMap(UUID.init(uuidString:)))
         }
     }
 

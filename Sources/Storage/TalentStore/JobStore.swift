@@ -24,7 +24,8 @@ public struct JobStore: Sendable {
     public func markPublished(id: UUID) async throws {
         try await pool.withConnection { connection in
             try connection.execute(
-                prepared: "job_published", "UPDATE jobs SET published_at = now() WHERE id = $1 AND published_at IS NULL",
+                prepared: "job_published",
+                "UPDATE jobs SET published_at = now() WHERE id = $1 AND published_at IS NULL",
                 [id])
         }
     }

@@ -59,7 +59,9 @@ public struct MigrationRunner: Sendable {
                 throw MigrationError(code: .duplicateVersion, message: "version \(version) appears twice")
             }
             result.append(
-                Migration(version: version, name: String(name.dropLast(4)), sql: sql, checksum: SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()))
+                Migration(
+                    version: version, name: String(name.dropLast(4)), sql: sql,
+                    checksum: SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()))
         }
         return result
     }

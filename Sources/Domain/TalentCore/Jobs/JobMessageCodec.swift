@@ -37,7 +37,8 @@ public enum JobMessageCodec {
         }
         guard version.schemaVersion == AttachmentValidationJob.currentSchemaVersion else {
             throw DecodeError(
-                code: .unknownSchemaVersion, detail: "schemaVersion \(version.schemaVersion.map(String.init) ?? "missing")")
+                code: .unknownSchemaVersion,
+                detail: "schemaVersion \(version.schemaVersion.map(String.init) ?? "missing")")
         }
         do {
             return try decoder.decode(AttachmentValidationJob.self, from: data)

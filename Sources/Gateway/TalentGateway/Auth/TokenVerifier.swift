@@ -34,6 +34,7 @@ public struct TokenVerifier: Sendable {
             throw GatewayError(.invalidToken, "the token's unit is not a valid unified social credit code")
         }
         return UnitIdentity(
-            unitId: unit, unitName: assertion.unitName, operatorId: assertion.sub.value, loginMethod: assertion.loginMethod)
+            unitId: unit, unitName: assertion.unitName, operatorId: assertion.sub.value,
+            loginMethod: assertion.loginMethod)
     }
 }

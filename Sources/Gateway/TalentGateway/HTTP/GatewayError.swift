@@ -49,7 +49,8 @@ public struct GatewayError: HTTPResponseError, Sendable {
         if code == .unauthenticated || code == .invalidToken {
             headers[.wwwAuthenticate] = "Bearer realm=\"talent\""
         }
-        return JSONResponse.make(status: status, ErrorBody(error: .init(code: code, message: message)), headers: headers)
+        return JSONResponse.make(
+            status: status, ErrorBody(error: .init(code: code, message: message)), headers: headers)
     }
 
     struct ErrorBody: Codable {

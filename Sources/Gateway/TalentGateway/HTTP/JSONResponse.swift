@@ -3,7 +3,8 @@ import Hummingbird
 
 /// Builds JSON responses with one encoder convention (sorted keys, ISO 8601 dates).
 enum JSONResponse {
-    static func make<Body: Encodable>(status: HTTPResponse.Status, _ body: Body, headers: HTTPFields = [:]) -> Response {
+    static func make<Body: Encodable>(status: HTTPResponse.Status, _ body: Body, headers: HTTPFields = [:]) -> Response
+    {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .iso8601

@@ -61,7 +61,8 @@ struct AttachmentRoutes: Sendable {
             context.logger.warning("publish failed; upload refused", metadata: ["error": "\(error)"])
             try? await attachments.discard(attachmentId: attachment.id, jobId: jobId)
             if let amqp = error as? AMQPError, amqp.code == .blocked {
-                throw GatewayError(.brokerBlocked, "the job queue is not accepting work; retry later", retryAfterSeconds: 30)
+                throw GatewayError(
+                    .brokerBlocked, "the job queue is not accepting work; retry later", retryAfterSeconds: 30)
             }
             throw GatewayError(.unavailable, "the job queue is unavailable; retry later", retryAfterSeconds: 5)
         }
@@ -79,9 +80,12 @@ struct AttachmentRoutes: Sendable {
         let kind = kindText.flatMap(AttachmentKind.init(rawValue:))
         if kindText != nil && kind == nil { throw GatewayError(.invalidParameter, "unknown attachment kind") }
         let search = request.optionalQuery("search")
-        if let search, search.count > 100 { throw GatewayError(.invalidParameter, "search is limited to 100 characters") }
+        if let search, search.count > 100 {
+            throw GatewayError(.invalidParameter, "search is limited to 100 characters")
+        }
         let page = try await store { [attachments] in
-            try await attachments.list(unitId: identity.unitId, search: search, kind: kind, limit: limit, offset: offset)
+            try await attachments.list(
+                unitId: identity.unitId, search: search, kind: kind, limit: limit, offset: offset)
         }
         return JSONResponse.make(status: .ok, Page(items: page.items, total: page.total, limit: limit, offset: offset))
     }
@@ -90,7 +94,10 @@ struct AttachmentRoutes: Sendable {
     func get(_ request: Request, context: GatewayRequestContext) async throws -> Response {
         let identity = try context.requireIdentity()
         let id = try context.uuidParameter("attachmentId")
-        guard let record = try await store({ [attachments] in try await attachments.attachment(id: id, unitId: identity.unitId) })
+        guard
+            let record = try await store({ [attachments] in
+                try await attachments.attachment(id: id, unitId: identity.unitId)
+            })
         else { throw GatewayError(.notFound, "no such attachment") }
         return JSONResponse.make(status: .ok, record)
     }

@@ -18,7 +18,8 @@ extension Request {
     func integerQuery(_ name: String, default defaultValue: Int, range: ClosedRange<Int>) throws(GatewayError) -> Int {
         guard let text = optionalQuery(name) else { return defaultValue }
         guard let value = Int(text), range.contains(value) else {
-            throw GatewayError(.invalidParameter, "\(name) must be an integer in \(range.lowerBound)…\(range.upperBound)")
+            throw GatewayError(
+                .invalidParameter, "\(name) must be an integer in \(range.lowerBound)…\(range.upperBound)")
         }
         return value
     }

@@ -1,0 +1,61 @@
+import AMQPClient
+import Foundation
+import PostgresClient
+
+/// Where the services and binaries the tests use are: set by `scripts/test.sh`, which starts a real
+/// PostgreSQL and RabbitMQ and gives the tests their own database and virtual host.
+public struct TestEnvironment: Sendable {
+    public var binDirectory: URL
+    public var postgresConnInfo: String
+    public var amqpPort: Int
+    public var amqpVirtualHost: String
+    public var corpusDirectory: URL
+    public var runDirectory: URL
+    public var httpPort: Int
+    public var schemasDirectory: URL
+
+    public struct Missing: Error, CustomStringConvertible {
+        public var variable: String
+        public var description: String {
+            "\(variable) is not set: run the tests with scripts/test.sh, which starts PostgreSQL and RabbitMQ"
+        }
+    }
+
+    /// Reads the `TALENT_TEST_*` variables.
+    /// - Throws: ``Missing`` naming the first absent variable.
+    public static func current() throws -> TestEnvironment {
+        let env = ProcessInfo.processInfo.environment
+        func value(_ name: String) throws -> String {
+            guard let value = env[name], !value.isEmpty else { throw Missing(variable: name) }
+            return value
+        }
+        return TestEnvironment(
+            binDirectory: URL(fileURLWithPath: try value("TALENT_TEST_BIN")),
+            postgresConnInfo: try value("TALENT_TEST_POSTGRES_URL"),
+            amqpPort: Int(try value("TALENT_TEST_AMQP_PORT")) ?? 5672,
+            amqpVirtualHost: try value("TALENT_TEST_AMQP_VHOST"),
+            corpusDirectory: URL(fileURLWithPath: try value("TALENT_TEST_CORPUS")),
+            runDirectory: URL(fileURLWithPath: try value("TALENT_TEST_RUN_DIR")),
+            httpPort: Int(try value("TALENT_TEST_HTTP_PORT")) ?? 58090,
+            schemasDirectory: URL(fileURLWithPath: try value("TALENT_SCHEMAS_DIR")))
+    }
+
+    /// Environment for a gateway or worker process pointed at the test services.
+    public func processEnvironment(extra: [String: String] = [:]) -> [String: String] {
+        var environment = ProcessInfo.processInfo.environment
+        environment["TALENT_POSTGRES_URL"] = postgresConnInfo
+        environment["TALENT_AMQP_HOST"] = "127.0.0.1"
+        environment["TALENT_AMQP_PORT"] = String(amqpPort)
+        environment["TALENT_AMQP_VHOST"] = amqpVirtualHost
+        environment["TALENT_HTTP_PORT"] = String(httpPort)
+        environment["TALENT_SCHEMAS_DIR"] = schemasDirectory.path
+        environment["TALENT_JWT_PRIVATE_KEY"] = runDirectory.appendingPathComponent("keys/private.pem").path
+        environment["TALENT_JWT_PUBLIC_KEY"] = runDirectory.appendingPathComponent("keys/public.pem").path
+        for (key, value) in extra { environment[key] = value }
+        return environment
+    }
+
+    public func amqpConfiguration(name: String) -> AMQPConfiguration {
+        AMQPConfiguration(port: amqpPort, virtualHost: amqpVirtualHost, connectionName: name)
+    }
+}

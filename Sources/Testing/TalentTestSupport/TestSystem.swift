@@ -1,0 +1,104 @@
+import AMQPClient
+import Foundation
+import JobRuntime
+import PostgresClient
+import TalentClient
+import TalentCore
+import TalentGateway
+import TalentStore
+
+/// The whole system for integration tests: migrated test database, declared topology, a gateway
+/// process and worker processes, all against the real services `scripts/test.sh` started.
+public actor TestSystem {
+    public nonisolated let environment: TestEnvironment
+    public nonisolated let pool: PostgresPool
+    public private(set) var gateway: ManagedProcess?
+    public private(set) var workers: [ManagedProcess] = []
+    private var workerCount = 0
+    private var issuer: DevelopmentIssuer?
+
+    public init(environment: TestEnvironment) {
+        self.environment = environment
+        self.pool = PostgresPool(configuration: .init(conninfo: environment.postgresConnInfo, size: 2))
+    }
+
+    /// Migrates, declares the topology, creates the issuer key pair, starts the gateway and one worker.
+    public func start() async throws {
+        let runner = MigrationRunner(directory: environment.schemasDirectory.appendingPathComponent("migrations"))
+        _ = try await pool.withConnection { connection in try runner.apply(on: connection).count }
+        let connection = AMQPConnection(configuration: environment.amqpConfiguration(name: "test setup"))
+        try await connection.declare(TalentTopology.definition)
+        await connection.close()
+        let processEnvironment = environment.processEnvironment()
+        issuer = try await DevelopmentIssuer(
+            privateKeyPath: processEnvironment["TALENT_JWT_PRIVATE_KEY"]!,
+            publicKeyPath: processEnvironment["TALENT_JWT_PUBLIC_KEY"]!)
+        gateway = try ManagedProcess(
+            name: "gateway", executable: environment.binDirectory.appendingPathComponent("talent-gateway"),
+            arguments: [], environment: processEnvironment, runDirectory: environment.runDirectory)
+        try await startWorker()
+        try await waitUntilReady()
+    }
+
+    /// Starts one more attachment worker.
+    public func startWorker() async throws {
+        workerCount += 1
+        workers.append(
+            try ManagedProcess(
+                name: "worker-\(workerCount)",
+                executable: environment.binDirectory.appendingPathComponent("talent-worker"),
+                arguments: [JobKind.attachmentValidation.rawValue], environment: environment.processEnvironment(),
+                runDirectory: environment.runDirectory))
+    }
+
+    /// Kills every worker with `signal` and forgets them; returns their exit statuses.
+    @discardableResult
+    public func stopWorkers(signal: Int32) async -> [Int32] {
+        var statuses: [Int32] = []
+        for worker in workers { statuses.append(await worker.stop(signal: signal)) }
+        workers.removeAll()
+        return statuses
+    }
+
+    public func stopAll() async {
+        await stopWorkers(signal: SIGTERM)
+        await gateway?.stop()
+        gateway = nil
+    }
+
+    public nonisolated var baseURL: URL { URL(string: "http://127.0.0.1:\(environment.httpPort)")! }
+
+    /// A client acting as `unit`, with a freshly minted development token.
+    public func client(unit: UnifiedSocialCreditCode, lifetime: TimeInterval = 3600) async throws -> GatewayClient {
+        guard let issuer else { throw TestEnvironment.Missing(variable: "issuer (start() first)") }
+        return GatewayClient(baseURL: baseURL, token: try await issuer.mint(unit: unit.rawValue, lifetime: lifetime))
+    }
+
+    /// A token signed by the development issuer (for authentication tests).
+    public func token(unit: String, lifetime: TimeInterval = 3600) async throws -> String {
+        guard let issuer else { throw TestEnvironment.Missing(variable: "issuer (start() first)") }
+        return try await issuer.mint(unit: unit, lifetime: lifetime)
+    }
+
+    private func waitUntilReady() async throws {
+        let client = GatewayClient(baseURL: baseURL, token: "")
+        for _ in 0..<300 {
+            if let reply = try? await client.send("GET", "/health/ready", authorised: false), reply.status == 200 {
+                return
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw TestEnvironment.Missing(variable: "a ready gateway (see \(environment.runDirectory.path)/gateway.log)")
+    }
+}
+
+/// Fixtures: valid, invented identifiers.
+public enum Fixtures {
+    /// The `n`-th test unit: a valid unified social credit code (GB 32100-2015) whose organisation
+    /// body encodes `n` and `salt`.
+    public static func unit(_ n: Int, salt: String = "T") -> UnifiedSocialCreditCode {
+        let digits = String(format: "%06d", n % 1_000_000)
+        let body = String((salt + "Q" + digits).suffix(8))
+        return UnifiedSocialCreditCode.make(organisationBody: body)!
+    }
+}

@@ -1,0 +1,194 @@
+import Foundation
+import TalentClient
+import TalentCore
+import TalentGateway
+import TalentStore
+import TalentTestSupport
+import Testing
+
+/// The HTTP contract: authentication, tenant isolation, validation errors, listing, deletion.
+@Suite("Gateway API", .serialized)
+struct GatewayAPITests {
+    static func corpusFile(_ name: String, system: TestSystem) throws -> Data {
+        try Data(contentsOf: system.environment.corpusDirectory.appendingPathComponent("files/\(name)"))
+    }
+
+    /// Any accepted file of the given extension from the corpus manifest.
+    static func acceptedSample(_ ext: String, system: TestSystem) throws -> Data {
+        let manifest = try ManifestFile.load(
+            system.environment.corpusDirectory.appendingPathComponent("manifest.tsv").path)
+        let name = try #require(
+            manifest.expectations.filter { $0.key.hasSuffix(".\(ext)") && $0.value.verdict == "accepted" }.keys.sorted()
+                .first)
+        return try corpusFile(name, system: system)
+    }
+
+    static func waitForVerdict(_ client: GatewayClient, _ id: UUID, system: TestSystem) async throws -> AttachmentRecord
+    {
+        var record: AttachmentRecord?
+        _ = try await system.wait(timeout: .seconds(60)) {
+            record = try await client.attachment(id)
+            return record.map { $0.status != .pending } ?? false
+        }
+        return try #require(record)
+    }
+
+    @Test func requestsWithoutAValidTokenAreRefused() async throws {
+        let system = try await SharedSystem.instance.get()
+        let anonymous = GatewayClient(baseURL: system.baseURL, token: "")
+        let missing = try await anonymous.send("GET", "/v1/attachments", authorised: false)
+        #expect(missing.status == 401)
+        #expect(missing.errorCode == "unauthenticated")
+
+        for token in ["garbage", "a.b.c", try await Self.unsignedToken(unit: Fixtures.unit(3).rawValue)] {
+            let reply = try await GatewayClient(baseURL: system.baseURL, token: token).send("GET", "/v1/attachments")
+            #expect(reply.status == 401)
+            #expect(reply.errorCode == "invalid_token")
+        }
+        let expired = try await system.token(unit: Fixtures.unit(3).rawValue, lifetime: -60)
+        #expect(
+            try await GatewayClient(baseURL: system.baseURL, token: expired).send("GET", "/v1/attachments").status
+                == 401)
+        let badUnit = try await system.token(unit: "91350100M000100Y44")
+        let badUnitReply = try await GatewayClient(baseURL: system.baseURL, token: badUnit).send(
+            "GET", "/v1/attachments")
+        #expect(badUnitReply.errorCode == "invalid_token")
+
+        // Signed by a key the gateway does not trust.
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(UUID().uuidString)
+        let stranger = try await DevelopmentIssuer(
+            privateKeyPath: directory.appendingPathComponent("p.pem").path,
+            publicKeyPath: directory.appendingPathComponent("q.pem").path)
+        let foreign = try await stranger.mint(unit: Fixtures.unit(3).rawValue)
+        #expect(
+            try await GatewayClient(baseURL: system.baseURL, token: foreign).send("GET", "/v1/attachments").errorCode
+                == "invalid_token")
+    }
+
+    /// An `alg: none` token with otherwise valid claims.
+    static func unsignedToken(unit: String) async throws -> String {
+        func base64URL(_ data: Data) -> String {
+            data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+                .replacingOccurrences(of: "=", with: "")
+        }
+        let header = base64URL(Data(#"{"alg":"none","typ":"JWT"}"#.utf8))
+        let exp = Int(Date().timeIntervalSince1970) + 3600
+        let payload = base64URL(
+            Data(
+                """
+                {"iss":"\(DevelopmentIssuer.defaultIssuer)","aud":"\(DevelopmentIssuer.defaultAudience)","sub":"x",\
+                "exp":\(exp),"iat":\(exp - 3600),"unit":"\(unit)","login_method":"certificate"}
+                """.utf8))
+        return "\(header).\(payload)."
+    }
+
+    @Test func aUnitSeesAndChangesOnlyItsOwnAttachments() async throws {
+        let system = try await SharedSystem.instance.get()
+        let owner = try await system.client(unit: Fixtures.unit(10))
+        let other = try await system.client(unit: Fixtures.unit(11))
+        let reply = try await owner.upload(
+            try Self.acceptedSample("png", system: system), fileName: "mine.png", kind: .other)
+        #expect(reply.status == 202)
+        let accepted = try reply.decode(GatewayClient.UploadAccepted.self)
+        let id = accepted.attachment.id.uuidString.lowercased()
+        let jobId = accepted.job.id.uuidString.lowercased()
+
+        for (method, path) in [
+            ("GET", "/v1/attachments/\(id)"), ("DELETE", "/v1/attachments/\(id)"), ("GET", "/v1/jobs/\(jobId)"),
+        ] {
+            let foreign = try await other.send(method, path)
+            #expect(foreign.status == 404, "\(method) \(path)")
+            #expect(foreign.errorCode == "not_found")
+            // Indistinguishable from a target that does not exist at all.
+            let absent = try await other.send(
+                method, path.replacingOccurrences(of: id, with: UUID().uuidString.lowercased()))
+            #expect(absent.status == 404)
+            #expect(absent.body == foreign.body || path.contains("/jobs/"))
+        }
+        let otherList = try await other.send("GET", "/v1/attachments").decode(GatewayClient.AttachmentPage.self)
+        #expect(!otherList.items.contains { $0.id == accepted.attachment.id })
+        #expect(try await owner.send("GET", "/v1/attachments/\(id)").status == 200)
+    }
+
+    @Test func invalidRequestsGetSpecificErrors() async throws {
+        let system = try await SharedSystem.instance.get()
+        let client = try await system.client(unit: Fixtures.unit(12))
+        let png = try Self.acceptedSample("png", system: system)
+        let cases: [(String, String, Data?, Int, String)] = [
+            ("POST", "/v1/attachments?fileName=a.png", png, 400, "missing_parameter"),
+            ("POST", "/v1/attachments?kind=passport&fileName=a.png", png, 400, "invalid_parameter"),
+            ("POST", "/v1/attachments?kind=other", png, 400, "missing_parameter"),
+            ("POST", "/v1/attachments?kind=other&fileName=..%2Fetc%2Fpasswd", png, 400, "invalid_parameter"),
+            ("POST", "/v1/attachments?kind=other&fileName=a%00.png", png, 400, "invalid_parameter"),
+            ("POST", "/v1/attachments?kind=other&fileName=big.pdf", Data(count: 5 * 1024 * 1024 + 1), 413, "too_large"),
+            ("GET", "/v1/attachments/not-a-uuid", nil, 400, "invalid_parameter"),
+            ("GET", "/v1/jobs/not-a-uuid", nil, 400, "invalid_parameter"),
+            ("GET", "/v1/attachments?limit=0", nil, 400, "invalid_parameter"),
+            ("GET", "/v1/attachments?limit=abc", nil, 400, "invalid_parameter"),
+            ("GET", "/v1/attachments?kind=passport", nil, 400, "invalid_parameter"),
+            ("GET", "/v1/nothing-here", nil, 404, "route_not_found"),
+        ]
+        for (method, path, body, status, code) in cases {
+            let reply = try await client.send(method, path, body: body)
+            #expect(reply.status == status, "\(method) \(path)")
+            #expect(reply.errorCode == code, "\(method) \(path): \(String(decoding: reply.body, as: UTF8.self))")
+        }
+        // Nothing was stored for the refused uploads.
+        let page = try await client.send("GET", "/v1/attachments").decode(GatewayClient.AttachmentPage.self)
+        #expect(page.total == 0)
+    }
+
+    @Test func listSearchReadAndDelete() async throws {
+        let system = try await SharedSystem.instance.get()
+        let client = try await system.client(unit: Fixtures.unit(13))
+        let uploads: [(String, AttachmentKind, Data)] = [
+            ("营业执照-2026.pdf", .businessLicence, try Self.acceptedSample("pdf", system: system)),
+            ("handler-authorisation.png", .handlerAuthorisation, try Self.acceptedSample("png", system: system)),
+            ("qualification_100%.jpg", .qualificationCertificate, try Self.acceptedSample("jpg", system: system)),
+        ]
+        var ids: [String: UUID] = [:]
+        for (name, kind, bytes) in uploads {
+            let reply = try await client.upload(bytes, fileName: name, kind: kind)
+            #expect(reply.status == 202)
+            #expect(reply.headers["location"]?.hasPrefix("/v1/jobs/") == true)
+            let accepted = try reply.decode(GatewayClient.UploadAccepted.self)
+            #expect(accepted.attachment.status == .pending)
+            #expect(accepted.job.status == .queued)
+            ids[name] = accepted.attachment.id
+            let record = try await Self.waitForVerdict(client, accepted.attachment.id, system: system)
+            #expect(record.status == .accepted)
+            #expect(record.fileName == name)
+            let job = try await client.send("GET", "/v1/jobs/\(accepted.job.id.uuidString.lowercased())").decode(
+                JobRecord.self)
+            #expect(job.status == .succeeded)
+        }
+        func names(_ query: String) async throws -> [String] {
+            try await client.send("GET", "/v1/attachments\(query)").decode(GatewayClient.AttachmentPage.self).items.map(
+                \.fileName)
+        }
+        #expect(try await names("").count == 3)
+        #expect(try await names("?search=%E8%90%A5%E4%B8%9A%E6%89%A7%E7%85%A7") == ["营业执照-2026.pdf"])
+        #expect(try await names("?search=authorisaton") == ["handler-authorisation.png"])  // misspelled: trigram match
+        #expect(try await names("?search=100%25") == ["qualification_100%.jpg"])  // % is literal
+        #expect(try await names("?kind=business_licence") == ["营业执照-2026.pdf"])
+        let page = try await client.send("GET", "/v1/attachments?limit=2&offset=2").decode(
+            GatewayClient.AttachmentPage.self)
+        #expect(page.total == 3)
+        #expect(page.items.count == 1)
+
+        let id = try #require(ids["handler-authorisation.png"]).uuidString.lowercased()
+        #expect(try await client.send("DELETE", "/v1/attachments/\(id)").status == 204)
+        #expect(try await client.send("GET", "/v1/attachments/\(id)").status == 404)
+        #expect(try await client.send("DELETE", "/v1/attachments/\(id)").status == 404)
+        #expect(try await names("").count == 2)
+    }
+
+    @Test func healthEndpoints() async throws {
+        let system = try await SharedSystem.instance.get()
+        let client = GatewayClient(baseURL: system.baseURL, token: "")
+        #expect(try await client.send("GET", "/health/live", authorised: false).status == 200)
+        let ready = try await client.send("GET", "/health/ready", authorised: false)
+        #expect(ready.status == 200)
+        #expect(String(decoding: ready.body, as: UTF8.self).contains(#""database":"ok""#))
+    }
+}

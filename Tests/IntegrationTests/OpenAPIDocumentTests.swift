@@ -1,0 +1,45 @@
+import Foundation
+import TalentCore
+import TalentGateway
+import Testing
+
+/// schemas/openapi.json stays true: the same operations as the router's table, the same error codes
+/// and enumerations as the code.
+@Suite("OpenAPI document")
+struct OpenAPIDocumentTests {
+    static func document() throws -> [String: Any] {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("schemas/openapi.json")
+        return try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
+    }
+
+    static func schema(_ name: String) throws -> [String: Any] {
+        let components = try #require(try document()["components"] as? [String: Any])
+        let schemas = try #require(components["schemas"] as? [String: Any])
+        return try #require(schemas[name] as? [String: Any])
+    }
+
+    @Test func operationsMatchTheRouter() throws {
+        let paths = try #require(try Self.document()["paths"] as? [String: [String: Any]])
+        var documented: Set<String> = []
+        for (path, item) in paths {
+            for method in ["get", "post", "put", "patch", "delete"] {
+                guard let operation = item[method] as? [String: Any] else { continue }
+                let id = try #require(operation["operationId"] as? String)
+                let secured = (operation["security"] as? [Any])?.isEmpty != true
+                documented.insert("\(method.uppercased()) \(path) \(id) \(secured)")
+            }
+        }
+        let routed = Set(
+            GatewayOperation.allCases.map {
+                "\($0.method.rawValue) \($0.path) \($0.rawValue) \($0.requiresUnitToken)"
+            })
+        #expect(documented == routed)
+    }
+
+    @Test func enumerationsMatchTheCode() throws {
+        #expect(try Self.schema("ErrorCode")["enum"] as? [String] == GatewayError.Code.allCases.map(\.rawValue))
+        #expect(try Self.schema("AttachmentKind")["enum"] as? [String] == AttachmentKind.allCases.map(\.rawValue))
+        #expect(try Self.schema("AttachmentReason")["enum"] as? [String] == AttachmentReason.allCases.map(\.rawValue))
+    }
+}

@@ -1,0 +1,35 @@
+import Foundation
+import PostgresClient
+import TalentTestSupport
+
+/// One running system (gateway + worker processes) shared by the integration suites, started on
+/// first use.
+actor SharedSystem {
+    static let instance = SharedSystem()
+    private var system: TestSystem?
+
+    func get() async throws -> TestSystem {
+        if let system { return system }
+        let created = TestSystem(environment: try TestEnvironment.current())
+        try await created.start()
+        system = created
+        return created
+    }
+}
+
+extension TestSystem {
+    /// Runs one query on the test database and returns its rows.
+    func rows(_ sql: String, _ parameters: [String] = []) async throws -> PostgresRows {
+        try await pool.withConnection { connection in try connection.query(sql, parameters) }
+    }
+
+    /// Waits until `condition` holds, checking every 200 ms, for at most `timeout`.
+    func wait(timeout: Duration = .seconds(180), until condition: () async throws -> Bool) async throws -> Bool {
+        let deadline = ContinuousClock.now.advanced(by: timeout)
+        while ContinuousClock.now < deadline {
+            if try await condition() { return true }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        return false
+    }
+}

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Stops the gateway and workers (SIGTERM: they drain), then RabbitMQ and PostgreSQL. Data stays in .local/.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+deploy/local/processes.sh stop
+deploy/local/services.sh stop
+echo "stopped"

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# The first command: installs what is missing, starts PostgreSQL and RabbitMQ on loopback (data under
+# .local/), builds, migrates, declares the broker topology, starts the gateway and a worker, and runs
+# the demo (uploads every corpus file through the gateway and prints a summary).
+#
+# Environment: TALENT_BUILD=debug|release (default debug), TALENT_WORKERS (default 1),
+# TALENT_CORPUS (default ../shared/corpus/attachments), TALENT_SKIP_DEMO=1 to only start the system.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+source deploy/local/env.sh
+BUILD="${TALENT_BUILD:-debug}"
+CORPUS="${TALENT_CORPUS:-$TALENT_ROOT/../shared/corpus/attachments}"
+
+deploy/local/services.sh start
+echo "building ($BUILD)…"
+build_started=$(date +%s)
+swift build -c "$BUILD" 2>&1 | grep -E "error|warning: unre|Compiling|Build complete" | grep -v Compiling || true
+BIN="$(swift build -c "$BUILD" --show-bin-path)"
+echo "build took $(( $(date +%s) - build_started )) s"
+[ -x "$BIN/talent-gateway" ] || { echo "build failed" >&2; exit 1; }
+
+"$BIN/talentctl" migrate
+"$BIN/talentctl" topology >/dev/null
+"$BIN/talentctl" dev-keys >/dev/null
+deploy/local/processes.sh start "$BIN"
+
+if [ "${TALENT_SKIP_DEMO:-0}" != 1 ]; then
+  echo
+  echo "== demo: uploading $(ls "$CORPUS/files" | wc -l) files from $CORPUS/files =="
+  mkdir -p "$TALENT_HOME/demo"
+  status=0
+  "$BIN/talentctl" upload "$CORPUS/files" --gateway "http://127.0.0.1:$TALENT_HTTP_PORT" \
+    --manifest "$CORPUS/manifest.tsv" > "$TALENT_HOME/demo/verdicts.tsv" || status=$?
+  echo "per-file verdicts: $TALENT_HOME/demo/verdicts.tsv (name, verdict, reason)"
+  deploy/local/processes.sh memory
+  echo
+  echo "The system keeps running: gateway http://127.0.0.1:$TALENT_HTTP_PORT, logs in $TALENT_HOME/logs."
+  echo "Stop everything with: deploy/local/down.sh"
+  exit $status
+fi

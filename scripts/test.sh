@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# The second command: installs what is missing, starts PostgreSQL and RabbitMQ on loopback, gives the
+# tests a fresh database and virtual host, checks formatting, builds, and runs every test (unit and
+# integration, against the real services).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source deploy/local/env.sh
+
+deploy/local/services.sh start
+PSQL=(psql -h 127.0.0.1 -p "$TALENT_PG_PORT" -U postgres -v ON_ERROR_STOP=1 -q)
+"${PSQL[@]}" -c "DROP DATABASE IF EXISTS talent_test WITH (FORCE)" -c "CREATE DATABASE talent_test" postgres
+RMQ=/usr/lib/rabbitmq/bin/rabbitmqctl
+"$RMQ" -q delete_vhost talent_test >/dev/null 2>&1 || true
+"$RMQ" -q add_vhost talent_test >/dev/null
+"$RMQ" -q set_permissions -p talent_test guest ".*" ".*" ".*" >/dev/null
+
+echo "== swift format lint --strict"
+swift format lint --strict --recursive Package.swift Sources Tests
+
+echo "== build"
+swift build --build-tests 2>&1 | grep -E "error|warning:|Build complete" | grep -v "unhandled" || true
+BIN="$(swift build --show-bin-path)"
+
+export TALENT_TEST_BIN="$BIN"
+export TALENT_TEST_POSTGRES_URL="host=127.0.0.1 port=$TALENT_PG_PORT dbname=talent_test user=postgres"
+export TALENT_TEST_AMQP_PORT="$TALENT_AMQP_PORT"
+export TALENT_TEST_AMQP_VHOST="talent_test"
+export TALENT_TEST_CORPUS="${TALENT_CORPUS:-$TALENT_ROOT/../shared/corpus/attachments}"
+export TALENT_TEST_RUN_DIR="$TALENT_HOME/test-run"
+export TALENT_TEST_HTTP_PORT="${TALENT_TEST_HTTP_PORT:-58090}"
+export TALENT_SCHEMAS_DIR="$TALENT_ROOT/schemas"
+rm -rf "$TALENT_TEST_RUN_DIR" && mkdir -p "$TALENT_TEST_RUN_DIR"
+
+cleanup() {
+  for f in "$TALENT_TEST_RUN_DIR"/*.pid; do
+    [ -f "$f" ] && kill -KILL "$(cat "$f")" 2>/dev/null || true
+  done
+}
+trap cleanup EXIT
+
+echo "== swift test"
+swift test --skip-build "$@"
