@@ -58,7 +58,7 @@ struct ContainedInspectorTests {
 
     /// A child that spins on the CPU ends by its own RLIMIT_CPU (SIGXCPU/SIGKILL) as a time-out.
     @Test func childOverItsCPULimitIsATimeout() async throws {
-        let script = try Self.script("ulimit -t 1; while :; do :; done")
+        let script = try Self.script("ulimit -t 1 && while :; do :; done", shell: "/bin/bash")
         let spinning = ContainedInspector(configuration: .init(executablePath: script, wallSeconds: 30, attempts: 1))
         #expect(await spinning.runChild([1], request: request) == .timedOut)
     }
@@ -70,9 +70,9 @@ struct ContainedInspectorTests {
         #expect(await inspector.runChild([1], request: request) == .failed("unreadable verdict"))
     }
 
-    static func script(_ body: String) throws -> String {
+    static func script(_ body: String, shell: String = "/bin/sh") throws -> String {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("inspect-\(UUID().uuidString).sh")
-        try "#!/bin/sh\n\(body)\n".write(to: url, atomically: true, encoding: .utf8)
+        try "#!\(shell)\n\(body)\n".write(to: url, atomically: true, encoding: .utf8)
         chmod(url.path, 0o755)
         return url.path
     }

@@ -186,3 +186,47 @@ extension AMQPConnection {
         return false
     }
 }
+
+@Suite("Migrations")
+struct MigrationTests {
+    /// `talentctl migrate --dry-run` fails while something is pending, and succeeds once applied;
+    /// concurrent runners apply each migration once.
+    @Test func dryRunFailsWhilePendingAndConcurrentRunsApplyOnce() async throws {
+        let environment = try TestEnvironment.current()
+        let database = "talent_test_migrate_\(UInt32.random(in: 0...UInt32.max))"
+        let admin = PostgresPool(configuration: .init(conninfo: environment.postgresConnInfo, size: 1))
+        defer { admin.shutdown() }
+        try await admin.withConnection { connection in try connection.query("CREATE DATABASE \(database)") }
+        let conninfo = environment.postgresConnInfo.replacingOccurrences(
+            of: "dbname=talent_test", with: "dbname=\(database)")
+        let processEnvironment = environment.processEnvironment(extra: ["TALENT_POSTGRES_URL": conninfo])
+
+        func talentctl(_ arguments: [String]) throws -> (Int32, String) {
+            let process = Process()
+            process.executableURL = environment.binDirectory.appendingPathComponent("talentctl")
+            process.arguments = arguments
+            process.environment = processEnvironment
+            let output = Pipe()
+            process.standardOutput = output
+            process.standardError = output
+            try process.run()
+            let data = output.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        }
+        let (pendingStatus, pendingOutput) = try talentctl(["migrate", "--dry-run"])
+        #expect(pendingStatus == 1)
+        #expect(pendingOutput.contains("pending\t0001_attachments_and_jobs"))
+
+        let runs = try await withThrowingTaskGroup(of: (Int32, String).self) { group in
+            for _ in 0..<3 { group.addTask { try talentctl(["migrate"]) } }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(runs.allSatisfy { $0.0 == 0 })
+        #expect(runs.filter { $0.1.contains("applied\t0001_attachments_and_jobs") }.count == 1)
+        let (upToDateStatus, upToDate) = try talentctl(["migrate", "--dry-run"])
+        #expect(upToDateStatus == 0)
+        #expect(upToDate.contains("up to date"))
+        try await admin.withConnection { connection in try connection.query("DROP DATABASE \(database) WITH (FORCE)") }
+    }
+}

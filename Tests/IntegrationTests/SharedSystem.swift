@@ -6,14 +6,18 @@ import TalentTestSupport
 /// first use.
 actor SharedSystem {
     static let instance = SharedSystem()
-    private var system: TestSystem?
+    private var starting: Task<TestSystem, any Error>?
 
+    /// The running system; concurrent callers share one start-up.
     func get() async throws -> TestSystem {
-        if let system { return system }
-        let created = TestSystem(environment: try TestEnvironment.current())
-        try await created.start()
-        system = created
-        return created
+        if starting == nil {
+            starting = Task {
+                let created = TestSystem(environment: try TestEnvironment.current())
+                try await created.start()
+                return created
+            }
+        }
+        return try await starting!.value
     }
 }
 

@@ -125,10 +125,17 @@ public struct ContainedInspector: Sendable {
         let arguments = [configuration.executablePath, String(decoding: requestJSON, as: UTF8.self)]
         let environment = ["TALENT_INSPECT_CPU_SECONDS=\(configuration.cpuSeconds)", "PATH=/usr/bin:/bin"]
         var pid: pid_t = 0
-        let spawned = withCStrings(arguments) { argv in
-            withCStrings(environment) { envp in
-                posix_spawn(&pid, configuration.executablePath, &actions, nil, argv, envp)
+        var spawned: Int32 = 0
+        // ETXTBSY: the executable is still open for writing somewhere (being replaced, or a file
+        // descriptor a concurrently forked process inherited); it clears within moments.
+        for attempt in 0..<5 {
+            spawned = withCStrings(arguments) { argv in
+                withCStrings(environment) { envp in
+                    posix_spawn(&pid, configuration.executablePath, &actions, nil, argv, envp)
+                }
             }
+            guard spawned == ETXTBSY else { break }
+            usleep(UInt32(20_000 << attempt))
         }
         close(writeEnd)
         guard spawned == 0 else { return .failed("spawn \(configuration.executablePath): \(spawned)") }

@@ -68,8 +68,10 @@ public struct MigrationRunner: Sendable {
 
     /// Migrations not yet applied, in order.
     /// - Throws: ``MigrationError/Code/checksumMismatch`` when an applied file changed; ``PostgresError``.
+    /// Writes nothing (a dry run must not create the tracking table).
     public func pending(on connection: PostgresConnection) throws -> [Migration] {
-        try ensureTable(connection)
+        let tracked = try connection.query("SELECT to_regclass('schema_migrations') IS NOT NULL AS present")
+        guard try tracked.first?.bool("present") == true else { return try migrations() }
         let applied = try connection.query("SELECT version, checksum FROM schema_migrations")
         var checksums: [Int: String] = [:]
         for row in applied.rows {
@@ -90,13 +92,15 @@ public struct MigrationRunner: Sendable {
         return pending
     }
 
-    /// Applies every pending migration; returns those applied.
+    /// Applies every pending migration; returns those applied. Holds a session advisory lock
+    /// throughout, so concurrent runners (several processes starting at once) apply each file once.
     public func apply(on connection: PostgresConnection) throws -> [Migration] {
+        try connection.query("SELECT pg_advisory_lock($1)", [Self.lockKey])
+        defer { _ = try? connection.query("SELECT pg_advisory_unlock($1)", [Self.lockKey]) }
         try ensureTable(connection)
         var applied: [Migration] = []
         for migration in try pending(on: connection) {
             let done = try connection.transaction { connection -> Bool in
-                try connection.query("SELECT pg_advisory_xact_lock($1)", [Self.lockKey])
                 let exists = try connection.query(
                     "SELECT 1 FROM schema_migrations WHERE version = $1", [migration.version])
                 guard exists.isEmpty else { return false }
