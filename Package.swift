@@ -36,6 +36,7 @@ let package = Package(
         .systemLibrary(
             name: "CTurboJPEG", path: "Sources/C/CTurboJPEG", pkgConfig: "libturbojpeg",
             providers: [.apt(["libturbojpeg0-dev"])]),
+        .systemLibrary(name: "CSpawn", path: "Sources/C/CSpawn"),
         .systemLibrary(
             name: "CQPDF", path: "Sources/C/CQPDF", pkgConfig: "libqpdf", providers: [.apt(["libqpdf-dev"])]),
 
@@ -55,7 +56,7 @@ let package = Package(
         // Format checks, run inside a contained child process (talent-inspect).
         .target(
             name: "AttachmentInspection",
-            dependencies: ["CMagic", "CPNG", "CTurboJPEG", "CQPDF", "TalentCore"],
+            dependencies: ["CMagic", "CPNG", "CTurboJPEG", "CQPDF", "CSpawn", "TalentCore"],
             path: "Sources/Inspection/AttachmentInspection", swiftSettings: strict),
 
         // Storage: all SQL lives here.

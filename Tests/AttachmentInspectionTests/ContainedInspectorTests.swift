@@ -67,13 +67,20 @@ struct ContainedInspectorTests {
     @Test func unreadableOutputIsAFailure() async throws {
         let script = try Self.script("echo not-json")
         let inspector = ContainedInspector(configuration: .init(executablePath: script, attempts: 1))
-        #expect(await inspector.runChild([1], request: request) == .failed("unreadable verdict"))
+        let outcome = await inspector.runChild([1], request: request)
+        #expect(outcome == .failed("unreadable verdict"), "\(outcome)")
     }
 
+    /// Writes an executable script through a close-on-exec descriptor, so that no process spawned
+    /// meanwhile by a parallel test holds it open for writing (which would make exec fail: ETXTBSY).
     static func script(_ body: String, shell: String = "/bin/sh") throws -> String {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("inspect-\(UUID().uuidString).sh")
-        try "#!\(shell)\n\(body)\n".write(to: url, atomically: true, encoding: .utf8)
-        chmod(url.path, 0o755)
-        return url.path
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("inspect-\(UUID().uuidString).sh").path
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o755)
+        guard descriptor >= 0 else { throw CocoaError(.fileWriteUnknown) }
+        let text = Array("#!\(shell)\n\(body)\n".utf8)
+        let written = text.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+        close(descriptor)
+        guard written == text.count else { throw CocoaError(.fileWriteUnknown) }
+        return path
     }
 }

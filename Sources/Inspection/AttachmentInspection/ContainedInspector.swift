@@ -1,3 +1,4 @@
+import CSpawn
 import Foundation
 import TalentCore
 
@@ -121,6 +122,9 @@ public struct ContainedInspector: Sendable {
         posix_spawn_file_actions_adddup2(&actions, input, 0)
         posix_spawn_file_actions_adddup2(&actions, writeEnd, 1)
         posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        // The child gets stdin, stdout and stderr only: not the worker's database and broker sockets,
+        // nor any other descriptor that happened to lack FD_CLOEXEC.
+        posix_spawn_file_actions_addclosefrom_np(&actions, 3)
 
         let arguments = [configuration.executablePath, String(decoding: requestJSON, as: UTF8.self)]
         let environment = ["TALENT_INSPECT_CPU_SECONDS=\(configuration.cpuSeconds)", "PATH=/usr/bin:/bin"]
