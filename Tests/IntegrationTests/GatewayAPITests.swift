@@ -9,6 +9,23 @@ import Testing
 /// The HTTP contract: authentication, tenant isolation, validation errors, listing, deletion.
 @Suite("Gateway API", .serialized)
 struct GatewayAPITests {
+    static let documentURL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("schemas/openapi.json")
+
+    /// The reply's body conforms to the documented schema: `Error` for 4xx/5xx, `name` otherwise.
+    static func expectConforms(
+        _ reply: GatewayClient.Reply, _ name: String, sourceLocation: SourceLocation = #_sourceLocation
+    ) {
+        let schema = reply.status >= 400 ? "Error" : name
+        guard let document = try? OpenAPIDocument(url: documentURL) else {
+            Issue.record("schemas/openapi.json is unreadable", sourceLocation: sourceLocation)
+            return
+        }
+        let problems = document.problems(of: reply.body, against: schema)
+        #expect(
+            problems == [], "\(schema): \(String(decoding: reply.body, as: UTF8.self))", sourceLocation: sourceLocation)
+    }
+
     static func corpusFile(_ name: String, system: TestSystem) throws -> Data {
         try Data(contentsOf: system.environment.corpusDirectory.appendingPathComponent("files/\(name)"))
     }
@@ -38,6 +55,7 @@ struct GatewayAPITests {
         let anonymous = GatewayClient(baseURL: system.baseURL, token: "")
         let missing = try await anonymous.send("GET", "/v1/attachments", authorised: false)
         #expect(missing.status == 401)
+        Self.expectConforms(missing, "Error")
         #expect(missing.errorCode == "unauthenticated")
 
         for token in ["garbage", "a.b.c", try await Self.unsignedToken(unit: Fixtures.unit(3).rawValue)] {
@@ -131,6 +149,7 @@ struct GatewayAPITests {
         for (method, path, body, status, code) in cases {
             let reply = try await client.send(method, path, body: body)
             #expect(reply.status == status, "\(method) \(path)")
+            Self.expectConforms(reply, "Error")
             #expect(reply.errorCode == code, "\(method) \(path): \(String(decoding: reply.body, as: UTF8.self))")
         }
         // Nothing was stored for the refused uploads.
@@ -150,6 +169,7 @@ struct GatewayAPITests {
         for (name, kind, bytes) in uploads {
             let reply = try await client.upload(bytes, fileName: name, kind: kind)
             #expect(reply.status == 202)
+            Self.expectConforms(reply, "UploadAccepted")
             #expect(reply.headers["location"]?.hasPrefix("/v1/jobs/") == true)
             let accepted = try reply.decode(GatewayClient.UploadAccepted.self)
             #expect(accepted.attachment.status == .pending)
@@ -186,8 +206,11 @@ struct GatewayAPITests {
     @Test func healthEndpoints() async throws {
         let system = try await SharedSystem.instance.get()
         let client = GatewayClient(baseURL: system.baseURL, token: "")
-        #expect(try await client.send("GET", "/health/live", authorised: false).status == 200)
+        let live = try await client.send("GET", "/health/live", authorised: false)
+        #expect(live.status == 200)
+        Self.expectConforms(live, "Health")
         let ready = try await client.send("GET", "/health/ready", authorised: false)
+        Self.expectConforms(ready, "Health")
         #expect(ready.status == 200)
         #expect(String(decoding: ready.body, as: UTF8.self).contains(#""database":"ok""#))
     }

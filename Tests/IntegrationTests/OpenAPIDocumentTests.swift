@@ -1,6 +1,7 @@
 import Foundation
 import TalentCore
 import TalentGateway
+import TalentTestSupport
 import Testing
 
 /// schemas/openapi.json stays true: the same operations as the router's table, the same error codes
@@ -41,5 +42,25 @@ struct OpenAPIDocumentTests {
         #expect(try Self.schema("ErrorCode")["enum"] as? [String] == GatewayError.Code.allCases.map(\.rawValue))
         #expect(try Self.schema("AttachmentKind")["enum"] as? [String] == AttachmentKind.allCases.map(\.rawValue))
         #expect(try Self.schema("AttachmentReason")["enum"] as? [String] == AttachmentReason.allCases.map(\.rawValue))
+    }
+
+    /// The response checker the API tests use does find violations.
+    @Test func checkerRejectsNonConformingBodies() throws {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("schemas/openapi.json")
+        let document = try OpenAPIDocument(url: url)
+        #expect(
+            document.problems(of: Data(#"{"error":{"code":"not_found","message":"x"}}"#.utf8), against: "Error") == [])
+        #expect(
+            !document.problems(of: Data(#"{"error":{"code":"nope","message":"x"}}"#.utf8), against: "Error").isEmpty)
+        #expect(!document.problems(of: Data(#"{"error":{"code":"not_found"}}"#.utf8), against: "Error").isEmpty)
+        #expect(
+            !document.problems(
+                of: Data(#"{"error":{"code":"not_found","message":"x","sql":"y"}}"#.utf8), against: "Error"
+            ).isEmpty)
+        #expect(
+            !document.problems(
+                of: Data(#"{"items":[],"total":"1","limit":1,"offset":0}"#.utf8), against: "AttachmentPage"
+            ).isEmpty)
     }
 }

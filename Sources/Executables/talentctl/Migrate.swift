@@ -15,9 +15,11 @@ struct Migrate: AsyncParsableCommand {
     func run() async throws {
         let environment = ServiceEnvironment()
         let runner = MigrationRunner(directory: environment.schemasDirectory.appendingPathComponent("migrations"))
-        let connection = try PostgresConnection(conninfo: environment.postgresConnInfo)
+        // libpq blocks: run it on the pool's dedicated thread, not on the cooperative pool.
+        let pool = PostgresPool(configuration: environment.postgres(poolSize: 1))
+        defer { pool.shutdown() }
         if dryRun {
-            let pending = try runner.pending(on: connection)
+            let pending = try await pool.withConnection { connection in try runner.pending(on: connection) }
             for migration in pending { print("pending\t\(migration.name)") }
             if pending.isEmpty {
                 print("up to date")
@@ -25,7 +27,7 @@ struct Migrate: AsyncParsableCommand {
                 throw ExitCode(1)
             }
         } else {
-            let applied = try runner.apply(on: connection)
+            let applied = try await pool.withConnection { connection in try runner.apply(on: connection) }
             for migration in applied { print("applied\t\(migration.name)") }
             if applied.isEmpty { print("up to date") }
         }
