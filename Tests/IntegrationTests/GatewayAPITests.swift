@@ -215,3 +215,62 @@ struct GatewayAPITests {
         #expect(String(decoding: ready.body, as: UTF8.self).contains(#""database":"ok""#))
     }
 }
+
+@Suite("Gateway idempotency", .serialized)
+struct GatewayIdempotencyTests {
+    /// A retried upload with the same `Idempotency-Key` returns the first response and publishes no
+    /// second job; concurrent retries too; the key with another request is refused.
+    @Test func retriesReturnTheFirstResponse() async throws {
+        let system = try await SharedSystem.instance.get()
+        let unit = Fixtures.unit(20)
+        let client = try await system.client(unit: unit)
+        let png = try GatewayAPITests.acceptedSample("png", system: system)
+        let key = "upload-\(UUID().uuidString)"
+        func upload(_ bytes: Data, name: String = "same.png", key: String) async throws -> GatewayClient.Reply {
+            var components = URLComponents()
+            components.queryItems = [
+                URLQueryItem(name: "kind", value: "other"), URLQueryItem(name: "fileName", value: name),
+            ]
+            return try await client.send(
+                "POST", "/v1/attachments?\(components.percentEncodedQuery!)", body: bytes,
+                headers: ["Idempotency-Key": key])
+        }
+        let first = try await upload(png, key: key)
+        #expect(first.status == 202)
+        let retries = try await withThrowingTaskGroup(of: GatewayClient.Reply.self) { group in
+            for _ in 0..<5 { group.addTask { try await upload(png, key: key) } }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        for retry in retries {
+            #expect(retry.status == 202)
+            #expect(retry.body == first.body)
+            #expect(retry.headers["location"] == first.headers["location"])
+        }
+        let jobs = try await system.rows("SELECT count(*) AS n FROM jobs WHERE unit_id = $1", [unit.rawValue])
+        #expect(try jobs.first?.int("n") == 1)
+
+        let reused = try await upload(png, name: "other-name.png", key: key)
+        #expect(reused.status == 422)
+        #expect(reused.errorCode == "idempotency_key_reused")
+        GatewayAPITests.expectConforms(reused, "Error")
+
+        let invalid = try await upload(png, key: "has space")
+        #expect(invalid.status == 400)
+        #expect(invalid.errorCode == "invalid_parameter")
+
+        // Concurrent first requests with a fresh key: exactly one job.
+        let freshKey = "upload-\(UUID().uuidString)"
+        let racing = try await withThrowingTaskGroup(of: GatewayClient.Reply.self) { group in
+            for _ in 0..<6 { group.addTask { try await upload(png, name: "race.png", key: freshKey) } }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(racing.allSatisfy { $0.status == 202 || $0.errorCode == "idempotency_in_progress" })
+        #expect(racing.contains { $0.status == 202 })
+        let raceJobs = try await system.rows(
+            """
+            SELECT count(*) AS n FROM jobs j JOIN attachments a ON a.id = j.subject_id
+            WHERE j.unit_id = $1 AND a.file_name = 'race.png'
+            """, [unit.rawValue])
+        #expect(try raceJobs.first?.int("n") == 1)
+    }
+}

@@ -41,7 +41,8 @@ public struct GatewayApplication: Sendable {
         let router = Router(context: GatewayRequestContext.self)
         router.add(middleware: ErrorMappingMiddleware())
         let attachmentRoutes = AttachmentRoutes(
-            attachments: AttachmentStore(pool: pool), publisher: publisher, policy: configuration.attachmentPolicy)
+            attachments: AttachmentStore(pool: pool), jobs: JobStore(pool: pool), publisher: publisher,
+            policy: configuration.attachmentPolicy)
         let jobRoutes = JobRoutes(jobs: JobStore(pool: pool))
         let healthRoutes = HealthRoutes(pool: pool, connection: connection)
         let authenticated = router.group().add(middleware: AuthenticationMiddleware(verifier: verifier))

@@ -81,3 +81,32 @@ public enum VerdictWrite: Sendable, Hashable {
     /// No such job (the gateway discarded it after a failed publish).
     case unknownJob
 }
+
+/// A request's idempotency key (`Idempotency-Key` header) and the hash of what it asks for.
+public struct IdempotencyKey: Sendable, Hashable {
+    public var key: String
+    public var requestHash: String
+
+    public init(key: String, requestHash: String) {
+        self.key = key
+        self.requestHash = requestHash
+    }
+}
+
+/// What ``AttachmentStore/create(_:jobId:idempotencyKey:)`` did.
+public enum AttachmentCreation: Sendable {
+    /// Stored a new attachment and job.
+    case created(AttachmentRecord, JobRecord)
+    /// The key was used before: nothing stored; here is what the first request left.
+    case replay(IdempotentReplay)
+}
+
+/// The state of an idempotency key's first request.
+public struct IdempotentReplay: Sendable, Hashable {
+    public var requestHash: String
+    public var attachmentId: UUID?
+    public var jobId: UUID?
+    /// Set once the first request was answered (its job confirmed by the broker).
+    public var responseStatus: Int?
+    public var responseBody: String?
+}

@@ -12,8 +12,12 @@ public struct AttachmentStore: Sendable {
     }
 
     /// Stores a new attachment and its validation job in one transaction (registering the unit on
-    /// first sight). The job is `queued` and not yet published.
-    public func create(_ attachment: NewAttachment, jobId: UUID) async throws -> (AttachmentRecord, JobRecord) {
+    /// first sight). The job is `queued` and not yet published. With an idempotency key, the key is
+    /// claimed in the same transaction; a key already claimed (or being claimed by a concurrent request,
+    /// which this waits for) stores nothing and returns the first request's state.
+    public func create(
+        _ attachment: NewAttachment, jobId: UUID, idempotencyKey: IdempotencyKey? = nil
+    ) async throws -> AttachmentCreation {
         let digest = SHA256.hash(data: attachment.content).map { String(format: "%02x", $0) }.joined()
         return try await pool.transaction { connection in
             try connection.execute(
@@ -22,6 +26,30 @@ public struct AttachmentStore: Sendable {
                 INSERT INTO units (id, name) VALUES ($1, $2)
                 ON CONFLICT (id) DO UPDATE SET last_seen = now(), name = COALESCE(EXCLUDED.name, units.name)
                 """, [attachment.unitId.rawValue, attachment.unitName])
+            if let idempotencyKey {
+                let claimed = try connection.execute(
+                    prepared: "idempotency_claim",
+                    """
+                    INSERT INTO idempotency_keys (unit_id, key, request_hash, attachment_id, job_id)
+                    VALUES ($1, $2, $3, $4, $5) ON CONFLICT (unit_id, key) DO NOTHING
+                    """,
+                    [attachment.unitId.rawValue, idempotencyKey.key, idempotencyKey.requestHash, attachment.id, jobId])
+                if claimed.affectedRows == 0 {
+                    let rows = try connection.execute(
+                        prepared: "idempotency_get",
+                        """
+                        SELECT request_hash, attachment_id, job_id, response_status, response_body FROM idempotency_keys
+                        WHERE unit_id = $1 AND key = $2
+                        """, [attachment.unitId.rawValue, idempotencyKey.key])
+                    let row = try rows.first.orThrow()
+                    return .replay(
+                        IdempotentReplay(
+                            requestHash: try row.requiredString("request_hash"),
+                            attachmentId: try row.uuid("attachment_id"), jobId: try row.uuid("job_id"),
+                            responseStatus: try row.int("response_status"),
+                            responseBody: try row.string("response_body")))
+                }
+            }
             let inserted = try connection.execute(
                 prepared: "attachment_insert",
                 """
@@ -38,7 +66,21 @@ public struct AttachmentStore: Sendable {
                 INSERT INTO jobs (id, kind, unit_id, subject_id) VALUES ($1, $2, $3, $4)
                 RETURNING \(RowDecoding.jobColumns)
                 """, [jobId, JobKind.attachmentValidation.rawValue, attachment.unitId.rawValue, attachment.id])
-            return (try RowDecoding.attachment(inserted.first!), try RowDecoding.job(job.first!))
+            return .created(
+                try RowDecoding.attachment(try inserted.first.orThrow()), try RowDecoding.job(try job.first.orThrow()))
+        }
+    }
+
+    /// Records the response to the first request of an idempotency key, for its retries.
+    public func recordIdempotentResponse(
+        unitId: UnifiedSocialCreditCode, key: String, status: Int, body: String
+    ) async throws {
+        try await pool.withConnection { connection in
+            try connection.query(
+                """
+                UPDATE idempotency_keys SET response_status = $3, response_body = $4
+                WHERE unit_id = $1 AND key = $2 AND response_status IS NULL
+                """, [unitId.rawValue, key, status, body])
         }
     }
 
@@ -46,6 +88,8 @@ public struct AttachmentStore: Sendable {
     /// answered with an error, so nothing accepted is lost).
     public func discard(attachmentId: UUID, jobId: UUID) async throws {
         try await pool.transaction { connection in
+            // A retry with the same idempotency key may then try again.
+            try connection.query("DELETE FROM idempotency_keys WHERE job_id = $1 AND response_status IS NULL", [jobId])
             try connection.query("DELETE FROM jobs WHERE id = $1 AND status = 'queued'", [jobId])
             try connection.query(
                 "DELETE FROM attachments WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM attachment_verdicts WHERE attachment_id = $1)",

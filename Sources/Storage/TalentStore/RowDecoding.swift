@@ -47,3 +47,12 @@ enum RowDecoding {
             finishedAt: try row.string("finished_at"))
     }
 }
+
+extension Optional where Wrapped == PostgresRow {
+    /// The row a statement with `RETURNING` (or a lookup that cannot miss) must have produced.
+    /// - Throws: ``PostgresError/Code/unexpectedResult``.
+    func orThrow() throws(PostgresError) -> PostgresRow {
+        guard let self else { throw PostgresError(code: .unexpectedResult, message: "expected a row") }
+        return self
+    }
+}

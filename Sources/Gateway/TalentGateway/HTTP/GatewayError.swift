@@ -15,6 +15,8 @@ public struct GatewayError: HTTPResponseError, Sendable {
         case invalidParameter = "invalid_parameter"
         case missingParameter = "missing_parameter"
         case tooLarge = "too_large"
+        case idempotencyKeyReused = "idempotency_key_reused"
+        case idempotencyInProgress = "idempotency_in_progress"
         case brokerBlocked = "broker_blocked"
         case unavailable
         case `internal`
@@ -38,6 +40,8 @@ public struct GatewayError: HTTPResponseError, Sendable {
         case .methodNotAllowed: .methodNotAllowed
         case .invalidParameter, .missingParameter: .badRequest
         case .tooLarge: .contentTooLarge
+        case .idempotencyKeyReused: .unprocessableContent
+        case .idempotencyInProgress: .conflict
         case .brokerBlocked, .unavailable: .serviceUnavailable
         case .internal: .internalServerError
         }

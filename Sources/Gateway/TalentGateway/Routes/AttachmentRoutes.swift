@@ -1,5 +1,7 @@
 import AMQPClient
+import Crypto
 import Foundation
+import HTTPTypes
 import Hummingbird
 import Logging
 import TalentCore
@@ -9,6 +11,7 @@ import TalentStore
 /// delete — all scoped to the unit in the token.
 struct AttachmentRoutes: Sendable {
     let attachments: AttachmentStore
+    let jobs: JobStore
     let publisher: JobPublisher
     let policy: AttachmentPolicy
 
@@ -46,12 +49,24 @@ struct AttachmentRoutes: Sendable {
         } catch {
             throw GatewayError(.tooLarge, "the file exceeds \(limit) bytes, the limit for \(kind.rawValue)")
         }
+        let bytes = Array(buffer: body)
+        let idempotencyKey = try Self.idempotencyKey(request, kind: kind, fileName: fileName, bytes: bytes)
         let jobId = UUID()
-        let (attachment, job) = try await store { [attachments] in
+        let creation = try await store { [attachments] in
             try await attachments.create(
                 NewAttachment(
-                    unitId: identity.unitId, unitName: identity.unitName, kind: kind, fileName: fileName,
-                    content: Array(buffer: body)), jobId: jobId)
+                    unitId: identity.unitId, unitName: identity.unitName, kind: kind, fileName: fileName, content: bytes
+                ),
+                jobId: jobId, idempotencyKey: idempotencyKey)
+        }
+        let attachment: AttachmentRecord
+        let job: JobRecord
+        switch creation {
+        case .replay(let replay):
+            return try await self.replay(replay, key: idempotencyKey, identity: identity)
+        case .created(let createdAttachment, let createdJob):
+            attachment = createdAttachment
+            job = createdJob
         }
         let message = AttachmentValidationJob(
             jobId: jobId, unitId: identity.unitId, attachmentId: attachment.id, requestedAt: Date())
@@ -66,10 +81,67 @@ struct AttachmentRoutes: Sendable {
             }
             throw GatewayError(.unavailable, "the job queue is unavailable; retry later", retryAfterSeconds: 5)
         }
-        var headers = HTTPFields()
-        headers[.location] = "/v1/jobs/\(jobId.uuidString.lowercased())"
-        return JSONResponse.make(status: .accepted, UploadAccepted(attachment: attachment, job: job), headers: headers)
+        let response = Self.accepted(UploadAccepted(attachment: attachment, job: job))
+        if let idempotencyKey {
+            // If this write is lost, a retry rebuilds the answer from the records (see `replay`).
+            try? await attachments.recordIdempotentResponse(
+                unitId: identity.unitId, key: idempotencyKey.key, status: 202, body: response.body)
+        }
+        return response.response
     }
+
+    /// The 202 answer: body and `Location` of the job.
+    static func accepted(_ value: UploadAccepted) -> (response: Response, body: String) {
+        let body = JSONResponse.encode(value)
+        var headers = HTTPFields()
+        headers[.location] = "/v1/jobs/\(value.job.id.uuidString.lowercased())"
+        return (JSONResponse.make(status: .accepted, rawJSON: body, headers: headers), body)
+    }
+
+    /// Answers a retried request whose `Idempotency-Key` was used before.
+    /// - Throws: `idempotency_key_reused` (422) when the key came with another request;
+    ///   `idempotency_in_progress` (409) while the first request has not been answered yet.
+    func replay(_ replay: IdempotentReplay, key: IdempotencyKey?, identity: UnitIdentity) async throws -> Response {
+        guard replay.requestHash == key?.requestHash else {
+            throw GatewayError(.idempotencyKeyReused, "this Idempotency-Key was used for a different request")
+        }
+        if replay.responseStatus == 202, let body = replay.responseBody,
+            let first = try? JSONDecoder().decode(UploadAccepted.self, from: Data(body.utf8))
+        {
+            return Self.accepted(first).response
+        }
+        // The first request is still publishing, or its answer was not recorded: rebuild the answer
+        // once the job is known to be published.
+        if let attachmentId = replay.attachmentId, let jobId = replay.jobId,
+            let job = try await store({ [jobs] in try await jobs.job(id: jobId, unitId: identity.unitId) }),
+            job.publishedAt != nil,
+            let attachment = try await store({ [attachments] in
+                try await attachments.attachment(id: attachmentId, unitId: identity.unitId)
+            })
+        {
+            return Self.accepted(UploadAccepted(attachment: attachment, job: job)).response
+        }
+        throw GatewayError(
+            .idempotencyInProgress, "the first request with this Idempotency-Key is still in progress",
+            retryAfterSeconds: 1)
+    }
+
+    /// The `Idempotency-Key` header (1–255 printable ASCII characters), with the hash of the request
+    /// it names (kind, file name, SHA-256 of the bytes).
+    static func idempotencyKey(_ request: Request, kind: AttachmentKind, fileName: String, bytes: [UInt8])
+        throws(GatewayError) -> IdempotencyKey?
+    {
+        guard let key = request.headers[idempotencyKeyField] else { return nil }
+        guard (1...255).contains(key.utf8.count), key.utf8.allSatisfy({ (0x21...0x7e).contains($0) }) else {
+            throw GatewayError(.invalidParameter, "Idempotency-Key must be 1–255 printable ASCII characters")
+        }
+        let content = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+        let identity = Array("\(kind.rawValue)\n\(fileName)\n\(content)".utf8)
+        return IdempotencyKey(
+            key: key, requestHash: SHA256.hash(data: identity).map { String(format: "%02x", $0) }.joined())
+    }
+
+    static let idempotencyKeyField = HTTPField.Name("Idempotency-Key")!
 
     /// `GET /v1/attachments?search=&kind=&limit=&offset=`.
     func list(_ request: Request, context: GatewayRequestContext) async throws -> Response {
