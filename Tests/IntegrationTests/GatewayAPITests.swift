@@ -145,6 +145,8 @@ struct GatewayAPITests {
             ("GET", "/v1/attachments?limit=abc", nil, 400, "invalid_parameter"),
             ("GET", "/v1/attachments?kind=passport", nil, 400, "invalid_parameter"),
             ("GET", "/v1/nothing-here", nil, 404, "route_not_found"),
+            ("PUT", "/v1/attachments", nil, 405, "method_not_allowed"),
+            ("PATCH", "/v1/jobs/\(UUID().uuidString)", nil, 405, "method_not_allowed"),
         ]
         for (method, path, body, status, code) in cases {
             let reply = try await client.send(method, path, body: body)
@@ -250,7 +252,7 @@ struct GatewayIdempotencyTests {
         #expect(try jobs.first?.int("n") == 1)
 
         let reused = try await upload(png, name: "other-name.png", key: key)
-        #expect(reused.status == 422)
+        #expect(reused.status == 409)
         #expect(reused.errorCode == "idempotency_key_reused")
         GatewayAPITests.expectConforms(reused, "Error")
 

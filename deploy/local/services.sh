@@ -5,7 +5,7 @@ set -euo pipefail
 source "$(dirname "$0")/env.sh"
 
 PACKAGES=(postgresql rabbitmq-server librabbitmq-dev libpq-dev libmagic-dev libmagic-mgc libpng-dev
-  libturbojpeg0-dev libqpdf-dev pkg-config python3 curl)
+  libturbojpeg0-dev libqpdf-dev pkg-config python3 python3-venv curl)
 
 install_packages() {
   local missing=()

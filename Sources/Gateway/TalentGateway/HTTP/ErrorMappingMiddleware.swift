@@ -14,7 +14,15 @@ struct ErrorMappingMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch let error as HTTPError {
             let mapped: GatewayError
             switch error.status {
-            case .notFound: mapped = GatewayError(.routeNotFound, "no such route")
+            case .notFound:
+                let allowed = GatewayOperation.methods(matching: request.uri.path)
+                guard !allowed.isEmpty else {
+                    return try GatewayError(.routeNotFound, "no such route").response(from: request, context: context)
+                }
+                var response = try GatewayError(.methodNotAllowed, "method not allowed on this route")
+                    .response(from: request, context: context)
+                response.headers[.allow] = allowed.map(\.rawValue).sorted().joined(separator: ", ")
+                return response
             case .methodNotAllowed: mapped = GatewayError(.methodNotAllowed, "method not allowed on this route")
             case .contentTooLarge: mapped = GatewayError(.tooLarge, "request body exceeds the limit")
             case .badRequest: mapped = GatewayError(.invalidParameter, "malformed request")

@@ -40,8 +40,7 @@ public struct GatewayError: HTTPResponseError, Sendable {
         case .methodNotAllowed: .methodNotAllowed
         case .invalidParameter, .missingParameter: .badRequest
         case .tooLarge: .contentTooLarge
-        case .idempotencyKeyReused: .unprocessableContent
-        case .idempotencyInProgress: .conflict
+        case .idempotencyKeyReused, .idempotencyInProgress: .conflict
         case .brokerBlocked, .unavailable: .serviceUnavailable
         case .internal: .internalServerError
         }

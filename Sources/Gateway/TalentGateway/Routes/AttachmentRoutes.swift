@@ -151,7 +151,7 @@ struct AttachmentRoutes: Sendable {
         let kindText = request.optionalQuery("kind")
         let kind = kindText.flatMap(AttachmentKind.init(rawValue:))
         if kindText != nil && kind == nil { throw GatewayError(.invalidParameter, "unknown attachment kind") }
-        let search = request.optionalQuery("search")
+        let search = request.optionalQuery("search").flatMap { $0.isEmpty ? nil : $0 }
         if let search, search.count > 100 {
             throw GatewayError(.invalidParameter, "search is limited to 100 characters")
         }
@@ -184,9 +184,10 @@ struct AttachmentRoutes: Sendable {
         return Response(status: .noContent)
     }
 
-    /// A file name as given by the unit: 1…255 characters, no control characters, no path.
+    /// A file name as given by the unit: 1…255 characters (Unicode scalars, as JSON Schema counts),
+    /// no control characters (C0, DEL, C1), no path.
     static func validFileName(_ name: String) throws(GatewayError) -> String {
-        guard name.count <= maxFileNameLength else {
+        guard name.unicodeScalars.count <= maxFileNameLength else {
             throw GatewayError(.invalidParameter, "fileName is limited to \(maxFileNameLength) characters")
         }
         guard !name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }),

@@ -36,4 +36,15 @@ public enum GatewayOperation: String, CaseIterable, Sendable {
         default: true
         }
     }
+
+    /// The methods served on `path` (a concrete request path), empty when no operation's template
+    /// matches it; a `{parameter}` segment matches any one segment.
+    public static func methods(matching path: String) -> [HTTPRequest.Method] {
+        let segments = path.split(separator: "/", omittingEmptySubsequences: true)
+        return allCases.filter { operation in
+            let template = operation.path.split(separator: "/", omittingEmptySubsequences: true)
+            return template.count == segments.count
+                && zip(template, segments).allSatisfy { $0.first == "{" || $0 == $1 }
+        }.map(\.method)
+    }
 }

@@ -10,9 +10,9 @@ extension Request {
         return String(value)
     }
 
+    /// The parameter's value when present, `""` included.
     func optionalQuery(_ name: String) -> String? {
-        guard let value = uri.queryParameters[Substring(name)], !value.isEmpty else { return nil }
-        return String(value)
+        uri.queryParameters[Substring(name)].map(String.init)
     }
 
     func integerQuery(_ name: String, default defaultValue: Int, range: ClosedRange<Int>) throws(GatewayError) -> Int {
