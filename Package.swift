@@ -132,7 +132,7 @@ let package = Package(
             name: "TalentTestSupport",
             dependencies: [
                 "TalentCore", "TalentStore", "AMQPClient", "PostgresClient", "ServiceConfiguration", "TalentClient",
-                "TalentGateway", "JobRuntime",
+                "TalentGateway", "JobRuntime", "CSpawn",
             ],
             path: "Sources/Testing/TalentTestSupport", swiftSettings: strict),
         .testTarget(name: "TalentCoreTests", dependencies: ["TalentCore", "JobRuntime"], swiftSettings: strict),

@@ -41,6 +41,16 @@ trap cleanup EXIT
 echo "== swift test"
 swift test --skip-build "$@"
 
+# Fault injection: restarts the shared services, so it runs alone after the other tests.
+# TALENT_SKIP_FAULTS=1 skips it for quick local runs.
+if [ "${TALENT_SKIP_FAULTS:-0}" != 1 ] && [ $# -eq 0 ]; then
+  echo "== fault injection"
+  TALENT_TEST_FAULTS=1 timeout 1200 swift test --skip-build --filter FaultTests 2>&1 | tee "$TALENT_TEST_RUN_DIR/faults.log" \
+    | grep -vE "^[0-9T:+-]+ (info|debug)"
+  test "${PIPESTATUS[0]}" = 0
+  grep -E "^fault	" "$TALENT_TEST_RUN_DIR/faults.log" | sed 's/^fault	//'
+fi
+
 # HTTP fuzzing from the OpenAPI document: no 5xx, every response in its documented shape.
 # TALENT_SKIP_FUZZ=1 skips it for quick local runs.
 if [ "${TALENT_SKIP_FUZZ:-0}" != 1 ] && [ $# -eq 0 ]; then

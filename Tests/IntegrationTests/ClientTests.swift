@@ -201,30 +201,25 @@ struct MigrationTests {
             of: "dbname=talent_test", with: "dbname=\(database)")
         let processEnvironment = environment.processEnvironment(extra: ["TALENT_POSTGRES_URL": conninfo])
 
-        func talentctl(_ arguments: [String]) throws -> (Int32, String) {
-            let process = Process()
-            process.executableURL = environment.binDirectory.appendingPathComponent("talentctl")
-            process.arguments = arguments
-            process.environment = processEnvironment
-            let output = Pipe()
-            process.standardOutput = output
-            process.standardError = output
-            try process.run()
-            let data = output.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        @Sendable func talentctl(_ arguments: [String]) async throws -> (Int32, String) {
+            let output = environment.runDirectory.appendingPathComponent("talentctl-\(UUID().uuidString).out").path
+            let pid = try ChildProcess.spawn(
+                environment.binDirectory.appendingPathComponent("talentctl").path, arguments,
+                environment: processEnvironment, output: output)
+            let status = ChildProcess.exitCode(await ChildProcess.wait(pid))
+            return (status, (try? String(contentsOfFile: output, encoding: .utf8)) ?? "")
         }
-        let (pendingStatus, pendingOutput) = try talentctl(["migrate", "--dry-run"])
+        let (pendingStatus, pendingOutput) = try await talentctl(["migrate", "--dry-run"])
         #expect(pendingStatus == 1)
         #expect(pendingOutput.contains("pending\t0001_attachments_and_jobs"))
 
         let runs = try await withThrowingTaskGroup(of: (Int32, String).self) { group in
-            for _ in 0..<3 { group.addTask { try talentctl(["migrate"]) } }
+            for _ in 0..<3 { group.addTask { try await talentctl(["migrate"]) } }
             return try await group.reduce(into: []) { $0.append($1) }
         }
         #expect(runs.allSatisfy { $0.0 == 0 })
         #expect(runs.filter { $0.1.contains("applied\t0001_attachments_and_jobs") }.count == 1)
-        let (upToDateStatus, upToDate) = try talentctl(["migrate", "--dry-run"])
+        let (upToDateStatus, upToDate) = try await talentctl(["migrate", "--dry-run"])
         #expect(upToDateStatus == 0)
         #expect(upToDate.contains("up to date"))
         try await admin.withConnection { connection in try connection.query("DROP DATABASE \(database) WITH (FORCE)") }

@@ -1,5 +1,9 @@
 import CLibPQ
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// One libpq connection. Not thread-safe and not `Sendable`: it is created, used and closed on one
 /// thread (a ``PostgresPool`` thread). Every call blocks.
 public final class PostgresConnection {
@@ -38,8 +42,22 @@ public final class PostgresConnection {
         return PQstatus(handle) == CONNECTION_OK
     }
 
-    /// Reconnects if the connection is not healthy.
+    /// Reconnects if the connection is not healthy. An idle connection that the server closed (a
+    /// restart, `pg_terminate_backend`) is noticed here, before a statement fails on it: on an idle
+    /// connection the socket is readable only when the server sent something, and libpq then reads
+    /// the termination or the end of file.
     public func ensureConnected() throws(PostgresError) {
+        if let handle, PQstatus(handle) == CONNECTION_OK, PQtransactionStatus(handle) == PQTRANS_IDLE {
+            var descriptor = pollfd(fd: PQsocket(handle), events: Int16(POLLIN), revents: 0)
+            // A termination arrives as an error message followed by end of file: read until neither is left.
+            for _ in 0..<3 where PQstatus(handle) == CONNECTION_OK && poll(&descriptor, 1, 0) > 0 {
+                if PQconsumeInput(handle) == 0 { break }
+            }
+            if PQstatus(handle) == CONNECTION_OK, PQisBusy(handle) == 0 {
+                // Still usable: the server sent a notice or notification; drop any stray result.
+                while let stray = PQgetResult(handle) { PQclear(stray) }
+            }
+        }
         if !isHealthy { try connect() }
     }
 

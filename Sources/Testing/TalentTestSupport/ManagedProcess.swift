@@ -8,7 +8,7 @@ import Foundation
 /// directory so that `scripts/test.sh` can kill leftovers.
 public final class ManagedProcess: Sendable {
     public let name: String
-    let process: Process
+    public let pid: pid_t
     let pidFile: URL
 
     /// Starts `executable` with `arguments`, output appended to `<runDirectory>/<name>.log`.
@@ -16,40 +16,29 @@ public final class ManagedProcess: Sendable {
         name: String, executable: URL, arguments: [String], environment: [String: String], runDirectory: URL
     ) throws {
         self.name = name
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        process.environment = environment
-        let log = runDirectory.appendingPathComponent("\(name).log")
-        if !FileManager.default.fileExists(atPath: log.path) {
-            FileManager.default.createFile(atPath: log.path, contents: nil)
-        }
-        let handle = try FileHandle(forWritingTo: log)
-        handle.seekToEndOfFile()
-        process.standardOutput = handle
-        process.standardError = handle
-        try process.run()
-        self.process = process
-        self.pidFile = runDirectory.appendingPathComponent("\(name)-\(process.processIdentifier).pid")
-        try String(process.processIdentifier).write(to: pidFile, atomically: true, encoding: .utf8)
+        self.pid = try ChildProcess.spawn(
+            executable.path, arguments, environment: environment,
+            output: runDirectory.appendingPathComponent("\(name).log").path)
+        self.pidFile = runDirectory.appendingPathComponent("\(name)-\(pid).pid")
+        try String(pid).write(to: pidFile, atomically: true, encoding: .utf8)
     }
 
-    public var pid: Int32 { process.processIdentifier }
-    public var isRunning: Bool { process.isRunning }
-
-    /// Sends `signal` and waits up to `timeout` for the process to end; returns its termination status.
+    /// Sends `signal` and waits up to `timeout` for the process to end (then SIGKILL); returns its
+    /// exit code (128 + signal number when a signal ended it).
     @discardableResult
     public func stop(signal: Int32 = SIGTERM, timeout: Duration = .seconds(30)) async -> Int32 {
-        kill(process.processIdentifier, signal)
+        kill(pid, signal)
         let deadline = ContinuousClock.now.advanced(by: timeout)
-        while process.isRunning, ContinuousClock.now < deadline {
-            try? await Task.sleep(for: .milliseconds(50))
+        while ContinuousClock.now < deadline {
+            if let status = ChildProcess.poll(pid) {
+                try? FileManager.default.removeItem(at: pidFile)
+                return ChildProcess.exitCode(status)
+            }
+            try? await Task.sleep(for: .milliseconds(20))
         }
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
+        kill(pid, SIGKILL)
+        let status = await ChildProcess.wait(pid)
         try? FileManager.default.removeItem(at: pidFile)
-        return process.terminationStatus
+        return ChildProcess.exitCode(status)
     }
 }

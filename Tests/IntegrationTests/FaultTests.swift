@@ -1,0 +1,158 @@
+import AMQPClient
+import Foundation
+import TalentClient
+import TalentCore
+import TalentTestSupport
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Faults injected while load runs through the real system; after each, every upload answered 202 has
+/// exactly one effect and the processes recovered by themselves. Runs in its own `swift test`
+/// invocation (`TALENT_TEST_FAULTS=1`, see scripts/test.sh), since it restarts shared services.
+@Suite(
+    "Faults", .serialized,
+    .enabled(if: ProcessInfo.processInfo.environment["TALENT_TEST_FAULTS"] == "1", "run by scripts/test.sh"))
+struct FaultTests {
+    struct Row: CustomStringConvertible {
+        var fault: String
+        var accepted: Int
+        var effects: Int
+        var duplicates: Int
+        var lost: Int
+        var description: String { "\(fault)\t\(accepted)\t\(effects)\t\(duplicates)\t\(lost)" }
+    }
+
+    static let table = TableCollector()
+
+    /// Runs `load` files through the gateway as a fresh unit while `fault` runs, then checks effects.
+    static func run(
+        _ name: String, unit: Int, files count: Int = 60, fault: @escaping @Sendable (TestSystem) async throws -> Void
+    )
+        async throws -> Row
+    {
+        let system = try await SharedSystem.instance.get()
+        let unitId = Fixtures.unit(unit, salt: "F")
+        let corpus = system.environment.corpusDirectory.appendingPathComponent("files")
+        let files = Array(try CorpusUpload.files(in: corpus).shuffled().prefix(count))
+        let client = try await system.client(unit: unitId)
+        let load = Task {
+            try await CorpusUpload(client: client, concurrency: 4, verdictTimeoutSeconds: 240).run(files)
+        }
+        try await Task.sleep(for: .milliseconds(300))
+        try await fault(system)
+        let outcomes = try await load.value
+        let accepted = outcomes.filter { $0.attachmentId != nil }
+        let perAttachment = try await system.rows(
+            """
+            SELECT a.id, count(v.job_id) AS n FROM attachments a LEFT JOIN attachment_verdicts v ON v.attachment_id = a.id
+            WHERE a.unit_id = $1 GROUP BY a.id
+            """, [unitId.rawValue])
+        var effects: [String: Int] = [:]
+        for row in perAttachment.rows { effects[try row.requiredString("id")] = try row.int("n") ?? 0 }
+        let acceptedIds = Set(accepted.compactMap { $0.attachmentId?.uuidString.lowercased() })
+        let lost = acceptedIds.filter { (effects[$0] ?? 0) == 0 }.count
+        let duplicates = effects.values.filter { $0 > 1 }.count
+        let row = Row(
+            fault: name, accepted: accepted.count, effects: acceptedIds.reduce(0) { $0 + min(effects[$1] ?? 0, 1) },
+            duplicates: duplicates, lost: lost)
+        await table.add(row)
+        #expect(lost == 0, "\(name): accepted uploads without an effect")
+        #expect(duplicates == 0, "\(name): attachments with more than one effect")
+        #expect(accepted.count > 0, "\(name): nothing was accepted")
+        #expect(
+            outcomes.filter { $0.verdict == "pending" }.isEmpty, "\(name): verdicts still pending after the fault")
+        return row
+    }
+
+    static func command(_ path: String, _ arguments: [String]) async throws -> Int32 {
+        try await ChildProcess.run(path, arguments)
+    }
+
+    static let rabbitmqctl = "/usr/lib/rabbitmq/bin/rabbitmqctl"
+
+    @Test func workerKilledTwentyTimes() async throws {
+        _ = try await Self.run("worker SIGKILL ×20", unit: 1, files: 120) { system in
+            for _ in 0..<20 {
+                try await Task.sleep(for: .milliseconds(Int.random(in: 200...700)))
+                await system.stopWorkers(signal: SIGKILL)
+                try await system.startWorker()
+            }
+        }
+    }
+
+    @Test func brokerRestart() async throws {
+        _ = try await Self.run("RabbitMQ restart", unit: 2) { _ in
+            let stopped = try await Self.command(Self.rabbitmqctl, ["stop_app"])
+            try await Task.sleep(for: .seconds(2))
+            let started = try await Self.command(Self.rabbitmqctl, ["start_app"])
+            #expect(stopped == 0 && started == 0)
+        }
+    }
+
+    @Test func postgresRestart() async throws {
+        let data = (ProcessInfo.processInfo.environment["TALENT_HOME"] ?? ".local") + "/postgres"
+        _ = try await Self.run("PostgreSQL restart", unit: 3) { _ in
+            let status = try await Self.command(
+                "/usr/sbin/runuser",
+                [
+                    "-u", "postgres", "--", "/usr/lib/postgresql/15/bin/pg_ctl", "-D", data, "-m", "fast", "-w",
+                    "restart",
+                ])
+            #expect(status == 0)
+        }
+    }
+
+    @Test func connectionsClosedByTheBroker() async throws {
+        _ = try await Self.run("rabbitmqctl close_connection", unit: 4) { _ in
+            for _ in 0..<3 {
+                try await Task.sleep(for: .milliseconds(500))
+                let listing = FileManager.default.temporaryDirectory.appendingPathComponent(UUID().uuidString).path
+                _ = await ChildProcess.wait(
+                    try ChildProcess.spawn(Self.rabbitmqctl, ["-q", "list_connections", "pid"], output: listing))
+                let output = (try? String(contentsOfFile: listing, encoding: .utf8)) ?? ""
+                for pid in output.split(separator: "\n") where pid.hasPrefix("<") {
+                    _ = try await Self.command(Self.rabbitmqctl, ["close_connection", String(pid), "fault injection"])
+                }
+            }
+        }
+    }
+
+    @Test func poisonMessagesAreDeadLettered() async throws {
+        let system = try await SharedSystem.instance.get()
+        let connection = AMQPConnection(configuration: system.environment.amqpConfiguration(name: "fault poison"))
+        defer { Task { await connection.close() } }
+        let deadQueue = JobTopologyNames.deadLetterQueue(.attachmentValidation)
+        let before = try await connection.queueState(deadQueue).messages
+        let bodies: [[UInt8]] = [
+            Array("not json".utf8),
+            Array(#"{"schemaVersion":99,"jobId":"00000000-0000-0000-0000-000000000000"}"#.utf8),
+            [UInt8](repeating: 0x7b, count: 2 * 1024 * 1024),
+        ]
+        for body in bodies {
+            try await connection.publish(
+                AMQPMessage(
+                    exchange: JobTopologyNames.jobsExchange, routingKey: JobKind.attachmentValidation.routingKey,
+                    body: body, messageId: UUID().uuidString))
+        }
+        let parked = try await system.wait(timeout: .seconds(60)) {
+            try await connection.queueState(deadQueue).messages >= before + bodies.count
+        }
+        #expect(parked, "poison messages did not reach \(deadQueue)")
+        // The worker is still consuming afterwards.
+        _ = try await Self.run("poison messages", unit: 5, files: 20) { _ in }
+    }
+
+    @Test func summary() async throws {
+        let rows = await Self.table.rows
+        print("fault\taccepted\teffects\tduplicates\tlost")
+        for row in rows { print("fault\t\(row)") }
+    }
+}
+
+actor TableCollector {
+    var rows: [FaultTests.Row] = []
+    func add(_ row: FaultTests.Row) { rows.append(row) }
+}
