@@ -22,7 +22,7 @@ struct ContainedInspectorTests {
         var disagreements: [String] = []
         for file in files {
             let bytes = Array(try Data(contentsOf: file))
-            let verdict = await inspector.inspect(
+            let verdict = try await inspector.inspect(
                 bytes,
                 request: InspectionRequest(fileName: file.lastPathComponent, kind: .other, policy: AttachmentPolicy()))
             let expected = manifest.expectations[file.lastPathComponent]
@@ -39,7 +39,7 @@ struct ContainedInspectorTests {
     @Test func crashingChildIsQuarantined() async throws {
         let script = try Self.script("kill -SEGV $$")
         let inspector = ContainedInspector(configuration: .init(executablePath: script, wallSeconds: 5, attempts: 2))
-        let verdict = await inspector.inspect([1, 2, 3], request: request)
+        let verdict = try await inspector.inspect([1, 2, 3], request: request)
         #expect(verdict.outcome == .rejected)
         #expect(verdict.reason == .corrupt)
         #expect(verdict.warnings.count == 2)
@@ -52,7 +52,7 @@ struct ContainedInspectorTests {
         let inspector = ContainedInspector(configuration: .init(executablePath: script, wallSeconds: 1, attempts: 1))
         let outcome = await inspector.runChild([1], request: request)
         #expect(outcome == .timedOut)
-        let verdict = await inspector.inspect([1], request: request)
+        let verdict = try await inspector.inspect([1], request: request)
         #expect(verdict.reason == .corrupt)
     }
 
@@ -61,6 +61,14 @@ struct ContainedInspectorTests {
         let script = try Self.script("ulimit -t 1 && while :; do :; done", shell: "/bin/bash")
         let spinning = ContainedInspector(configuration: .init(executablePath: script, wallSeconds: 30, attempts: 1))
         #expect(await spinning.runChild([1], request: request) == .timedOut)
+    }
+
+    /// When no child can be started, the file is not judged: the caller gets an error and retries.
+    @Test func missingInspectorIsUnavailableNotCorrupt() async throws {
+        let inspector = ContainedInspector(configuration: .init(executablePath: "/nonexistent/talent-inspect"))
+        await #expect(throws: ContainedInspector.Unavailable.self) {
+            _ = try await inspector.inspect([1, 2, 3], request: request)
+        }
     }
 
     /// A child that prints garbage is a failure, not a verdict.

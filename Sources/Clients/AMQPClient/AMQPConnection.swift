@@ -157,7 +157,14 @@ final class ConnectionShared: Sendable {
     /// eventfd that wakes the I/O thread from `poll` when a command arrives.
     let wakeDescriptor: Int32 = talent_wakeup_fd()
 
+    /// Set once the I/O thread has shut down; later commands are refused at once.
+    let closed = Atomic<Bool>(false)
+
     func submit(_ command: Command) {
+        if closed.load(ordering: .relaxed) {
+            ConnectionLoop.refuse(command)
+            return
+        }
         commands.withLock { $0.append(command) }
         var one: UInt64 = 1
         _ = write(wakeDescriptor, &one, 8)

@@ -41,7 +41,10 @@ final class ConnectionLoop {
             for command in shared.take() { handle(command) }
             if let closing {
                 shutdown()
+                shared.closed.store(true, ordering: .relaxed)
                 closing.resume()
+                // Commands that raced with the close still get an answer.
+                for command in shared.take() { Self.refuse(command) }
                 return
             }
             expireDeadlines()
@@ -51,12 +54,28 @@ final class ConnectionLoop {
                 runWaitingRPCs()
                 startConsumerIfNeeded()
                 if state != nil { readFrames() }
+                // Frames and decoded methods live in rabbitmq-c's pools until released; everything
+                // read above has been copied into Swift values.
+                if let state { amqp_maybe_release_buffers(state) }
             }
             waitForActivity()
         }
     }
 
     // MARK: Commands
+
+    /// Answers a command that arrives after the connection was closed.
+    static func refuse(_ command: Command) {
+        let closed = AMQPError(code: .closed, message: "connection closed")
+        switch command {
+        case .declare(_, let waiter, _): waiter.resume(with: .failure(closed))
+        case .inspectQueue(_, let waiter, _): waiter.resume(with: .failure(closed))
+        case .publish(let publish): publish.waiter.resume(with: .failure(closed))
+        case .consume(let spec): spec.continuation.finish(throwing: closed)
+        case .close(let continuation): continuation.resume()
+        case .stopConsuming, .settle: break
+        }
+    }
 
     private func handle(_ command: Command) {
         switch command {
@@ -97,7 +116,7 @@ final class ConnectionLoop {
             }
             if status != AMQP_STATUS_OK.rawValue { connectionLost("settle failed: \(Self.describe(status))") }
         case .close(let continuation):
-            closing = continuation
+            if closing == nil { closing = continuation } else { continuation.resume() }
         }
     }
 

@@ -58,6 +58,11 @@ public final class PostgresConnection {
                 while let stray = PQgetResult(handle) { PQclear(stray) }
             }
         }
+        // Handed out between jobs, a connection must be outside any transaction; one left inside (a
+        // ROLLBACK that could not be sent) would make every later statement fail with 25P02.
+        if let handle, PQstatus(handle) == CONNECTION_OK, PQtransactionStatus(handle) != PQTRANS_IDLE {
+            try connect()
+        }
         if !isHealthy { try connect() }
     }
 

@@ -46,7 +46,15 @@ public struct ContainedInspector: Sendable {
         case verdict(AttachmentVerdict)
         case crashed(signal: Int32)
         case timedOut
+        /// The child ran but gave no verdict (exit status, unreadable output).
         case failed(String)
+        /// No child could be run (temporary file, pipe, spawn): a fault of this machine, not the file's.
+        case unavailable(String)
+    }
+
+    /// Inspection could not run at all; the job should be retried, not judged.
+    public struct Unavailable: Error, Sendable, CustomStringConvertible {
+        public var description: String
     }
 
     public let configuration: Configuration
@@ -55,8 +63,10 @@ public struct ContainedInspector: Sendable {
         self.configuration = configuration
     }
 
-    /// Validates `bytes`; always returns a verdict.
-    public func inspect(_ bytes: [UInt8], request: InspectionRequest) async -> AttachmentVerdict {
+    /// Validates `bytes`.
+    /// - Throws: ``Unavailable`` when no child could be started (the caller retries later; a file is
+    ///   never judged by this machine's faults).
+    public func inspect(_ bytes: [UInt8], request: InspectionRequest) async throws(Unavailable) -> AttachmentVerdict {
         var failures: [String] = []
         for _ in 0..<max(configuration.attempts, 1) {
             let outcome = await runChild(bytes, request: request)
@@ -71,6 +81,8 @@ public struct ContainedInspector: Sendable {
                 )
             case .failed(let reason):
                 failures.append("inspector failed: \(reason)")
+            case .unavailable(let reason):
+                throw Unavailable(description: reason)
             }
         }
         return .rejected(
@@ -91,23 +103,23 @@ public struct ContainedInspector: Sendable {
 
     static func spawnAndWait(_ bytes: [UInt8], request: InspectionRequest, configuration: Configuration) -> ChildOutcome
     {
-        guard let requestJSON = try? JSONEncoder().encode(request) else { return .failed("cannot encode request") }
+        guard let requestJSON = try? JSONEncoder().encode(request) else { return .unavailable("cannot encode request") }
         // stdin: an unlinked temporary file holding the bytes.
         var template = Array((NSTemporaryDirectory() + "/talent-inspect-XXXXXX").utf8CString)
         let input = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard input >= 0 else { return .failed("mkstemp: \(errno)") }
+        guard input >= 0 else { return .unavailable("mkstemp: \(errno)") }
         template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
         defer { close(input) }
         var written = 0
         while written < bytes.count {
             let result = bytes.withUnsafeBytes { write(input, $0.baseAddress! + written, bytes.count - written) }
-            if result <= 0 { return .failed("write: \(errno)") }
+            if result <= 0 { return .unavailable("write: \(errno)") }
             written += result
         }
         lseek(input, 0, SEEK_SET)
 
         var pipeDescriptors: [Int32] = [0, 0]
-        guard pipe(&pipeDescriptors) == 0 else { return .failed("pipe: \(errno)") }
+        guard pipe(&pipeDescriptors) == 0 else { return .unavailable("pipe: \(errno)") }
         let (readEnd, writeEnd) = (pipeDescriptors[0], pipeDescriptors[1])
         // Not inherited by children spawned concurrently on other threads (they would hold the write
         // end open and delay EOF); posix_spawn's dup2 clears the flag on the child's copy.
@@ -142,13 +154,14 @@ public struct ContainedInspector: Sendable {
             usleep(UInt32(20_000 << attempt))
         }
         close(writeEnd)
-        guard spawned == 0 else { return .failed("spawn \(configuration.executablePath): \(spawned)") }
+        guard spawned == 0 else { return .unavailable("spawn \(configuration.executablePath): \(spawned)") }
 
         // Read stdout until EOF or the wall-clock deadline.
         var output: [UInt8] = []
         let deadline = ContinuousClock.now.advanced(by: .seconds(configuration.wallSeconds))
         var buffer = [UInt8](repeating: 0, count: 65_536)
         var timedOut = false
+        var cleanEOF = false
         while true {
             let remaining = ContinuousClock.now.duration(to: deadline)
             if remaining <= .zero {
@@ -161,11 +174,15 @@ public struct ContainedInspector: Sendable {
             if ready < 0 && errno != EINTR { break }
             if ready <= 0 { continue }
             let count = read(readEnd, &buffer, buffer.count)
+            if count < 0 && errno == EINTR { continue }
+            if count == 0 { cleanEOF = true }
             if count <= 0 { break }
             output.append(contentsOf: buffer[0..<count])
             if output.count > 1 << 20 { break }  // a verdict is small; more is a broken child
         }
-        if timedOut { kill(pid, SIGKILL) }
+        // Anything but a clean end of output (time limit, oversized output, read error) ends the
+        // child here, so that waitpid below cannot wait for a child blocked on a full pipe.
+        if !cleanEOF { kill(pid, SIGKILL) }
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
         if timedOut { return .timedOut }

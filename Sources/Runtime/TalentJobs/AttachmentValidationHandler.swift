@@ -46,7 +46,7 @@ public struct AttachmentValidationHandler: JobHandler {
             logger.info("attachment gone; job closed without effect", metadata: ["jobId": "\(job.jobId)"])
             return
         }
-        let verdict = await inspector.inspect(
+        let verdict = try await inspector.inspect(
             content.bytes, request: InspectionRequest(fileName: content.fileName, kind: content.kind, policy: policy))
         let write = try await attachments.recordVerdict(
             jobId: job.jobId, unitId: job.unitId, attachmentId: job.attachmentId, verdict: verdict)

@@ -21,7 +21,11 @@ public struct JobRelay: Sendable {
     /// Loops until cancelled, checking every `afterSeconds / 2` seconds.
     public func run() async {
         while !Task.isCancelled {
-            try? await Task.sleep(for: .seconds(max(afterSeconds / 2, 1)))
+            do {
+                try await Task.sleep(for: .seconds(max(afterSeconds / 2, 1)))
+            } catch {
+                return  // cancelled: no pass during shutdown
+            }
             await relayOnce()
         }
     }
@@ -35,9 +39,16 @@ public struct JobRelay: Sendable {
                 guard let unitId = try? UnifiedSocialCreditCode(validating: unit), let subject = job.subjectId,
                     job.kind == JobKind.attachmentValidation.rawValue
                 else { continue }
-                try await publisher.publish(
-                    AttachmentValidationJob(jobId: job.id, unitId: unitId, attachmentId: subject, requestedAt: Date()))
-                count += 1
+                do {
+                    try await publisher.publish(
+                        AttachmentValidationJob(
+                            jobId: job.id, unitId: unitId, attachmentId: subject, requestedAt: Date()))
+                    count += 1
+                } catch {
+                    // The broker is unavailable or blocking: stop this pass, the next one retries.
+                    logger.warning("relay publish failed", metadata: ["jobId": "\(job.id)", "error": "\(error)"])
+                    break
+                }
             }
             if count > 0 { logger.info("relayed unconfirmed jobs", metadata: ["count": "\(count)"]) }
             return count
