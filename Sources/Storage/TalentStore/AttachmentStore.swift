@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import PostgresClient
 import TalentCore
@@ -18,7 +17,7 @@ public struct AttachmentStore: Sendable {
     public func create(
         _ attachment: NewAttachment, jobId: UUID, idempotencyKey: IdempotencyKey? = nil
     ) async throws -> AttachmentCreation {
-        let digest = SHA256.hash(data: attachment.content).map { String(format: "%02x", $0) }.joined()
+        let digest = SHA256Hex.of(attachment.content)
         return try await pool.transaction { connection in
             try connection.execute(
                 prepared: "unit_upsert",

@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import PostgresClient
 
@@ -61,7 +60,7 @@ public struct MigrationRunner: Sendable {
             result.append(
                 Migration(
                     version: version, name: String(name.dropLast(4)), sql: sql,
-                    checksum: SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()))
+                    checksum: SHA256Hex.of(data)))
         }
         return result
     }

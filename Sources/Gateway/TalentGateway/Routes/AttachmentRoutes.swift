@@ -1,5 +1,4 @@
 import AMQPClient
-import Crypto
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -135,10 +134,10 @@ struct AttachmentRoutes: Sendable {
         guard (1...255).contains(key.utf8.count), key.utf8.allSatisfy({ (0x21...0x7e).contains($0) }) else {
             throw GatewayError(.invalidParameter, "Idempotency-Key must be 1–255 printable ASCII characters")
         }
-        let content = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+        let content = SHA256Hex.of(bytes)
         let identity = Array("\(kind.rawValue)\n\(fileName)\n\(content)".utf8)
         return IdempotencyKey(
-            key: key, requestHash: SHA256.hash(data: identity).map { String(format: "%02x", $0) }.joined())
+            key: key, requestHash: SHA256Hex.of(identity))
     }
 
     static let idempotencyKeyField = HTTPField.Name("Idempotency-Key")!
