@@ -107,7 +107,7 @@ struct GatewayAPITests {
         let reply = try await owner.upload(
             try Self.acceptedSample("png", system: system), fileName: "mine.png", kind: .other)
         #expect(reply.status == 202)
-        let accepted = try reply.decode(GatewayClient.UploadAccepted.self)
+        let accepted = try reply.decode(UploadAccepted.self)
         let id = accepted.attachment.id.uuidString.lowercased()
         let jobId = accepted.job.id.uuidString.lowercased()
 
@@ -123,7 +123,7 @@ struct GatewayAPITests {
             #expect(absent.status == 404)
             #expect(absent.body == foreign.body || path.contains("/jobs/"))
         }
-        let otherList = try await other.send("GET", "/v1/attachments").decode(GatewayClient.AttachmentPage.self)
+        let otherList = try await other.send("GET", "/v1/attachments").decode(AttachmentPage.self)
         #expect(!otherList.items.contains { $0.id == accepted.attachment.id })
         #expect(try await owner.send("GET", "/v1/attachments/\(id)").status == 200)
     }
@@ -155,7 +155,7 @@ struct GatewayAPITests {
             #expect(reply.errorCode == code, "\(method) \(path): \(String(decoding: reply.body, as: UTF8.self))")
         }
         // Nothing was stored for the refused uploads.
-        let page = try await client.send("GET", "/v1/attachments").decode(GatewayClient.AttachmentPage.self)
+        let page = try await client.send("GET", "/v1/attachments").decode(AttachmentPage.self)
         #expect(page.total == 0)
     }
 
@@ -173,7 +173,7 @@ struct GatewayAPITests {
             #expect(reply.status == 202)
             Self.expectConforms(reply, "UploadAccepted")
             #expect(reply.headers["location"]?.hasPrefix("/v1/jobs/") == true)
-            let accepted = try reply.decode(GatewayClient.UploadAccepted.self)
+            let accepted = try reply.decode(UploadAccepted.self)
             #expect(accepted.attachment.status == .pending)
             #expect(accepted.job.status == .queued)
             ids[name] = accepted.attachment.id
@@ -185,7 +185,7 @@ struct GatewayAPITests {
             #expect(job.status == .succeeded)
         }
         func names(_ query: String) async throws -> [String] {
-            try await client.send("GET", "/v1/attachments\(query)").decode(GatewayClient.AttachmentPage.self).items.map(
+            try await client.send("GET", "/v1/attachments\(query)").decode(AttachmentPage.self).items.map(
                 \.fileName)
         }
         #expect(try await names("").count == 3)
@@ -194,7 +194,7 @@ struct GatewayAPITests {
         #expect(try await names("?search=100%25") == ["qualification_100%.jpg"])  // % is literal
         #expect(try await names("?kind=business_licence") == ["营业执照-2026.pdf"])
         let page = try await client.send("GET", "/v1/attachments?limit=2&offset=2").decode(
-            GatewayClient.AttachmentPage.self)
+            AttachmentPage.self)
         #expect(page.total == 3)
         #expect(page.items.count == 1)
 

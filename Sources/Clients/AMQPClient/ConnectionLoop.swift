@@ -162,7 +162,7 @@ final class ConnectionLoop {
             return scheduleReconnect("cannot open socket: \(Self.describe(opened))")
         }
         let arena = CArena()
-        var capabilities = arena.tableField([
+        let capabilities = arena.tableField([
             "connection.blocked": .bool(true), "consumer_cancel_notify": .bool(true),
             "publisher_confirms": .bool(true), "basic.nack": .bool(true),
         ])
@@ -171,8 +171,6 @@ final class ConnectionLoop {
             ("connection_name", arena.field(.string(configuration.connectionName))),
             ("product", arena.field(.string("talent-platform"))),
         ])
-        _ = capabilities
-        capabilities = amqp_field_value_t()
         let login = talent_amqp_login_plain(
             newState, configuration.virtualHost, 0, 131_072, Int32(configuration.heartbeatSeconds), &properties,
             configuration.user, configuration.password)

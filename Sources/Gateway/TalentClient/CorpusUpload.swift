@@ -84,7 +84,7 @@ public struct CorpusUpload: Sendable {
             let code = reply.errorCode ?? "http_\(reply.status)"
             return Outcome(fileName: name, verdict: code == "too_large" ? "rejected" : "error", reason: code)
         }
-        let accepted = try reply.decode(GatewayClient.UploadAccepted.self)
+        let accepted = try reply.decode(UploadAccepted.self)
         return Outcome(
             fileName: name, verdict: "pending", reason: "", attachmentId: accepted.attachment.id, jobId: accepted.job.id
         )

@@ -41,18 +41,6 @@ public struct GatewayClient: Sendable {
         }
     }
 
-    public struct UploadAccepted: Codable, Sendable {
-        public var attachment: AttachmentRecord
-        public var job: JobRecord
-    }
-
-    public struct AttachmentPage: Codable, Sendable {
-        public var items: [AttachmentRecord]
-        public var total: Int
-        public var limit: Int
-        public var offset: Int
-    }
-
     /// Sends a request; `path` may carry a query string.
     public func send(
         _ method: String, _ path: String, body: Data? = nil, headers: [String: String] = [:], authorised: Bool = true

@@ -41,6 +41,33 @@ public struct JobRecord: Codable, Sendable, Hashable {
     public var finishedAt: String?
 }
 
+/// The gateway's answer to an accepted upload (`202`): the stored attachment and its validation job.
+public struct UploadAccepted: Codable, Sendable, Hashable {
+    public var attachment: AttachmentRecord
+    public var job: JobRecord
+
+    public init(attachment: AttachmentRecord, job: JobRecord) {
+        self.attachment = attachment
+        self.job = job
+    }
+}
+
+/// A page of a unit's attachments, as the gateway lists them.
+public struct AttachmentPage: Codable, Sendable, Hashable {
+    public var items: [AttachmentRecord]
+    /// Matches over all pages.
+    public var total: Int
+    public var limit: Int
+    public var offset: Int
+
+    public init(items: [AttachmentRecord], total: Int, limit: Int, offset: Int) {
+        self.items = items
+        self.total = total
+        self.limit = limit
+        self.offset = offset
+    }
+}
+
 /// A new attachment, as received by the gateway.
 public struct NewAttachment: Sendable {
     public var id: UUID

@@ -17,18 +17,6 @@ struct AttachmentRoutes: Sendable {
     /// Longest accepted file name, in characters.
     static let maxFileNameLength = 255
 
-    struct UploadAccepted: Codable {
-        var attachment: AttachmentRecord
-        var job: JobRecord
-    }
-
-    struct Page: Codable {
-        var items: [AttachmentRecord]
-        var total: Int
-        var limit: Int
-        var offset: Int
-    }
-
     /// `POST /v1/attachments?kind=…&fileName=…` with the file's bytes as the body. Answers 202 once
     /// the validation job is stored and the broker has confirmed its message.
     func upload(_ request: Request, context: GatewayRequestContext) async throws -> Response {
@@ -158,7 +146,8 @@ struct AttachmentRoutes: Sendable {
             try await attachments.list(
                 unitId: identity.unitId, search: search, kind: kind, limit: limit, offset: offset)
         }
-        return JSONResponse.make(status: .ok, Page(items: page.items, total: page.total, limit: limit, offset: offset))
+        return JSONResponse.make(
+            status: .ok, AttachmentPage(items: page.items, total: page.total, limit: limit, offset: offset))
     }
 
     /// `GET /v1/attachments/{attachmentId}`: status, verdict, reasons.
