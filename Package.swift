@@ -104,7 +104,7 @@ let package = Package(
         .executableTarget(
             name: "talent-gateway",
             dependencies: [
-                "TalentGateway", "ServiceConfiguration",
+                "TalentGateway", "ServiceConfiguration", "JobRuntime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/Executables/talent-gateway", swiftSettings: strict),
@@ -135,7 +135,8 @@ let package = Package(
                 "TalentGateway", "JobRuntime", "CSpawn",
             ],
             path: "Sources/Testing/TalentTestSupport", swiftSettings: strict),
-        .testTarget(name: "TalentCoreTests", dependencies: ["TalentCore", "JobRuntime"], swiftSettings: strict),
+        .testTarget(
+            name: "TalentCoreTests", dependencies: ["TalentCore", "JobRuntime", "AMQPClient"], swiftSettings: strict),
         .testTarget(
             name: "AttachmentInspectionTests", dependencies: ["AttachmentInspection", "TalentTestSupport"],
             swiftSettings: strict),

@@ -1,5 +1,6 @@
 import AMQPClient
 import Foundation
+import JobRuntime
 import TalentClient
 import TalentCore
 import TalentTestSupport
@@ -64,7 +65,52 @@ struct FaultTests {
         #expect(accepted.count > 0, "\(name): nothing was accepted")
         #expect(
             outcomes.filter { $0.verdict == "pending" }.isEmpty, "\(name): verdicts still pending after the fault")
+        try await checkSettled(name, system: system)
         return row
+    }
+
+    /// Nothing left ready or unacknowledged in the work and retry queues, and every process still
+    /// running and (the gateway) ready: they recovered by themselves.
+    static func checkSettled(_ name: String, system: TestSystem) async throws {
+        let pending = TalentTopology.queues(for: .attachmentValidation).pendingQueues
+        var last: [String: (ready: Int, unacknowledged: Int)] = [:]
+        let settled = try await eventually(timeout: .seconds(120)) {
+            last = try await queueCounts(vhost: system.environment.amqpVirtualHost)
+            return pending.allSatisfy { last[$0].map { $0.ready == 0 && $0.unacknowledged == 0 } ?? false }
+        }
+        #expect(settled, "\(name): messages left in \(pending): \(last)")
+        let gateway = await system.gateway
+        #expect(gateway?.isRunning == true, "\(name): the gateway exited")
+        for worker in await system.workers {
+            #expect(worker.isRunning, "\(name): \(worker.name) exited")
+        }
+        let ready = try await system.client(unit: Fixtures.unit(0, salt: "F")).send(
+            "GET", "/health/ready", authorised: false)
+        #expect(ready.status == 200, "\(name): gateway not ready afterwards")
+    }
+
+    /// Ready and unacknowledged message counts per queue of `vhost` (`rabbitmqctl list_queues`).
+    static func queueCounts(vhost: String) async throws -> [String: (ready: Int, unacknowledged: Int)] {
+        let output = try await commandOutput(
+            rabbitmqctl,
+            [
+                "-q", "list_queues", "-p", vhost, "--no-table-headers", "name", "messages_ready",
+                "messages_unacknowledged",
+            ])
+        var counts: [String: (ready: Int, unacknowledged: Int)] = [:]
+        for line in output.split(separator: "\n") {
+            let fields = line.split(whereSeparator: { $0 == "\t" || $0 == " " })
+            guard fields.count == 3, let ready = Int(fields[1]), let unacknowledged = Int(fields[2]) else { continue }
+            counts[String(fields[0])] = (ready, unacknowledged)
+        }
+        return counts
+    }
+
+    static func commandOutput(_ path: String, _ arguments: [String]) async throws -> String {
+        let listing = FileManager.default.temporaryDirectory.appendingPathComponent(UUID().uuidString).path
+        defer { try? FileManager.default.removeItem(atPath: listing) }
+        _ = await ChildProcess.wait(try ChildProcess.spawn(path, arguments, output: listing))
+        return (try? String(contentsOfFile: listing, encoding: .utf8)) ?? ""
     }
 
     static func command(_ path: String, _ arguments: [String]) async throws -> Int32 {
@@ -109,14 +155,54 @@ struct FaultTests {
         _ = try await Self.run("rabbitmqctl close_connection", unit: 4) { _ in
             for _ in 0..<3 {
                 try await Task.sleep(for: .milliseconds(500))
-                let listing = FileManager.default.temporaryDirectory.appendingPathComponent(UUID().uuidString).path
-                _ = await ChildProcess.wait(
-                    try ChildProcess.spawn(Self.rabbitmqctl, ["-q", "list_connections", "pid"], output: listing))
-                let output = (try? String(contentsOfFile: listing, encoding: .utf8)) ?? ""
+                let output = try await Self.commandOutput(Self.rabbitmqctl, ["-q", "list_connections", "pid"])
                 for pid in output.split(separator: "\n") where pid.hasPrefix("<") {
                     _ = try await Self.command(Self.rabbitmqctl, ["close_connection", String(pid), "fault injection"])
                 }
             }
+        }
+    }
+
+    @Test func memoryAlarm() async throws {
+        _ = try await Self.run("memory alarm (publishers blocked)", unit: 6) { system in
+            let raised = try await Self.command(Self.rabbitmqctl, ["set_vm_memory_high_watermark", "0.0001"])
+            var refusal: Result<GatewayClient.Reply, any Error>
+            do {
+                try await Task.sleep(for: .seconds(1))
+                let client = try await system.client(unit: Fixtures.unit(60, salt: "F"))
+                refusal = .success(
+                    try await client.upload(Data("%PDF-1.4\n".utf8), fileName: "blocked.pdf", kind: .other))
+                try await Task.sleep(for: .seconds(2))
+            } catch {
+                refusal = .failure(error)
+            }
+            // Lowered whatever happened above, so later faults run against a healthy broker.
+            let lowered = try await Self.command(Self.rabbitmqctl, ["set_vm_memory_high_watermark", "0.4"])
+            #expect(raised == 0 && lowered == 0)
+            // While blocked, an upload is refused with 503 and Retry-After instead of hanging.
+            let reply = try refusal.get()
+            #expect(reply.status == 503, "upload during a memory alarm answered \(reply.status)")
+            #expect(["broker_blocked", "unavailable"].contains(reply.errorCode ?? ""))
+            #expect(reply.headers["retry-after"] != nil)
+        }
+    }
+
+    @Test func queueDeletedUnderTheConsumer() async throws {
+        _ = try await Self.run("work queue deleted under the consumer", unit: 7, files: 80) { system in
+            // The worker is paused so that messages pile up (ready and unacknowledged) and are lost with
+            // the queue; its consumer stays registered and is cancelled by the deletion.
+            let workers = await system.workers
+            for worker in workers { kill(worker.pid, SIGSTOP) }
+            let queue = JobTopologyNames.workQueue(.attachmentValidation)
+            let vhost = system.environment.amqpVirtualHost
+            let piled = try await eventually(timeout: .seconds(30)) {
+                let counts = try await Self.queueCounts(vhost: vhost)[queue]
+                return (counts?.ready ?? 0) >= 10
+            }
+            let status = try await Self.command(Self.rabbitmqctl, ["delete_queue", "-p", vhost, queue])
+            for worker in workers { kill(worker.pid, SIGCONT) }
+            #expect(piled, "no messages piled up before the deletion")
+            #expect(status == 0)
         }
     }
 
@@ -141,8 +227,27 @@ struct FaultTests {
             try await connection.queueState(deadQueue).messages >= before + bodies.count
         }
         #expect(parked, "poison messages did not reach \(deadQueue)")
+        let reasons = try await Self.parkedReasons(deadQueue, connection: connection)
+        #expect(reasons.filter { $0 == "malformed" }.count >= 1, "reasons: \(reasons)")
+        #expect(reasons.filter { $0 == "too_large" }.count >= 1, "reasons: \(reasons)")
+        #expect(reasons.filter { $0 == "unknown_schema_version" }.count >= 1, "reasons: \(reasons)")
         // The worker is still consuming afterwards.
         _ = try await Self.run("poison messages", unit: 5, files: 20) { _ in }
+    }
+
+    /// The `x-talent-reason` of every parked message (read, then returned: they stay parked).
+    static func parkedReasons(_ queue: String, connection: AMQPConnection) async throws -> [String] {
+        let system = try await SharedSystem.instance.get()
+        let total = try await connection.queueState(queue).messages
+        let reader = AMQPConnection(configuration: system.environment.amqpConfiguration(name: "fault parking reader"))
+        var seen: [AMQPDelivery] = []
+        for try await delivery in reader.consume(queue: queue, prefetch: 1000) {
+            seen.append(delivery)
+            if seen.count >= total { break }
+        }
+        for delivery in seen { reader.reject(delivery, requeue: true) }
+        await reader.close()
+        return seen.map { $0.headers[JobHeaders.reason]?.stringValue ?? "none" }
     }
 
     @Test func summary() async throws {

@@ -27,13 +27,8 @@ extension TestSystem {
         try await pool.withConnection { connection in try connection.query(sql, parameters) }
     }
 
-    /// Waits until `condition` holds, checking every 200 ms, for at most `timeout`.
+    /// Waits until `condition` holds, for at most `timeout`.
     func wait(timeout: Duration = .seconds(180), until condition: () async throws -> Bool) async throws -> Bool {
-        let deadline = ContinuousClock.now.advanced(by: timeout)
-        while ContinuousClock.now < deadline {
-            if try await condition() { return true }
-            try await Task.sleep(for: .milliseconds(200))
-        }
-        return false
+        try await eventually(timeout: timeout, condition)
     }
 }

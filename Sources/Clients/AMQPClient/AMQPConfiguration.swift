@@ -14,6 +14,9 @@ public struct AMQPConfiguration: Sendable {
     public var connectionName: String
     /// Socket connect timeout in seconds. Default 5.
     public var connectTimeoutSeconds: Int
+    /// Longest wait for the reply to a synchronous method (declare, qos, consume, cancel), in seconds;
+    /// past it the connection is dropped and re-established. Default 10.
+    public var rpcTimeoutSeconds: Int
     /// First and largest delay between reconnection attempts, in milliseconds (doubling). Defaults 100 / 5000.
     public var reconnectInitialDelayMilliseconds: Int
     public var reconnectMaxDelayMilliseconds: Int
@@ -21,7 +24,7 @@ public struct AMQPConfiguration: Sendable {
     public init(
         host: String = "127.0.0.1", port: Int = 5672, user: String = "guest", password: String = "guest",
         virtualHost: String = "/", heartbeatSeconds: Int = 30, connectionName: String,
-        connectTimeoutSeconds: Int = 5, reconnectInitialDelayMilliseconds: Int = 100,
+        connectTimeoutSeconds: Int = 5, rpcTimeoutSeconds: Int = 10, reconnectInitialDelayMilliseconds: Int = 100,
         reconnectMaxDelayMilliseconds: Int = 5000
     ) {
         self.host = host
@@ -32,6 +35,7 @@ public struct AMQPConfiguration: Sendable {
         self.heartbeatSeconds = heartbeatSeconds
         self.connectionName = connectionName
         self.connectTimeoutSeconds = connectTimeoutSeconds
+        self.rpcTimeoutSeconds = rpcTimeoutSeconds
         self.reconnectInitialDelayMilliseconds = reconnectInitialDelayMilliseconds
         self.reconnectMaxDelayMilliseconds = reconnectMaxDelayMilliseconds
     }

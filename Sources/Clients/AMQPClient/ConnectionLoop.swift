@@ -24,6 +24,10 @@ final class ConnectionLoop {
     private var waitingDeclares: [(AMQPTopology, OneShot<Void>, ContinuousClock.Instant)] = []
     private var waitingInspections: [(String, OneShot<(messages: Int, consumers: Int)>, ContinuousClock.Instant)] = []
     private var consumer: ConsumerSpec?
+    /// Topologies declared successfully on this connection; declared again after every reconnect and
+    /// after the broker cancels the consumer (its queue was deleted), before publishing or consuming.
+    private var declaredTopologies: [AMQPTopology] = []
+    private var needsRedeclare = false
     private var consumerActive = false
     private var closing: CheckedContinuation<Void, Never>?
     private var reconnectDelay: Int
@@ -50,6 +54,7 @@ final class ConnectionLoop {
             expireDeadlines()
             if state == nil, ContinuousClock.now >= nextConnectAttempt { connect() }
             if state != nil {
+                redeclareIfNeeded()
                 flushOutbox()
                 runWaitingRPCs()
                 startConsumerIfNeeded()
@@ -178,6 +183,10 @@ final class ConnectionLoop {
             amqp_destroy_connection(newState)
             return scheduleReconnect(error.description)
         }
+        // A synchronous method must never hold this thread forever (a broker that stopped reading
+        // the socket, for example under a resource alarm): past the timeout the connection is dropped.
+        var rpcTimeout = timeval(tv_sec: configuration.rpcTimeoutSeconds, tv_usec: 0)
+        _ = amqp_set_rpc_timeout(newState, &rpcTimeout)
         _ = amqp_channel_open(newState, Self.channel)
         if let error = Self.error(from: amqp_get_rpc_reply(newState), context: "channel.open") {
             amqp_destroy_connection(newState)
@@ -189,6 +198,7 @@ final class ConnectionLoop {
             return scheduleReconnect(error.description)
         }
         state = newState
+        needsRedeclare = !declaredTopologies.isEmpty
         generation += 1
         nextPublishTag = 1
         reconnectDelay = configuration.reconnectInitialDelayMilliseconds
@@ -243,12 +253,23 @@ final class ConnectionLoop {
     // MARK: Synchronous RPCs (declare, passive declare, consume)
 
     private func runWaitingRPCs() {
+        if shared.blocked.load(ordering: .relaxed) {
+            // The broker stopped reading this connection: a synchronous method would wait for a reply
+            // that cannot come. Fail at once; publishing is refused the same way.
+            let blocked = AMQPError(code: .blocked, message: "broker blocked this connection (resource alarm)")
+            for entry in waitingDeclares { entry.1.resume(with: .failure(blocked)) }
+            for entry in waitingInspections { entry.1.resume(with: .failure(blocked)) }
+            waitingDeclares.removeAll()
+            waitingInspections.removeAll()
+            return
+        }
         while let state, !waitingDeclares.isEmpty {
             let (topology, waiter, _) = waitingDeclares.removeFirst()
             if let error = declare(topology, on: state) {
                 waiter.resume(with: .failure(error))
                 connectionLost("declare failed: \(error)")
             } else {
+                if !declaredTopologies.contains(topology) { declaredTopologies.append(topology) }
                 waiter.resume(with: .success(()))
             }
         }
@@ -266,6 +287,20 @@ final class ConnectionLoop {
                 connectionLost("passive declare failed: \(error)")
             }
         }
+    }
+
+    /// Restores queues deleted under this connection (or while it was down) from the remembered
+    /// definitions, so a consumer can be re-created and mandatory publishes route again.
+    private func redeclareIfNeeded() {
+        guard let state, needsRedeclare else { return }
+        for topology in declaredTopologies {
+            if let error = declare(topology, on: state) {
+                // 406 here means someone re-created a queue with other arguments: keep retrying (with
+                // backoff) and let callers see the failures rather than silently running without it.
+                return connectionLost("re-declaring the topology failed: \(error)")
+            }
+        }
+        needsRedeclare = false
     }
 
     private func declare(_ topology: AMQPTopology, on state: amqp_connection_state_t) -> AMQPError? {
@@ -435,8 +470,11 @@ final class ConnectionLoop {
             }
         case AMQPMethod.basicCancel:
             logger.warning(
-                "broker cancelled the consumer; re-consuming", metadata: ["queue": "\(consumer?.queue ?? "")"])
+                "broker cancelled the consumer (queue deleted?); re-declaring and re-consuming",
+                metadata: ["queue": "\(consumer?.queue ?? "")"])
             consumerActive = false
+            needsRedeclare = !declaredTopologies.isEmpty
+            redeclareIfNeeded()
             startConsumerIfNeeded()
         case AMQPMethod.connectionBlocked:
             logger.warning("broker blocked publishing (resource alarm)")

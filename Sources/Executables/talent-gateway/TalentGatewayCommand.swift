@@ -2,14 +2,17 @@ import AMQPClient
 import ArgumentParser
 import Foundation
 import Hummingbird
+import JobRuntime
 import Logging
 import PostgresClient
 import ServiceConfiguration
+import TalentCore
 import TalentGateway
 
 /// `talent-gateway`: the HTTP gateway. Settings from the environment (see ServiceEnvironment) plus:
 /// `TALENT_HTTP_HOST` (127.0.0.1), `TALENT_HTTP_PORT` (8080), `TALENT_JWT_PUBLIC_KEY` (PEM path),
-/// `TALENT_JWT_ISSUER`, `TALENT_JWT_AUDIENCE`.
+/// `TALENT_JWT_ISSUER`, `TALENT_JWT_AUDIENCE`, `TALENT_RELAY_AFTER_SECONDS` (30),
+/// `TALENT_RELAY_STALE_SECONDS` (900); see ``GatewayConfiguration`` and ``RelaySettings``.
 @main
 struct TalentGatewayCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -35,6 +38,14 @@ struct TalentGatewayCommand: AsyncParsableCommand {
             tokenPublicKeyPEM: publicKey, attachmentPolicy: service.attachmentPolicy)
         if let issuer = env["TALENT_JWT_ISSUER"] { configuration.tokenIssuer = issuer }
         if let audience = env["TALENT_JWT_AUDIENCE"] { configuration.tokenAudience = audience }
+        configuration.relay.pendingQueues = Dictionary(
+            uniqueKeysWithValues: JobKind.allCases.map { ($0, TalentTopology.queues(for: $0).pendingQueues) })
+        if let seconds = env["TALENT_RELAY_AFTER_SECONDS"].flatMap(Int.init) {
+            configuration.relay.afterSeconds = seconds
+        }
+        if let seconds = env["TALENT_RELAY_STALE_SECONDS"].flatMap(Int.init) {
+            configuration.relay.staleAfterSeconds = seconds
+        }
 
         let pool = PostgresPool(
             configuration: service.postgres(poolSize: configuration.databasePoolSize), logger: Logger(label: "postgres")
@@ -42,6 +53,16 @@ struct TalentGatewayCommand: AsyncParsableCommand {
         let connection = AMQPConnection(
             configuration: service.amqp(connectionName: "talent-gateway pid \(getpid())"), logger: Logger(label: "amqp")
         )
+        do {
+            // Checked at start-up: a mismatch stops the process here with the broker's explanation
+            // instead of failing publishes later.
+            try await connection.declare(TalentTopology.definition, timeout: .seconds(60))
+        } catch let error as AMQPError where error.replyCode == 406 {
+            logger.critical(
+                "the broker's topology differs from this version's definition; the broker names the queue and argument",
+                metadata: ["error": "\(error)"])
+            throw ExitCode(78)
+        }
         let gateway = try await GatewayApplication(
             configuration: configuration, pool: pool, connection: connection, logger: logger)
         let relay = gateway.relay

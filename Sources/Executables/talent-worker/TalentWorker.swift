@@ -25,6 +25,12 @@ struct TalentWorker: AsyncParsableCommand {
     @Option(help: "Jobs handled at once (env TALENT_WORKER_CONCURRENCY).")
     var concurrency: Int?
 
+    @Option(help: "Most jobs applied in one transaction, for kinds that batch (env TALENT_WORKER_BATCH_SIZE).")
+    var batchSize: Int?
+
+    @Option(help: "Seconds one job or batch may run, its attempts included (env TALENT_WORKER_JOB_TIME_LIMIT).")
+    var jobTimeLimit: Int?
+
     @Option(help: "Seconds given to in-flight jobs after SIGTERM.")
     var drainGrace: Int = 30
 
@@ -41,10 +47,19 @@ struct TalentWorker: AsyncParsableCommand {
         }
         let environment = ServiceEnvironment()
         let env = ProcessInfo.processInfo.environment
-        let workerConfiguration = WorkerConfiguration(
-            prefetch: prefetch ?? env["TALENT_WORKER_PREFETCH"].flatMap(UInt16.init) ?? 8,
-            concurrency: concurrency ?? env["TALENT_WORKER_CONCURRENCY"].flatMap(Int.init) ?? 2,
-            drainGraceSeconds: drainGrace)
+        var workerConfiguration = WorkerConfiguration(drainGraceSeconds: drainGrace)
+        if let value = prefetch ?? env["TALENT_WORKER_PREFETCH"].flatMap(UInt16.init) {
+            workerConfiguration.prefetch = value
+        }
+        if let value = concurrency ?? env["TALENT_WORKER_CONCURRENCY"].flatMap(Int.init) {
+            workerConfiguration.concurrency = value
+        }
+        if let value = batchSize ?? env["TALENT_WORKER_BATCH_SIZE"].flatMap(Int.init) {
+            workerConfiguration.batchSize = value
+        }
+        if let value = jobTimeLimit ?? env["TALENT_WORKER_JOB_TIME_LIMIT"].flatMap(Int.init) {
+            workerConfiguration.jobTimeLimitSeconds = value
+        }
         do {
             try workerConfiguration.validate()
         } catch {
@@ -58,11 +73,15 @@ struct TalentWorker: AsyncParsableCommand {
         let connection = AMQPConnection(
             configuration: environment.amqp(connectionName: "talent-worker \(jobKind.rawValue) pid \(getpid())"),
             logger: Logger(label: "amqp"))
+        let publisher = AMQPConnection(
+            configuration: environment.amqp(
+                connectionName: "talent-worker \(jobKind.rawValue) pid \(getpid()) publisher"),
+            logger: Logger(label: "amqp"))
         do {
             try await connection.declare(TalentTopology.definition, timeout: .seconds(60))
         } catch let error as AMQPError where error.replyCode == 406 {
             logger.critical(
-                "broker topology differs from this version's definition; fix it with talentctl topology",
+                "the broker's topology differs from this version's definition; the broker names the queue and argument",
                 metadata: ["error": "\(error)"])
             throw ExitCode(78)
         }
@@ -71,8 +90,8 @@ struct TalentWorker: AsyncParsableCommand {
             attachments: AttachmentStore(pool: pool), jobs: JobStore(pool: pool),
             inspector: ContainedInspector(), policy: environment.attachmentPolicy, logger: logger)
         let consumer = JobConsumer(
-            connection: connection, queue: JobTopologyNames.workQueue(jobKind), handler: handler,
-            configuration: workerConfiguration, logger: logger)
+            connection: connection, publisher: publisher, queues: TalentTopology.queues(for: jobKind),
+            handler: handler, configuration: workerConfiguration, logger: logger)
 
         let signals = SignalDrain()
         signals.install(graceSeconds: workerConfiguration.drainGraceSeconds, logger: logger) { consumer.drain() }
@@ -81,24 +100,29 @@ struct TalentWorker: AsyncParsableCommand {
             "consuming",
             metadata: [
                 "queue": "\(JobTopologyNames.workQueue(jobKind))", "prefetch": "\(workerConfiguration.prefetch)",
-                "concurrency": "\(workerConfiguration.concurrency)",
+                "concurrency": "\(workerConfiguration.concurrency)", "batchSize": "\(workerConfiguration.batchSize)",
+                "jobTimeLimitSeconds": "\(workerConfiguration.jobTimeLimitSeconds)",
             ])
         do {
             try await consumer.run()
         } catch {
             logger.critical("consumer lost", metadata: ["error": "\(error)"])
             await connection.close()
+            await publisher.close()
             pool.shutdown()
             throw ExitCode(1)
         }
         await connection.close()
+        await publisher.close()
         pool.shutdown()
         let stats = consumer.statistics
         logger.info(
             "drained",
             metadata: [
                 "acked": "\(stats.acked.load(ordering: .relaxed))",
+                "retried": "\(stats.retried.load(ordering: .relaxed))",
                 "deadLettered": "\(stats.deadLettered.load(ordering: .relaxed))",
+                "batches": "\(stats.batches.load(ordering: .relaxed))",
             ])
     }
 }

@@ -30,11 +30,9 @@ public struct GatewayApplication: Sendable {
             confirmTimeout: .seconds(configuration.publishConfirmTimeoutSeconds))
     }
 
-    /// The relay that republishes unconfirmed jobs; run it beside the server.
+    /// The relay that publishes jobs again from the outbox; run it beside the server.
     public var relay: JobRelay {
-        JobRelay(
-            jobs: JobStore(pool: pool), publisher: publisher, afterSeconds: configuration.relayAfterSeconds,
-            logger: logger)
+        JobRelay(jobs: JobStore(pool: pool), publisher: publisher, settings: configuration.relay, logger: logger)
     }
 
     public func router() -> Router<GatewayRequestContext> {

@@ -18,15 +18,15 @@ public struct GatewayConfiguration: Sendable {
     public var publishConfirmTimeoutSeconds: Int
     /// Database connections of the gateway. Default 8.
     public var databasePoolSize: Int
-    /// The relay republishes jobs left unconfirmed for this many seconds. Default 30.
-    public var relayAfterSeconds: Int
+    /// When the relay publishes jobs again (see ``JobRelay``).
+    public var relay: RelaySettings
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, tokenPublicKeyPEM: String,
         tokenIssuer: String = DevelopmentIssuer.defaultIssuer,
         tokenAudience: String = DevelopmentIssuer.defaultAudience,
         attachmentPolicy: AttachmentPolicy = AttachmentPolicy(), publishConfirmTimeoutSeconds: Int = 5,
-        databasePoolSize: Int = 8, relayAfterSeconds: Int = 30
+        databasePoolSize: Int = 8, relay: RelaySettings = RelaySettings()
     ) {
         self.host = host
         self.port = port
@@ -36,6 +36,6 @@ public struct GatewayConfiguration: Sendable {
         self.attachmentPolicy = attachmentPolicy
         self.publishConfirmTimeoutSeconds = publishConfirmTimeoutSeconds
         self.databasePoolSize = databasePoolSize
-        self.relayAfterSeconds = relayAfterSeconds
+        self.relay = relay
     }
 }

@@ -1,35 +1,59 @@
 import AMQPClient
+import Foundation
 import Logging
 import Synchronization
+import TalentCore
 
-/// Consumes one queue and runs a ``JobHandler`` on each delivery, `concurrency` at a time.
+/// Consumes one job kind's work queue and runs a ``JobHandler`` on its deliveries, `concurrency`
+/// batches at a time.
 ///
-/// Settlement rules: ack after the handler returned (its transaction committed); reject without
-/// requeue (→ dead-letter exchange) when the message cannot be decoded; requeue after
-/// ``WorkerConfiguration/retryAttempts`` failed attempts (the queue's delivery limit dead-letters a
-/// message that keeps failing). ``drain()`` stops taking deliveries and lets in-flight jobs finish.
+/// Settlement rules (see ``JobQueueTopology`` for the queues):
+/// - success: ack after the handler returned, that is after its transaction committed;
+/// - handler error: up to ``WorkerConfiguration/retryAttempts`` attempts at once with exponential
+///   backoff, all within ``WorkerConfiguration/jobTimeLimitSeconds``; then a copy goes to the next
+///   retry tier (attempt header + 1, last error) and, once the broker confirmed it, the delivery is acked;
+/// - retry tiers exhausted, or undecodable: the job is recorded as dead-lettered, a copy with
+///   `x-talent-reason` and `x-talent-last-error` goes to the parking queue, then the delivery is acked;
+/// - broker or database unreachable while doing so: the delivery returns to the queue after a pause.
+///
+/// Batches: a slot takes every waiting delivery up to the batch size and applies them with
+/// ``JobHandler/handleBatch(_:)`` in one transaction; if that fails, the same jobs go one by one.
+/// ``drain()`` stops taking deliveries and lets those already received finish.
 public final class JobConsumer<Handler: JobHandler>: Sendable {
     let connection: AMQPConnection
-    let queue: String
+    let publisher: AMQPConnection
+    let queues: JobQueueTopology
     let handler: Handler
     let configuration: WorkerConfiguration
     let logger: Logger
     let counters = Counters()
 
-    /// Processed / retried / dead-lettered counts since start.
+    /// Counts since start.
     public final class Counters: Sendable {
+        /// Deliveries acked after their effect committed (or was found already committed).
         public let acked = Atomic<Int>(0)
+        /// Jobs sent to a retry tier.
         public let retried = Atomic<Int>(0)
+        /// Deliveries returned to the work queue (broker or database unreachable while settling).
         public let requeued = Atomic<Int>(0)
+        /// Jobs parked in the dead-letter queue.
         public let deadLettered = Atomic<Int>(0)
+        /// Batches applied in one transaction, and batches that fell back to one by one.
+        public let batches = Atomic<Int>(0)
+        public let batchFallbacks = Atomic<Int>(0)
     }
 
+    /// - Parameters:
+    ///   - connection: consumes `queues.workQueue` and settles deliveries.
+    ///   - publisher: another connection, for retry and parking copies (a connection the broker blocks
+    ///     for publishing must not hold up acks).
     public init(
-        connection: AMQPConnection, queue: String, handler: Handler, configuration: WorkerConfiguration,
-        logger: Logger
+        connection: AMQPConnection, publisher: AMQPConnection, queues: JobQueueTopology, handler: Handler,
+        configuration: WorkerConfiguration, logger: Logger
     ) {
         self.connection = connection
-        self.queue = queue
+        self.publisher = publisher
+        self.queues = queues
         self.handler = handler
         self.configuration = configuration
         self.logger = logger
@@ -37,67 +61,177 @@ public final class JobConsumer<Handler: JobHandler>: Sendable {
 
     public var statistics: Counters { counters }
 
-    /// Consumes until ``drain()`` (returns normally once in-flight jobs finished) or until the consumer
-    /// is lost for good (throws ``AMQPError``).
+    /// Consumes until ``drain()`` (returns normally once the deliveries received are settled) or until
+    /// the consumer is lost for good (throws ``AMQPError`` after settling what it holds).
     public func run() async throws {
-        let deliveries = connection.consume(queue: queue, prefetch: configuration.prefetch)
+        let deliveries = connection.consume(queue: queues.workQueue, prefetch: configuration.prefetch)
+        let buffer = DeliveryBuffer()
+        let batchSize = max(1, min(configuration.batchSize, handler.maximumBatchSize))
         try await withThrowingTaskGroup(of: Void.self) { group in
-            var inFlight = 0
-            for try await delivery in deliveries {
-                if inFlight >= configuration.concurrency {
-                    try await group.next()
-                    inFlight -= 1
+            for _ in 0..<configuration.concurrency {
+                group.addTask {
+                    while true {
+                        let batch = await buffer.take(limit: batchSize)
+                        if batch.isEmpty { return }
+                        await self.process(batch)
+                    }
                 }
-                group.addTask { await self.process(delivery) }
-                inFlight += 1
             }
+            do {
+                for try await delivery in deliveries { buffer.put(delivery) }
+            } catch {
+                buffer.finish()
+                try await group.waitForAll()
+                throw error
+            }
+            buffer.finish()
             try await group.waitForAll()
         }
     }
 
-    /// Stops taking new deliveries; ``run()`` returns when the jobs in flight have been settled.
+    /// Stops taking new deliveries; ``run()`` returns when the jobs already received have been settled.
     public func drain() {
         connection.stopConsuming()
     }
 
-    func process(_ delivery: AMQPDelivery) async {
-        let message: Handler.Message
-        do {
-            message = try handler.decode(delivery)
-        } catch {
-            logger.error(
-                "dead-lettering undecodable message",
-                metadata: [
-                    "code": "\(error.code.rawValue)", "detail": "\(error.detail)",
-                    "messageId": "\(delivery.messageId ?? "")",
-                ])
-            await handler.deadLettered(delivery, rejection: error)
-            connection.reject(delivery, requeue: false)
-            counters.deadLettered.add(1, ordering: .relaxed)
-            return
-        }
-        var delay = configuration.retryInitialDelayMilliseconds
-        for attempt in 1...max(configuration.retryAttempts, 1) {
+    func process(_ batch: [AMQPDelivery]) async {
+        var decoded: [(delivery: AMQPDelivery, message: Handler.Message)] = []
+        for delivery in batch {
             do {
-                try await handler.handle(message)
-                connection.ack(delivery)
-                counters.acked.add(1, ordering: .relaxed)
-                return
+                decoded.append((delivery, try handler.decode(delivery)))
             } catch {
-                logger.warning(
-                    "job attempt failed",
-                    metadata: [
-                        "attempt": "\(attempt)", "error": "\(error)", "messageId": "\(delivery.messageId ?? "")",
-                    ])
-                guard attempt < configuration.retryAttempts else { break }
-                counters.retried.add(1, ordering: .relaxed)
-                try? await Task.sleep(for: .milliseconds(delay))
-                delay = min(delay * 2, configuration.retryMaxDelayMilliseconds)
+                logger.error(
+                    "parking undecodable message",
+                    metadata: ["code": "\(error.code.rawValue)", "messageId": "\(delivery.messageId ?? "")"])
+                await park(delivery, rejection: error)
             }
         }
-        // Let the broker redeliver it later (possibly to another worker); its delivery limit parks a
-        // message that never succeeds in the dead-letter queue.
+        if decoded.count > 1 {
+            let messages = decoded.map(\.message)
+            do {
+                try await withTimeLimit(seconds: configuration.jobTimeLimitSeconds) { [handler] in
+                    try await handler.handleBatch(messages)
+                }
+                for entry in decoded { connection.ack(entry.delivery) }
+                counters.acked.add(decoded.count, ordering: .relaxed)
+                counters.batches.add(1, ordering: .relaxed)
+                return
+            } catch {
+                counters.batchFallbacks.add(1, ordering: .relaxed)
+                logger.warning(
+                    "batch failed; applying its jobs one by one",
+                    metadata: ["size": "\(decoded.count)", "error": "\(error)"])
+            }
+        }
+        for entry in decoded { await processOne(entry.delivery, entry.message) }
+    }
+
+    /// One job: attempts at once, then a retry tier, then parking.
+    func processOne(_ delivery: AMQPDelivery, _ message: Handler.Message) async {
+        do {
+            try await withTimeLimit(seconds: configuration.jobTimeLimitSeconds) { [self] in
+                try await self.attempts(message, messageId: delivery.messageId)
+            }
+            connection.ack(delivery)
+            counters.acked.add(1, ordering: .relaxed)
+            return
+        } catch {
+            let attempt = Int(delivery.headers[JobHeaders.attempt]?.intValue ?? 0)
+            if attempt < queues.retryTiers.count {
+                await retry(delivery, tier: queues.retryTiers[attempt], attempt: attempt + 1, error: error)
+            } else {
+                await park(
+                    delivery,
+                    rejection: JobRejection(
+                        code: .retriesExhausted,
+                        detail: "failed in \(attempt + 1) rounds of attempts; last error: \(error)",
+                        jobId: delivery.messageId.flatMap(UUID.init(uuidString:))))
+            }
+        }
+    }
+
+    /// Up to `retryAttempts` attempts with exponential backoff; rethrows the last error.
+    func attempts(_ message: Handler.Message, messageId: String?) async throws {
+        var delay = configuration.retryInitialDelayMilliseconds
+        var attempt = 1
+        while true {
+            do {
+                return try await handler.handle(message)
+            } catch {
+                guard attempt < configuration.retryAttempts, !Task.isCancelled else { throw error }
+                logger.warning(
+                    "job attempt failed",
+                    metadata: ["attempt": "\(attempt)", "error": "\(error)", "messageId": "\(messageId ?? "")"])
+                try await Task.sleep(for: .milliseconds(delay))
+                delay = min(delay * 2, configuration.retryMaxDelayMilliseconds)
+                attempt += 1
+            }
+        }
+    }
+
+    /// Sends a copy to `tier` and acks the delivery once the broker confirmed the copy.
+    func retry(_ delivery: AMQPDelivery, tier: JobQueueTopology.RetryTier, attempt: Int, error: any Error) async {
+        var headers = Self.carriedHeaders(delivery)
+        headers[JobHeaders.attempt] = .int(Int64(attempt))
+        headers[JobHeaders.lastError] = .string(Self.truncated("\(error)"))
+        let copy = AMQPMessage(
+            exchange: queues.retryExchange, routingKey: tier.queue, body: delivery.body,
+            messageId: delivery.messageId ?? UUID().uuidString.lowercased(), type: delivery.type, headers: headers)
+        do {
+            try await publisher.publish(copy, timeout: .seconds(10))
+            connection.ack(delivery)
+            counters.retried.add(1, ordering: .relaxed)
+            logger.warning(
+                "job failed; retrying later",
+                metadata: [
+                    "messageId": "\(copy.messageId)", "attempt": "\(attempt)",
+                    "delayMilliseconds": "\(tier.delayMilliseconds)", "error": "\(error)",
+                ])
+        } catch let publishError {
+            await requeueAfterPause(delivery, because: "retry copy not confirmed: \(publishError)")
+        }
+    }
+
+    /// Records the job as dead-lettered, sends a copy with the reason to the parking queue, then acks.
+    func park(_ delivery: AMQPDelivery, rejection: JobRejection) async {
+        if let jobId = rejection.jobId ?? delivery.messageId.flatMap(UUID.init(uuidString:)) {
+            do {
+                try await handler.deadLettered(jobId: jobId, rejection: rejection)
+            } catch {
+                return await requeueAfterPause(delivery, because: "dead-letter record not written: \(error)")
+            }
+        }
+        var headers = Self.carriedHeaders(delivery)
+        headers[JobHeaders.reason] = .string(rejection.code.rawValue)
+        headers[JobHeaders.lastError] = .string(Self.truncated(rejection.detail))
+        headers[JobHeaders.parkedAt] = .string(ISO8601DateFormatter().string(from: Date()))
+        let copy = AMQPMessage(
+            exchange: queues.deadLetterExchange, routingKey: queues.routingKey, body: delivery.body,
+            messageId: delivery.messageId ?? UUID().uuidString.lowercased(), type: delivery.type, headers: headers)
+        do {
+            try await publisher.publish(copy, timeout: .seconds(10))
+            connection.ack(delivery)
+            counters.deadLettered.add(1, ordering: .relaxed)
+        } catch {
+            await requeueAfterPause(delivery, because: "parked copy not confirmed: \(error)")
+        }
+    }
+
+    func requeueAfterPause(_ delivery: AMQPDelivery, because reason: String) async {
+        logger.warning(
+            "returning the delivery to its queue",
+            metadata: ["messageId": "\(delivery.messageId ?? "")", "reason": "\(reason)"])
+        try? await Task.sleep(for: .milliseconds(configuration.retryMaxDelayMilliseconds))
         connection.reject(delivery, requeue: true)
         counters.requeued.add(1, ordering: .relaxed)
+    }
+
+    /// The delivery's headers minus those the broker maintains.
+    static func carriedHeaders(_ delivery: AMQPDelivery) -> [String: AMQPFieldValue] {
+        delivery.headers.filter { key, _ in key != JobHeaders.deliveryCount && !key.hasPrefix("x-death") }
+    }
+
+    static func truncated(_ text: String) -> String {
+        text.count <= JobHeaders.maxErrorLength ? text : String(text.prefix(JobHeaders.maxErrorLength - 1)) + "…"
     }
 }

@@ -9,22 +9,44 @@ import Foundation
 public protocol JobHandler: Sendable {
     associatedtype Message: Sendable
 
-    /// Decodes the body. A thrown ``JobRejection`` dead-letters the message (never retried).
+    /// Decodes the body. A thrown ``JobRejection`` parks the message (never retried).
     func decode(_ delivery: AMQPDelivery) throws(JobRejection) -> Message
 
-    /// Applies the job. Thrown errors are retried with backoff (transient: database or broker down).
+    /// Applies the job. Thrown errors are retried: a few times at once, then through the retry tiers.
     func handle(_ message: Message) async throws
 
-    /// Records that a message is being dead-lettered (for example marks its job `dead_lettered`).
-    func deadLettered(_ delivery: AMQPDelivery, rejection: JobRejection) async
+    /// Most jobs ``handleBatch(_:)`` takes at once; 1 (the default) means this kind is not batched.
+    var maximumBatchSize: Int { get }
+
+    /// Applies several jobs in one transaction (all or none). When it throws, the runtime handles the
+    /// same jobs one by one, so one bad job cannot fail its neighbours. Default: ``handle(_:)`` each.
+    func handleBatch(_ messages: [Message]) async throws
+
+    /// Records that a job is being parked (for example marks its row `dead_lettered`), before the
+    /// message goes to the parking queue. Throws when the record could not be written; the runtime then
+    /// returns the message to its queue after a pause and tries again.
+    func deadLettered(jobId: UUID, rejection: JobRejection) async throws
 }
 
-/// Why a message cannot be processed at all: it goes to the dead-letter queue with this reason.
-public struct JobRejection: Error, Sendable {
+extension JobHandler {
+    public var maximumBatchSize: Int { 1 }
+
+    public func handleBatch(_ messages: [Message]) async throws {
+        for message in messages { try await handle(message) }
+    }
+}
+
+/// Why a message is parked in its kind's dead-letter queue; ``code`` travels in the
+/// `x-talent-reason` header and ``detail`` in `x-talent-last-error`.
+public struct JobRejection: Error, Sendable, CustomStringConvertible {
     public enum Code: String, Sendable {
+        /// The body is not a job message (not JSON, wrong shape, too large).
         case malformed
+        /// `schemaVersion` missing or not one this worker reads.
         case unknownSchemaVersion = "unknown_schema_version"
-        case unknownKind = "unknown_kind"
+        /// The body is larger than any job message (`JobMessageCodec.maxBodyBytes`).
+        case tooLarge = "too_large"
+        /// The handler failed on every attempt, retry tiers included.
         case retriesExhausted = "retries_exhausted"
     }
 
@@ -38,4 +60,6 @@ public struct JobRejection: Error, Sendable {
         self.detail = detail
         self.jobId = jobId
     }
+
+    public var description: String { "\(code.rawValue): \(detail)" }
 }

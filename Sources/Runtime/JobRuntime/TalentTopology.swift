@@ -1,41 +1,41 @@
 import AMQPClient
 import TalentCore
 
-/// The broker topology of the whole system, from one definition.
-///
-/// Per job kind: a quorum work queue bound to `talent.jobs`, dead-lettering into `talent.dead` after
-/// ``deliveryLimit`` deliveries or a reject, and a quorum dead-letter queue bound to `talent.dead`.
+/// The broker topology of the whole system, from one definition: a ``JobQueueTopology`` per job kind
+/// on the shared exchanges `talent.jobs`, `talent.retry` and `talent.dead`.
 public enum TalentTopology {
-    /// Deliveries of one message before the broker dead-letters it (a worker killed by the message
-    /// itself, repeatedly). Quorum queues count every redelivery.
+    /// Deliveries of one message before the broker parks it (a worker killed by the message itself,
+    /// again and again). Quorum queues count every return to the queue.
     public static let deliveryLimit: Int64 = 10
 
+    /// Delays of the retry tiers, in milliseconds: 1 s, 10 s, 1 min, 5 min (≈ 6 min 11 s in all
+    /// before a job that keeps failing is parked with reason `retries_exhausted`).
+    public static let retryDelaysMilliseconds: [Int64] = [1_000, 10_000, 60_000, 300_000]
+
+    /// The queues of one job kind.
+    public static func queues(for kind: JobKind) -> JobQueueTopology {
+        JobQueueTopology(
+            routingKey: kind.routingKey, jobsExchange: JobTopologyNames.jobsExchange,
+            workQueue: JobTopologyNames.workQueue(kind), retryExchange: JobTopologyNames.retryExchange,
+            retryTiers: retryDelaysMilliseconds.enumerated().map { index, delay in
+                JobQueueTopology.RetryTier(
+                    queue: JobTopologyNames.retryQueue(kind, tier: index + 1), delayMilliseconds: delay)
+            },
+            deadLetterExchange: JobTopologyNames.deadLetterExchange,
+            parkingQueue: JobTopologyNames.deadLetterQueue(kind), deliveryLimit: deliveryLimit)
+    }
+
+    /// Every kind's exchanges, queues and bindings (exchanges once).
     public static var definition: AMQPTopology {
-        var queues: [AMQPTopology.Queue] = []
-        var bindings: [AMQPTopology.Binding] = []
+        var merged = AMQPTopology(exchanges: [], queues: [], bindings: [])
         for kind in JobKind.allCases {
-            let work = JobTopologyNames.workQueue(kind)
-            let dead = JobTopologyNames.deadLetterQueue(kind)
-            queues.append(
-                AMQPTopology.Queue(
-                    name: work,
-                    arguments: [
-                        "x-queue-type": .string("quorum"),
-                        "x-dead-letter-exchange": .string(JobTopologyNames.deadLetterExchange),
-                        "x-delivery-limit": .int(deliveryLimit),
-                    ]))
-            queues.append(AMQPTopology.Queue(name: dead, arguments: ["x-queue-type": .string("quorum")]))
-            bindings.append(
-                AMQPTopology.Binding(queue: work, exchange: JobTopologyNames.jobsExchange, routingKey: kind.routingKey))
-            bindings.append(
-                AMQPTopology.Binding(
-                    queue: dead, exchange: JobTopologyNames.deadLetterExchange, routingKey: kind.routingKey))
+            let part = queues(for: kind).definition
+            for exchange in part.exchanges where !merged.exchanges.contains(exchange) {
+                merged.exchanges.append(exchange)
+            }
+            merged.queues += part.queues
+            merged.bindings += part.bindings
         }
-        return AMQPTopology(
-            exchanges: [
-                AMQPTopology.Exchange(name: JobTopologyNames.jobsExchange, type: "direct"),
-                AMQPTopology.Exchange(name: JobTopologyNames.deadLetterExchange, type: "direct"),
-            ],
-            queues: queues, bindings: bindings)
+        return merged
     }
 }

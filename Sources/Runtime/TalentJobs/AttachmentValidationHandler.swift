@@ -34,36 +34,55 @@ public struct AttachmentValidationHandler: JobHandler {
         do {
             return try JobMessageCodec.decodeAttachmentValidation(delivery.body)
         } catch {
-            let code: JobRejection.Code = error.code == .unknownSchemaVersion ? .unknownSchemaVersion : .malformed
+            let code: JobRejection.Code =
+                switch error.code {
+                case .malformed: .malformed
+                case .unknownSchemaVersion: .unknownSchemaVersion
+                case .tooLarge: .tooLarge
+                }
             throw JobRejection(
                 code: code, detail: error.detail, jobId: delivery.messageId.flatMap(UUID.init(uuidString:)))
         }
     }
 
     public func handle(_ job: AttachmentValidationJob) async throws {
-        guard let content = try await attachments.content(attachmentId: job.attachmentId, unitId: job.unitId) else {
-            _ = try await attachments.finishWithoutEffect(jobId: job.jobId, unitId: job.unitId, code: "attachment_gone")
-            logger.info("attachment gone; job closed without effect", metadata: ["jobId": "\(job.jobId)"])
-            return
-        }
-        let verdict = try await inspector.inspect(
-            content.bytes, request: InspectionRequest(fileName: content.fileName, kind: content.kind, policy: policy))
-        let write = try await attachments.recordVerdict(
-            jobId: job.jobId, unitId: job.unitId, attachmentId: job.attachmentId, verdict: verdict)
-        logger.debug(
-            "verdict",
-            metadata: [
-                "jobId": "\(job.jobId)", "outcome": "\(verdict.outcome.rawValue)",
-                "reason": "\(verdict.reason?.rawValue ?? "")", "write": "\(write)",
-            ])
+        try await handleBatch([job])
     }
 
-    public func deadLettered(_ delivery: AMQPDelivery, rejection: JobRejection) async {
-        guard let jobId = rejection.jobId else { return }
-        do {
-            try await jobs.markDeadLettered(id: jobId, code: rejection.code.rawValue, detail: rejection.detail)
-        } catch {
-            logger.warning("could not mark job dead-lettered", metadata: ["jobId": "\(jobId)", "error": "\(error)"])
+    /// Attachment verdicts batch well: inspection is per file, the writes share one transaction.
+    public var maximumBatchSize: Int { 4 }
+
+    /// Inspects each attachment, then writes every verdict with its job's idempotency record in one
+    /// transaction. Jobs whose attachment is gone are closed without effect first.
+    public func handleBatch(_ jobs: [AttachmentValidationJob]) async throws {
+        var verdicts: [VerdictToRecord] = []
+        for job in jobs {
+            guard let content = try await attachments.content(attachmentId: job.attachmentId, unitId: job.unitId)
+            else {
+                _ = try await attachments.finishWithoutEffect(
+                    jobId: job.jobId, unitId: job.unitId, code: "attachment_gone")
+                logger.info("attachment gone; job closed without effect", metadata: ["jobId": "\(job.jobId)"])
+                continue
+            }
+            let verdict = try await inspector.inspect(
+                content.bytes,
+                request: InspectionRequest(fileName: content.fileName, kind: content.kind, policy: policy))
+            verdicts.append(
+                VerdictToRecord(jobId: job.jobId, unitId: job.unitId, attachmentId: job.attachmentId, verdict: verdict))
         }
+        guard !verdicts.isEmpty else { return }
+        let writes = try await attachments.recordVerdicts(verdicts)
+        for (entry, write) in zip(verdicts, writes) {
+            logger.debug(
+                "verdict",
+                metadata: [
+                    "jobId": "\(entry.jobId)", "outcome": "\(entry.verdict.outcome.rawValue)",
+                    "reason": "\(entry.verdict.reason?.rawValue ?? "")", "write": "\(write)",
+                ])
+        }
+    }
+
+    public func deadLettered(jobId: UUID, rejection: JobRejection) async throws {
+        try await jobs.markDeadLettered(id: jobId, code: rejection.code.rawValue, detail: rejection.detail)
     }
 }

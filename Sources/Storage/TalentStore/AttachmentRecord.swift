@@ -109,6 +109,21 @@ public enum VerdictWrite: Sendable, Hashable {
     case unknownJob
 }
 
+/// One verdict to write with ``AttachmentStore/recordVerdicts(_:)``.
+public struct VerdictToRecord: Sendable {
+    public var jobId: UUID
+    public var unitId: UnifiedSocialCreditCode
+    public var attachmentId: UUID
+    public var verdict: AttachmentVerdict
+
+    public init(jobId: UUID, unitId: UnifiedSocialCreditCode, attachmentId: UUID, verdict: AttachmentVerdict) {
+        self.jobId = jobId
+        self.unitId = unitId
+        self.attachmentId = attachmentId
+        self.verdict = verdict
+    }
+}
+
 /// A request's idempotency key (`Idempotency-Key` header) and the hash of what it asks for.
 public struct IdempotencyKey: Sendable, Hashable {
     public var key: String

@@ -10,13 +10,14 @@ public struct AttachmentStore: Sendable {
         self.pool = pool
     }
 
-    /// Stores a new attachment and its validation job in one transaction (registering the unit on
-    /// first sight). The job is `queued` and not yet published. With an idempotency key, the key is
+    /// Stores a new attachment and its validation job (with its message, the outbox) in one
+    /// transaction, registering the unit on first sight. The job is `queued` and not yet published. With an idempotency key, the key is
     /// claimed in the same transaction; a key already claimed (or being claimed by a concurrent request,
     /// which this waits for) stores nothing and returns the first request's state.
     public func create(
-        _ attachment: NewAttachment, jobId: UUID, idempotencyKey: IdempotencyKey? = nil
+        _ attachment: NewAttachment, job message: JobEnvelope, idempotencyKey: IdempotencyKey? = nil
     ) async throws -> AttachmentCreation {
+        let jobId = message.jobId
         let digest = SHA256Hex.of(attachment.content)
         return try await pool.transaction { connection in
             try connection.execute(
@@ -62,9 +63,14 @@ public struct AttachmentStore: Sendable {
             let job = try connection.execute(
                 prepared: "job_insert",
                 """
-                INSERT INTO jobs (id, kind, unit_id, subject_id) VALUES ($1, $2, $3, $4)
+                INSERT INTO jobs (id, kind, unit_id, subject_id, message, schema_version)
+                VALUES ($1, $2, $3, $4, $5, $6)
                 RETURNING \(RowDecoding.jobColumns)
-                """, [jobId, JobKind.attachmentValidation.rawValue, attachment.unitId.rawValue, attachment.id])
+                """,
+                [
+                    jobId, message.kind.rawValue, attachment.unitId.rawValue, attachment.id,
+                    PostgresValue.bytes(message.body), message.schemaVersion,
+                ])
             return .created(
                 try RowDecoding.attachment(try inserted.first.orThrow()), try RowDecoding.job(try job.first.orThrow()))
         }
@@ -83,16 +89,22 @@ public struct AttachmentStore: Sendable {
         }
     }
 
-    /// Removes an attachment and its job after their message could not be published (the client was
-    /// answered with an error, so nothing accepted is lost).
-    public func discard(attachmentId: UUID, jobId: UUID) async throws {
+    /// Removes an attachment and its job after their message could not be published, unless a worker
+    /// already processed the job (a message sent but not confirmed in time can still be delivered).
+    /// The job row is locked, so this and the worker's verdict transaction serialise.
+    /// - Returns: `true` when removed (answer the client with an error: nothing was accepted); `false`
+    ///   when the job was already processed (its effect exists: answer as accepted).
+    public func discard(attachmentId: UUID, jobId: UUID) async throws -> Bool {
         try await pool.transaction { connection in
+            let job = try connection.query("SELECT status FROM jobs WHERE id = $1 FOR UPDATE", [jobId])
+            guard let status = try job.first?.string("status"), status == JobStatus.queued.rawValue else {
+                return false
+            }
             // A retry with the same idempotency key may then try again.
             try connection.query("DELETE FROM idempotency_keys WHERE job_id = $1 AND response_status IS NULL", [jobId])
-            try connection.query("DELETE FROM jobs WHERE id = $1 AND status = 'queued'", [jobId])
-            try connection.query(
-                "DELETE FROM attachments WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM attachment_verdicts WHERE attachment_id = $1)",
-                [attachmentId])
+            try connection.query("DELETE FROM jobs WHERE id = $1", [jobId])
+            try connection.query("DELETE FROM attachments WHERE id = $1", [attachmentId])
+            return true
         }
     }
 
@@ -170,46 +182,63 @@ public struct AttachmentStore: Sendable {
     public func recordVerdict(
         jobId: UUID, unitId: UnifiedSocialCreditCode, attachmentId: UUID, verdict: AttachmentVerdict
     ) async throws -> VerdictWrite {
-        let warnings = String(decoding: (try? JSONEncoder().encode(verdict.warnings)) ?? Data("[]".utf8), as: UTF8.self)
+        try await recordVerdicts([
+            VerdictToRecord(jobId: jobId, unitId: unitId, attachmentId: attachmentId, verdict: verdict)
+        ])[0]
+    }
+
+    /// Writes several verdicts, each with its job's idempotency record, in one transaction (all or
+    /// none). Job rows are locked in job-id order so concurrent batches cannot deadlock.
+    /// - Returns: what happened to each, in the order given.
+    public func recordVerdicts(_ verdicts: [VerdictToRecord]) async throws -> [VerdictWrite] {
+        let order = verdicts.indices.sorted { verdicts[$0].jobId.uuidString < verdicts[$1].jobId.uuidString }
         return try await pool.transaction { connection in
-            let job = try connection.execute(
-                prepared: "job_lock", "SELECT status FROM jobs WHERE id = $1 AND unit_id = $2 FOR UPDATE",
-                [jobId, unitId.rawValue])
-            guard let status = try job.first?.string("status") else { return .unknownJob }
-            guard status == JobStatus.queued.rawValue else { return .alreadyApplied }
-            let updated = try connection.execute(
-                prepared: "attachment_verdict",
-                """
-                UPDATE attachments SET status = $3, reason = $4, detail = $5, warnings = $6::jsonb,
-                    detected_type = $7, width = $8, height = $9, validated_at = now()
-                WHERE id = $1 AND unit_id = $2 AND deleted_at IS NULL
-                """,
-                [
-                    attachmentId, unitId.rawValue, verdict.outcome.rawValue, verdict.reason?.rawValue,
-                    verdict.detail, warnings, verdict.detectedType, verdict.width, verdict.height,
-                ])
-            guard updated.affectedRows == 1 else {
-                try connection.execute(
-                    prepared: "job_finish_gone",
-                    """
-                    UPDATE jobs SET status = 'succeeded', error_code = 'attachment_gone', finished_at = now(),
-                        deliveries = deliveries + 1
-                    WHERE id = $1
-                    """, [jobId])
-                return .attachmentGone
-            }
-            try connection.execute(
-                prepared: "verdict_insert",
-                "INSERT INTO attachment_verdicts (job_id, attachment_id, outcome, reason) VALUES ($1, $2, $3, $4)",
-                [jobId, attachmentId, verdict.outcome.rawValue, verdict.reason?.rawValue])
-            try connection.execute(
-                prepared: "job_finish",
-                """
-                UPDATE jobs SET status = 'succeeded', finished_at = now(), deliveries = deliveries + 1
-                WHERE id = $1
-                """, [jobId])
-            return .applied
+            var writes = [VerdictWrite](repeating: .unknownJob, count: verdicts.count)
+            for index in order { writes[index] = try Self.recordVerdict(verdicts[index], on: connection) }
+            return writes
         }
+    }
+
+    static func recordVerdict(_ entry: VerdictToRecord, on connection: PostgresConnection) throws -> VerdictWrite {
+        let verdict = entry.verdict
+        let warnings = String(decoding: (try? JSONEncoder().encode(verdict.warnings)) ?? Data("[]".utf8), as: UTF8.self)
+        let job = try connection.execute(
+            prepared: "job_lock", "SELECT status FROM jobs WHERE id = $1 AND unit_id = $2 FOR UPDATE",
+            [entry.jobId, entry.unitId.rawValue])
+        guard let status = try job.first?.string("status") else { return .unknownJob }
+        guard status == JobStatus.queued.rawValue else { return .alreadyApplied }
+        let updated = try connection.execute(
+            prepared: "attachment_verdict",
+            """
+            UPDATE attachments SET status = $3, reason = $4, detail = $5, warnings = $6::jsonb,
+                detected_type = $7, width = $8, height = $9, validated_at = now()
+            WHERE id = $1 AND unit_id = $2 AND deleted_at IS NULL
+            """,
+            [
+                entry.attachmentId, entry.unitId.rawValue, verdict.outcome.rawValue, verdict.reason?.rawValue,
+                verdict.detail, warnings, verdict.detectedType, verdict.width, verdict.height,
+            ])
+        guard updated.affectedRows == 1 else {
+            try connection.execute(
+                prepared: "job_finish_gone",
+                """
+                UPDATE jobs SET status = 'succeeded', error_code = 'attachment_gone', finished_at = now(),
+                    deliveries = deliveries + 1
+                WHERE id = $1
+                """, [entry.jobId])
+            return .attachmentGone
+        }
+        try connection.execute(
+            prepared: "verdict_insert",
+            "INSERT INTO attachment_verdicts (job_id, attachment_id, outcome, reason) VALUES ($1, $2, $3, $4)",
+            [entry.jobId, entry.attachmentId, verdict.outcome.rawValue, verdict.reason?.rawValue])
+        try connection.execute(
+            prepared: "job_finish",
+            """
+            UPDATE jobs SET status = 'succeeded', finished_at = now(), deliveries = deliveries + 1
+            WHERE id = $1
+            """, [entry.jobId])
+        return .applied
     }
 
     /// Closes a job without effect (its attachment was deleted or is not the unit's), unless it is

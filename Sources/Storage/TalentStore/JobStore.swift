@@ -43,19 +43,72 @@ public struct JobStore: Sendable {
     }
 
     /// Queued jobs whose publication was never confirmed and that are older than `olderThanSeconds`
-    /// (the gateway that accepted them stopped between commit and confirm). Publishing one twice is
-    /// harmless: the worker's idempotency record makes the second delivery a no-op.
-    public func unpublished(olderThanSeconds: Int, limit: Int) async throws -> [(JobRecord, String)] {
+    /// (the gateway that accepted them stopped between commit and confirm), as stored in the outbox.
+    public func unpublished(olderThanSeconds: Int, limit: Int) async throws -> [JobEnvelope] {
         try await pool.withConnection { connection in
             let rows = try connection.query(
                 """
-                SELECT \(RowDecoding.jobColumns), unit_id FROM jobs
-                WHERE published_at IS NULL AND status = 'queued'
+                SELECT \(Self.envelopeColumns) FROM jobs
+                WHERE published_at IS NULL AND status = 'queued' AND message IS NOT NULL
                   AND created_at < now() - make_interval(secs => $1)
                 ORDER BY created_at LIMIT $2
                 """, [olderThanSeconds, limit])
-            return try rows.rows.map { (try RowDecoding.job($0), try $0.requiredString("unit_id")) }
+            return try rows.rows.compactMap(Self.envelope)
         }
+    }
+
+    /// Queued jobs of `kind` published more than `olderThanSeconds` ago (counting from the last
+    /// republication) and republished fewer than `maxRepublications` times, oldest first.
+    public func stale(kind: JobKind, olderThanSeconds: Int, maxRepublications: Int, limit: Int) async throws
+        -> [JobEnvelope]
+    {
+        try await pool.withConnection { connection in
+            let rows = try connection.query(
+                """
+                SELECT \(Self.envelopeColumns) FROM jobs
+                WHERE status = 'queued' AND published_at IS NOT NULL AND message IS NOT NULL AND kind = $1
+                  AND COALESCE(last_published_at, published_at) < now() - make_interval(secs => $2)
+                  AND republished < $3
+                ORDER BY published_at LIMIT $4
+                """, [kind.rawValue, olderThanSeconds, maxRepublications, limit])
+            return try rows.rows.compactMap(Self.envelope)
+        }
+    }
+
+    /// Records a republication (before publishing, so a crash cannot republish without counting).
+    public func markRepublished(id: UUID) async throws {
+        try await pool.withConnection { connection in
+            try connection.query(
+                "UPDATE jobs SET republished = republished + 1, last_published_at = now() WHERE id = $1", [id])
+        }
+    }
+
+    /// Closes stale jobs of `kind` that were republished `maxRepublications` times without an effect
+    /// as `dead_lettered` with code `never_completed`. - Returns: how many.
+    public func abandonStale(kind: JobKind, olderThanSeconds: Int, maxRepublications: Int) async throws -> Int {
+        try await pool.withConnection { connection in
+            try connection.query(
+                """
+                UPDATE jobs SET status = 'dead_lettered', error_code = 'never_completed',
+                    error_detail = 'republished ' || republished || ' times without completing; see the parking queue',
+                    finished_at = now()
+                WHERE status = 'queued' AND published_at IS NOT NULL AND kind = $1
+                  AND COALESCE(last_published_at, published_at) < now() - make_interval(secs => $2)
+                  AND republished >= $3
+                """, [kind.rawValue, olderThanSeconds, maxRepublications]
+            ).affectedRows
+        }
+    }
+
+    static let envelopeColumns = "id, kind, unit_id, schema_version, message"
+
+    /// The stored message of a job row; `nil` for rows this version cannot publish (unknown kind or unit).
+    static func envelope(_ row: PostgresRow) throws -> JobEnvelope? {
+        guard let id = try row.uuid("id"), let kind = JobKind(rawValue: try row.requiredString("kind")),
+            let unit = try? UnifiedSocialCreditCode(validating: try row.requiredString("unit_id")),
+            let version = try row.int("schema_version"), let body = try row.bytes("message")
+        else { return nil }
+        return JobEnvelope(kind: kind, jobId: id, unitId: unit, schemaVersion: version, body: body)
     }
 
     /// Counts of jobs by status (for operators and tests).

@@ -23,6 +23,15 @@ public final class ManagedProcess: Sendable {
         try String(pid).write(to: pidFile, atomically: true, encoding: .utf8)
     }
 
+    /// Whether the process is alive (not exited, not a zombie), without reaping it.
+    public var isRunning: Bool {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            let close = stat.lastIndex(of: ")")
+        else { return false }
+        let state = stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).first
+        return state != "Z" && state != "X"
+    }
+
     /// Sends `signal` and waits up to `timeout` for the process to end (then SIGKILL); returns its
     /// exit code (128 + signal number when a signal ended it).
     @discardableResult

@@ -49,6 +49,9 @@ public struct TestEnvironment: Sendable {
         environment["TALENT_AMQP_VHOST"] = amqpVirtualHost
         environment["TALENT_HTTP_PORT"] = String(httpPort)
         environment["TALENT_SCHEMAS_DIR"] = schemasDirectory.path
+        // Short relay periods, so jobs lost from the broker (fault tests) come back within a minute.
+        environment["TALENT_RELAY_AFTER_SECONDS"] = "10"
+        environment["TALENT_RELAY_STALE_SECONDS"] = "20"
         environment["TALENT_JWT_PRIVATE_KEY"] = runDirectory.appendingPathComponent("keys/private.pem").path
         environment["TALENT_JWT_PUBLIC_KEY"] = runDirectory.appendingPathComponent("keys/public.pem").path
         for (key, value) in extra { environment[key] = value }

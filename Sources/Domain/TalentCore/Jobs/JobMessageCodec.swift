@@ -9,10 +9,16 @@ public enum JobMessageCodec {
             case malformed
             /// `schemaVersion` is missing or not one this code reads.
             case unknownSchemaVersion = "unknown_schema_version"
+            /// Longer than ``JobMessageCodec/maxBodyBytes``: not parsed at all.
+            case tooLarge = "too_large"
         }
         public var code: Code
         public var detail: String
     }
+
+    /// Largest job message body read, in bytes (64 KiB). Job messages carry ids and short forms, never
+    /// file contents (those stay in PostgreSQL).
+    public static let maxBodyBytes = 65_536
 
     public static func encode<Message: Encodable>(_ message: Message) -> [UInt8] {
         let encoder = JSONEncoder()
@@ -26,6 +32,9 @@ public enum JobMessageCodec {
     /// - Throws: ``DecodeError``.
     public static func decodeAttachmentValidation(_ body: [UInt8]) throws(DecodeError) -> AttachmentValidationJob {
         struct Version: Decodable { var schemaVersion: Int? }
+        guard body.count <= maxBodyBytes else {
+            throw DecodeError(code: .tooLarge, detail: "body of \(body.count) bytes exceeds \(maxBodyBytes)")
+        }
         let data = Data(body)
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601

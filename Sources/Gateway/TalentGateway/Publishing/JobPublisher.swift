@@ -15,14 +15,22 @@ public struct JobPublisher: Sendable {
         self.confirmTimeout = confirmTimeout
     }
 
-    /// Publishes `job` (persistent, mandatory) and returns once the broker confirmed it.
+    /// The broker's state of a queue (passive declare), for the relay.
+    func queueState(_ queue: String) async throws -> (messages: Int, consumers: Int) {
+        try await connection.queueState(queue)
+    }
+
+    /// Publishes `job` (persistent, mandatory) to `talent.jobs` with its kind as routing key, and
+    /// returns once the broker confirmed it.
     /// - Throws: ``AMQPError`` (`.blocked`, `.unroutable`, `.nacked`, `.timedOut`, …).
-    public func publish(_ job: AttachmentValidationJob) async throws {
+    public func publish(_ job: JobEnvelope) async throws {
         let message = AMQPMessage(
-            exchange: JobTopologyNames.jobsExchange, routingKey: JobKind.attachmentValidation.routingKey,
-            body: JobMessageCodec.encode(job), messageId: job.jobId.uuidString.lowercased(),
-            type: JobKind.attachmentValidation.rawValue,
-            headers: ["x-schema-version": .int(Int64(job.schemaVersion)), "x-unit-id": .string(job.unitId.rawValue)])
+            exchange: JobTopologyNames.jobsExchange, routingKey: job.kind.routingKey, body: job.body,
+            messageId: job.messageId, type: job.kind.rawValue,
+            headers: [
+                JobHeaders.schemaVersion: .int(Int64(job.schemaVersion)),
+                JobHeaders.unitId: .string(job.unitId.rawValue),
+            ])
         try await connection.publish(message, timeout: confirmTimeout)
         // Best effort: if this write is lost, the relay republishes later and the worker's
         // idempotency record absorbs the duplicate.

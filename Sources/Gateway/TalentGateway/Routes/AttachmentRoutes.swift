@@ -38,16 +38,16 @@ struct AttachmentRoutes: Sendable {
         }
         let bytes = Array(buffer: body)
         let idempotencyKey = try Self.idempotencyKey(request, kind: kind, fileName: fileName, bytes: bytes)
-        let jobId = UUID()
+        let newAttachment = NewAttachment(
+            unitId: identity.unitId, unitName: identity.unitName, kind: kind, fileName: fileName, content: bytes)
+        let message = JobEnvelope(
+            AttachmentValidationJob(
+                jobId: UUID(), unitId: identity.unitId, attachmentId: newAttachment.id, requestedAt: Date()))
         let creation = try await store { [attachments] in
-            try await attachments.create(
-                NewAttachment(
-                    unitId: identity.unitId, unitName: identity.unitName, kind: kind, fileName: fileName, content: bytes
-                ),
-                jobId: jobId, idempotencyKey: idempotencyKey)
+            try await attachments.create(newAttachment, job: message, idempotencyKey: idempotencyKey)
         }
         let attachment: AttachmentRecord
-        let job: JobRecord
+        var job: JobRecord
         switch creation {
         case .replay(let replay):
             return try await self.replay(replay, key: idempotencyKey, identity: identity)
@@ -55,18 +55,22 @@ struct AttachmentRoutes: Sendable {
             attachment = createdAttachment
             job = createdJob
         }
-        let message = AttachmentValidationJob(
-            jobId: jobId, unitId: identity.unitId, attachmentId: attachment.id, requestedAt: Date())
         do {
             try await publisher.publish(message)
         } catch {
             context.logger.warning("publish failed; upload refused", metadata: ["error": "\(error)"])
-            try? await attachments.discard(attachmentId: attachment.id, jobId: jobId)
-            if let amqp = error as? AMQPError, amqp.code == .blocked {
-                throw GatewayError(
-                    .brokerBlocked, "the job queue is not accepting work; retry later", retryAfterSeconds: 30)
+            // A message sent but not confirmed in time may still have been processed: then it counts.
+            let discarded = (try? await attachments.discard(attachmentId: attachment.id, jobId: message.jobId)) ?? false
+            guard !discarded,
+                let processed = try? await jobs.job(id: message.jobId, unitId: identity.unitId)
+            else {
+                if let amqp = error as? AMQPError, amqp.code == .blocked {
+                    throw GatewayError(
+                        .brokerBlocked, "the job queue is not accepting work; retry later", retryAfterSeconds: 30)
+                }
+                throw GatewayError(.unavailable, "the job queue is unavailable; retry later", retryAfterSeconds: 5)
             }
-            throw GatewayError(.unavailable, "the job queue is unavailable; retry later", retryAfterSeconds: 5)
+            job = processed
         }
         let response = Self.accepted(UploadAccepted(attachment: attachment, job: job))
         if let idempotencyKey {

@@ -1,0 +1,33 @@
+import Foundation
+
+/// A job message ready to publish or store in the outbox: its kind (routing key), id (AMQP
+/// `message-id`), unit, schema version and encoded body.
+///
+/// The gateway stores the body with the job row in the transaction that accepts the request, so the
+/// relay can republish any kind of job from the row alone.
+public struct JobEnvelope: Sendable, Hashable {
+    public var kind: JobKind
+    public var jobId: UUID
+    public var unitId: UnifiedSocialCreditCode
+    public var schemaVersion: Int
+    /// UTF-8 JSON produced by ``JobMessageCodec/encode(_:)``.
+    public var body: [UInt8]
+
+    public init(kind: JobKind, jobId: UUID, unitId: UnifiedSocialCreditCode, schemaVersion: Int, body: [UInt8]) {
+        self.kind = kind
+        self.jobId = jobId
+        self.unitId = unitId
+        self.schemaVersion = schemaVersion
+        self.body = body
+    }
+
+    /// The envelope of an attachment-validation job.
+    public init(_ job: AttachmentValidationJob) {
+        self.init(
+            kind: .attachmentValidation, jobId: job.jobId, unitId: job.unitId, schemaVersion: job.schemaVersion,
+            body: JobMessageCodec.encode(job))
+    }
+
+    /// The `message-id` property: the job id in lower case.
+    public var messageId: String { jobId.uuidString.lowercased() }
+}

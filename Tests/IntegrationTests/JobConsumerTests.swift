@@ -1,0 +1,230 @@
+import AMQPClient
+import Foundation
+import JobRuntime
+import Logging
+import Synchronization
+import TalentCore
+import TalentTestSupport
+import Testing
+
+/// The runtime's settlement rules against the real broker: retry tiers with attempt headers, parking
+/// with reasons, batches that fall back to one by one, the per-job time limit. Each test declares its
+/// own queues with short retry delays.
+@Suite("Job consumer")
+struct JobConsumerTests {
+    /// Message bodies: `ok:N` succeeds, `fail:N` always throws, `flaky:N` throws on its first 4
+    /// calls, `slow:N` sleeps past the time limit once; anything else does not decode.
+    struct TestHandler: JobHandler {
+        let log: EffectLog
+
+        func decode(_ delivery: AMQPDelivery) throws(JobRejection) -> String {
+            let text = String(decoding: delivery.body, as: UTF8.self)
+            guard ["ok:", "fail:", "flaky:", "slow:"].contains(where: text.hasPrefix) else {
+                throw JobRejection(code: .malformed, detail: "not a test job", jobId: nil)
+            }
+            return text
+        }
+
+        func handle(_ message: String) async throws {
+            try await log.apply(message)
+        }
+
+        var maximumBatchSize: Int { 8 }
+
+        /// All or none, like one transaction.
+        func handleBatch(_ messages: [String]) async throws {
+            if messages.contains(where: { $0.hasPrefix("fail:") || $0.hasPrefix("flaky:") }) {
+                throw TestFailure(text: "batch contains a failing job")
+            }
+            for message in messages { try await log.apply(message) }
+            log.batches.add(1, ordering: .relaxed)
+        }
+
+        func deadLettered(jobId: UUID, rejection: JobRejection) async throws {
+            log.parkedRecords.add(1, ordering: .relaxed)
+        }
+    }
+
+    struct TestFailure: Error, CustomStringConvertible {
+        var text: String
+        var description: String { text }
+    }
+
+    final class EffectLog: Sendable {
+        let effects = Mutex<[String: Int]>([:])
+        let calls = Mutex<[String: Int]>([:])
+        let batches = Atomic<Int>(0)
+        let parkedRecords = Atomic<Int>(0)
+
+        func apply(_ message: String) async throws {
+            let call = calls.withLock { calls in
+                calls[message, default: 0] += 1
+                return calls[message]!
+            }
+            if message.hasPrefix("fail:") { throw TestFailure(text: "always fails") }
+            if message.hasPrefix("flaky:") && call <= 4 { throw TestFailure(text: "flaky failure \(call)") }
+            if message.hasPrefix("slow:") && call == 1 { try await Task.sleep(for: .seconds(5)) }
+            effects.withLock { $0[message, default: 0] += 1 }
+        }
+
+        func effectCount(_ message: String) -> Int { effects.withLock { $0[message] ?? 0 } }
+        var distinctEffects: Int { effects.withLock { $0.count } }
+        var duplicateEffects: Int { effects.withLock { $0.values.filter { $0 > 1 }.count } }
+    }
+
+    /// A fresh kind-like set of queues with 100 ms and 200 ms retry tiers.
+    static func queues() -> JobQueueTopology {
+        let id = UUID().uuidString.prefix(8).lowercased()
+        return JobQueueTopology(
+            routingKey: "test.\(id)", jobsExchange: "test.jobs", workQueue: "test.\(id)",
+            retryExchange: "test.retry",
+            retryTiers: [
+                .init(queue: "test.\(id).retry.1", delayMilliseconds: 100),
+                .init(queue: "test.\(id).retry.2", delayMilliseconds: 200),
+            ],
+            deadLetterExchange: "test.dead", parkingQueue: "test.\(id).dead", deliveryLimit: 10)
+    }
+
+    struct Running {
+        let queues: JobQueueTopology
+        let log: EffectLog
+        let consumer: JobConsumer<TestHandler>
+        let connections: [AMQPConnection]
+        let task: Task<Void, any Error>
+        let publisher: AMQPConnection
+
+        func publish(_ bodies: [String]) async throws {
+            try await JobConsumerTests.publish(bodies, to: queues, on: publisher)
+        }
+
+        func stop() async throws {
+            consumer.drain()
+            try await task.value
+            for connection in connections { await connection.close() }
+        }
+    }
+
+    /// Declares the queues, publishes `before` (so they are waiting when consuming starts), starts a
+    /// consumer with concurrency 2.
+    static func start(publishingFirst before: [String] = []) async throws -> Running {
+        let environment = try TestEnvironment.current()
+        let queues = Self.queues()
+        let consuming = AMQPConnection(configuration: environment.amqpConfiguration(name: "consumer test"))
+        let publisher = AMQPConnection(configuration: environment.amqpConfiguration(name: "consumer test publisher"))
+        let loader = AMQPConnection(configuration: environment.amqpConfiguration(name: "consumer test loader"))
+        try await consuming.declare(queues.definition)
+        let log = EffectLog()
+        let configuration = WorkerConfiguration(
+            prefetch: 16, concurrency: 2, batchSize: 8, retryAttempts: 2, retryInitialDelayMilliseconds: 10,
+            retryMaxDelayMilliseconds: 50, jobTimeLimitSeconds: 2)
+        let consumer = JobConsumer(
+            connection: consuming, publisher: publisher, queues: queues, handler: TestHandler(log: log),
+            configuration: configuration, logger: Logger(label: "consumer-test"))
+        try await publish(before, to: queues, on: loader)
+        return Running(
+            queues: queues, log: log, consumer: consumer, connections: [consuming, publisher, loader],
+            task: Task { try await consumer.run() }, publisher: loader)
+    }
+
+    static func publish(_ bodies: [String], to queues: JobQueueTopology, on connection: AMQPConnection) async throws {
+        for body in bodies {
+            try await connection.publish(
+                AMQPMessage(
+                    exchange: queues.jobsExchange, routingKey: queues.routingKey, body: Array(body.utf8),
+                    messageId: UUID().uuidString.lowercased()))
+        }
+    }
+
+    /// Takes one message from `queue` and returns its headers.
+    static func firstMessageHeaders(_ queue: String) async throws -> [String: AMQPFieldValue]? {
+        let environment = try TestEnvironment.current()
+        let connection = AMQPConnection(configuration: environment.amqpConfiguration(name: "parking reader"))
+        defer { Task { await connection.close() } }
+        for try await delivery in connection.consume(queue: queue, prefetch: 1) {
+            connection.ack(delivery)
+            return delivery.headers
+        }
+        return nil
+    }
+
+    @Test func successIsAppliedOnceAndAcked() async throws {
+        let running = try await Self.start()
+        let bodies = (0..<40).map { "ok:\($0)" }
+        try await running.publish(bodies)
+        #expect(try await eventually(timeout: .seconds(60)) { running.log.distinctEffects == 40 })
+        try await running.stop()
+        #expect(running.log.duplicateEffects == 0)
+        #expect(running.consumer.statistics.acked.load(ordering: .relaxed) == 40)
+    }
+
+    @Test func failingJobGoesThroughEveryRetryTierThenIsParkedWithItsReason() async throws {
+        let running = try await Self.start()
+        try await running.publish(["fail:1"])
+        let state = AMQPConnection(configuration: try TestEnvironment.current().amqpConfiguration(name: "state"))
+        #expect(
+            try await eventually(timeout: .seconds(60)) {
+                try await state.queueState(running.queues.parkingQueue).messages == 1
+            })
+        await state.close()
+        try await running.stop()
+        // In-process attempts (2) in each of 3 rounds: first delivery and both retry tiers.
+        #expect(running.log.calls.withLock { $0["fail:1"] } == 6)
+        #expect(running.consumer.statistics.retried.load(ordering: .relaxed) == 2)
+        #expect(running.log.parkedRecords.load(ordering: .relaxed) == 1)
+        let headers = try #require(try await Self.firstMessageHeaders(running.queues.parkingQueue))
+        #expect(headers[JobHeaders.reason]?.stringValue == "retries_exhausted")
+        #expect(headers[JobHeaders.attempt]?.intValue == 2)
+        #expect(headers[JobHeaders.lastError]?.stringValue?.contains("always fails") == true)
+        #expect(headers[JobHeaders.parkedAt]?.stringValue != nil)
+    }
+
+    @Test func flakyJobSucceedsFromARetryTierExactlyOnce() async throws {
+        let running = try await Self.start()
+        try await running.publish(["flaky:1"])
+        #expect(try await eventually(timeout: .seconds(60)) { running.log.effectCount("flaky:1") == 1 })
+        try await running.stop()
+        #expect(running.log.effectCount("flaky:1") == 1)
+        #expect(running.consumer.statistics.retried.load(ordering: .relaxed) == 2)
+    }
+
+    @Test func undecodableMessageIsParkedAsMalformed() async throws {
+        let running = try await Self.start()
+        try await running.publish(["garbage", "ok:1"])
+        #expect(try await eventually(timeout: .seconds(60)) { running.log.effectCount("ok:1") == 1 })
+        let state = AMQPConnection(configuration: try TestEnvironment.current().amqpConfiguration(name: "state"))
+        #expect(
+            try await eventually(timeout: .seconds(30)) {
+                try await state.queueState(running.queues.parkingQueue).messages == 1
+            })
+        await state.close()
+        try await running.stop()
+        let headers = try #require(try await Self.firstMessageHeaders(running.queues.parkingQueue))
+        #expect(headers[JobHeaders.reason]?.stringValue == "malformed")
+    }
+
+    @Test func aFailingJobDoesNotFailItsBatchNeighbours() async throws {
+        var bodies = (0..<30).map { "ok:\($0)" }
+        bodies.insert("fail:x", at: 7)
+        bodies.insert("fail:y", at: 20)
+        let running = try await Self.start(publishingFirst: bodies)
+        #expect(try await eventually(timeout: .seconds(60)) { running.log.distinctEffects == 30 })
+        let state = AMQPConnection(configuration: try TestEnvironment.current().amqpConfiguration(name: "state"))
+        #expect(
+            try await eventually(timeout: .seconds(60)) {
+                try await state.queueState(running.queues.parkingQueue).messages == 2
+            })
+        await state.close()
+        try await running.stop()
+        #expect(running.log.duplicateEffects == 0)
+        #expect(running.consumer.statistics.batches.load(ordering: .relaxed) >= 1)
+        #expect(running.consumer.statistics.batchFallbacks.load(ordering: .relaxed) >= 1)
+    }
+
+    @Test func aJobPastItsTimeLimitIsRetried() async throws {
+        let running = try await Self.start()
+        try await running.publish(["slow:1"])
+        #expect(try await eventually(timeout: .seconds(60)) { running.log.effectCount("slow:1") >= 1 })
+        try await running.stop()
+        #expect(running.consumer.statistics.retried.load(ordering: .relaxed) >= 1)
+    }
+}
