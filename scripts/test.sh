@@ -45,6 +45,7 @@ swift test --skip-build "$@"
 # TALENT_SKIP_FAULTS=1 skips it for quick local runs.
 if [ "${TALENT_SKIP_FAULTS:-0}" != 1 ] && [ $# -eq 0 ]; then
   echo "== fault injection"
+  cleanup  # processes left by the first run would hold the test ports
   TALENT_TEST_FAULTS=1 timeout 1200 swift test --skip-build --filter FaultTests 2>&1 | tee "$TALENT_TEST_RUN_DIR/faults.log" \
     | grep -vE "^[0-9T:+-]+ (info|debug)"
   test "${PIPESTATUS[0]}" = 0

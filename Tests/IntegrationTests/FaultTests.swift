@@ -84,9 +84,12 @@ struct FaultTests {
         for worker in await system.workers {
             #expect(worker.isRunning, "\(name): \(worker.name) exited")
         }
-        let ready = try await system.client(unit: Fixtures.unit(0, salt: "F")).send(
-            "GET", "/health/ready", authorised: false)
-        #expect(ready.status == 200, "\(name): gateway not ready afterwards")
+        // Reconnecting backs off up to 5 s: ready again within a minute, without help.
+        let client = try await system.client(unit: Fixtures.unit(0, salt: "F"))
+        let ready = try await eventually(timeout: .seconds(60)) {
+            (try? await client.send("GET", "/health/ready", authorised: false).status) == 200
+        }
+        #expect(ready, "\(name): gateway not ready afterwards")
     }
 
     /// Ready and unacknowledged message counts per queue of `vhost` (`rabbitmqctl list_queues`).

@@ -2,8 +2,10 @@ import AMQPClient
 import Foundation
 import JobRuntime
 import Logging
+import PostgresClient
 import Synchronization
 import TalentCore
+import TalentStore
 import TalentTestSupport
 import Testing
 
@@ -226,5 +228,48 @@ struct JobConsumerTests {
         #expect(try await eventually(timeout: .seconds(60)) { running.log.effectCount("slow:1") >= 1 })
         try await running.stop()
         #expect(running.consumer.statistics.retried.load(ordering: .relaxed) >= 1)
+    }
+}
+
+/// Operator actions on the parking queue: list leaves messages in place, discard removes the named
+/// one, replay sends the rest back to the work queue without their reason headers.
+@Suite("Parked messages")
+struct ParkedMessagesTests {
+    @Test func listDiscardAndReplay() async throws {
+        let environment = try await SharedSystem.instance.get().environment  // migrated database
+        let running = try await JobConsumerTests.start(publishingFirst: ["fail:1", "garbage"])
+        let state = AMQPConnection(configuration: environment.amqpConfiguration(name: "parked state"))
+        let parking = running.queues.parkingQueue
+        #expect(try await eventually(timeout: .seconds(60)) { try await state.queueState(parking).messages == 2 })
+        try await running.stop()
+
+        let pool = PostgresPool(configuration: .init(conninfo: environment.postgresConnInfo, size: 1))
+        defer { pool.shutdown() }
+        let reader = AMQPConnection(configuration: environment.amqpConfiguration(name: "parked reader"))
+        let publisher = AMQPConnection(configuration: environment.amqpConfiguration(name: "parked publisher"))
+        let parked = ParkedMessages(
+            consumer: reader, publisher: publisher, jobs: JobStore(pool: pool), queues: running.queues)
+
+        let listed = try await parked.run(.list)
+        #expect(Set(listed.entries.map(\.reason)) == ["retries_exhausted", "malformed"])
+        #expect(listed.actedOn.isEmpty)
+        #expect(try await eventually(timeout: .seconds(10)) { try await state.queueState(parking).messages == 2 })
+
+        let garbage = try #require(listed.entries.first { $0.reason == "malformed" })
+        let discarded = try await parked.run(.discard([garbage.messageId]))
+        #expect(discarded.actedOn == [garbage.messageId])
+        #expect(try await eventually(timeout: .seconds(10)) { try await state.queueState(parking).messages == 1 })
+
+        let replayed = try await parked.run(.replay(nil))
+        #expect(replayed.actedOn.count == 1)
+        #expect(try await eventually(timeout: .seconds(10)) { try await state.queueState(parking).messages == 0 })
+        let work = running.queues.workQueue
+        #expect(try await eventually(timeout: .seconds(10)) { try await state.queueState(work).messages == 1 })
+        let headers = try #require(try await JobConsumerTests.firstMessageHeaders(work))
+        #expect(headers[JobHeaders.reason] == nil)
+        #expect(headers[JobHeaders.attempt] == nil)
+        await reader.close()
+        await publisher.close()
+        await state.close()
     }
 }

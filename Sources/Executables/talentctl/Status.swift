@@ -1,6 +1,7 @@
 import AMQPClient
 import ArgumentParser
 import Foundation
+import JobRuntime
 import PostgresClient
 import ServiceConfiguration
 import TalentCore
@@ -14,7 +15,8 @@ struct Status: AsyncParsableCommand {
         let environment = ServiceEnvironment()
         let connection = AMQPConnection(configuration: environment.amqp(connectionName: "talentctl status"))
         for kind in JobKind.allCases {
-            for queue in [JobTopologyNames.workQueue(kind), JobTopologyNames.deadLetterQueue(kind)] {
+            let queues = TalentTopology.queues(for: kind)
+            for queue in queues.pendingQueues + [queues.parkingQueue] {
                 do {
                     let state = try await connection.queueState(queue)
                     print("queue\t\(queue)\tmessages=\(state.messages)\tconsumers=\(state.consumers)")

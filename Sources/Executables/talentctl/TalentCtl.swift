@@ -5,6 +5,8 @@ import ArgumentParser
 struct TalentCtl: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "talentctl",
-        abstract: "Operate the talent platform: migrations, broker topology, tokens, uploads, status.",
-        subcommands: [Migrate.self, Topology.self, DevKeys.self, Token.self, Upload.self, Status.self])
+        abstract: "Operate the talent platform: migrations, broker topology, tokens, uploads, status, dead letters.",
+        subcommands: [
+            Migrate.self, Topology.self, DevKeys.self, Token.self, Upload.self, Status.self, DeadLetters.self,
+        ])
 }

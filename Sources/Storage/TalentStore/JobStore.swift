@@ -75,6 +75,17 @@ public struct JobStore: Sendable {
         }
     }
 
+    /// Reopens a dead-lettered job (`dead_lettered` → `queued`) before its message is replayed.
+    public func reopen(id: UUID) async throws {
+        try await pool.withConnection { connection in
+            try connection.query(
+                """
+                UPDATE jobs SET status = 'queued', error_code = NULL, error_detail = NULL, finished_at = NULL
+                WHERE id = $1 AND status = 'dead_lettered'
+                """, [id])
+        }
+    }
+
     /// Records a republication (before publishing, so a crash cannot republish without counting).
     public func markRepublished(id: UUID) async throws {
         try await pool.withConnection { connection in

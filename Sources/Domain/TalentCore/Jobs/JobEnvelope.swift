@@ -21,10 +21,10 @@ public struct JobEnvelope: Sendable, Hashable {
         self.body = body
     }
 
-    /// The envelope of an attachment-validation job.
-    public init(_ job: AttachmentValidationJob) {
+    /// The envelope of a job message.
+    public init<Message: VersionedJobMessage>(_ job: Message) {
         self.init(
-            kind: .attachmentValidation, jobId: job.jobId, unitId: job.unitId, schemaVersion: job.schemaVersion,
+            kind: Message.kind, jobId: job.jobId, unitId: job.unitId, schemaVersion: job.schemaVersion,
             body: JobMessageCodec.encode(job))
     }
 

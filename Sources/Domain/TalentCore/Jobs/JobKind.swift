@@ -1,6 +1,8 @@
 /// The job kinds, one queue each (PRODUCT.md §2).
 public enum JobKind: String, CaseIterable, Codable, Sendable {
     case attachmentValidation = "attachment.validation"
+    /// Association requests, approvals, rejections, unlinks, position updates (PRODUCT.md §2).
+    case associationDecision = "association.decision"
 
     /// The routing key jobs of this kind are published with; also the work queue's name.
     public var routingKey: String { rawValue }

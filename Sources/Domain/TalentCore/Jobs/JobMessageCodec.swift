@@ -31,28 +31,48 @@ public enum JobMessageCodec {
     /// Decodes an attachment-validation job.
     /// - Throws: ``DecodeError``.
     public static func decodeAttachmentValidation(_ body: [UInt8]) throws(DecodeError) -> AttachmentValidationJob {
-        struct Version: Decodable { var schemaVersion: Int? }
+        try decode(AttachmentValidationJob.self, from: body)
+    }
+
+    /// Decodes a job message of type `Message`: size first, then `schemaVersion`, then the shape.
+    /// - Throws: ``DecodeError``.
+    public static func decode<Message: VersionedJobMessage>(_ type: Message.Type, from body: [UInt8])
+        throws(DecodeError) -> Message
+    {
         guard body.count <= maxBodyBytes else {
             throw DecodeError(code: .tooLarge, detail: "body of \(body.count) bytes exceeds \(maxBodyBytes)")
         }
         let data = Data(body)
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
-        let version: Version
+        let version: SchemaVersion
         do {
-            version = try decoder.decode(Version.self, from: data)
+            version = try decoder.decode(SchemaVersion.self, from: data)
         } catch {
             throw DecodeError(code: .malformed, detail: "body is not a JSON object")
         }
-        guard version.schemaVersion == AttachmentValidationJob.currentSchemaVersion else {
+        guard version.schemaVersion == Message.currentSchemaVersion else {
             throw DecodeError(
                 code: .unknownSchemaVersion,
                 detail: "schemaVersion \(version.schemaVersion.map(String.init) ?? "missing")")
         }
         do {
-            return try decoder.decode(AttachmentValidationJob.self, from: data)
+            return try decoder.decode(Message.self, from: data)
         } catch {
-            throw DecodeError(code: .malformed, detail: "attachment.validation v1: \(error)")
+            throw DecodeError(
+                code: .malformed, detail: "\(Message.kind.rawValue) v\(Message.currentSchemaVersion): \(error)")
         }
     }
+}
+
+/// The one field read before a body's shape is known.
+struct SchemaVersion: Decodable { var schemaVersion: Int? }
+
+/// A job message type: Codable JSON with a `schemaVersion` checked before anything else.
+public protocol VersionedJobMessage: Codable, Sendable {
+    static var currentSchemaVersion: Int { get }
+    static var kind: JobKind { get }
+    var schemaVersion: Int { get }
+    var jobId: UUID { get }
+    var unitId: UnifiedSocialCreditCode { get }
 }

@@ -1,0 +1,63 @@
+import AMQPClient
+import ArgumentParser
+import Foundation
+import JobRuntime
+import PostgresClient
+import ServiceConfiguration
+import TalentCore
+import TalentStore
+
+/// `talentctl dead-letters list|replay|discard <kind>`: the parking queue of a job kind.
+struct DeadLetters: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dead-letters",
+        abstract: "List, replay or discard parked (dead-lettered) jobs of a kind.",
+        discussion: """
+            list prints one line per message: message id, reason, attempts, parked at, last error.
+            replay publishes the messages to the work queue again (all, or those named with --id) and \
+            reopens their job rows; discard removes the named messages for good.
+            """)
+
+    @Argument(help: "list, replay or discard.")
+    var action: String
+
+    @Argument(help: "Job kind: \(JobKind.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var kind: String
+
+    @Option(name: .customLong("id"), help: "A message id (repeatable). replay without --id replays all.")
+    var ids: [String] = []
+
+    @Option(help: "Most messages read.")
+    var limit: Int = 1_000
+
+    func run() async throws {
+        guard let jobKind = JobKind(rawValue: kind) else { throw ValidationError("unknown job kind \(kind)") }
+        let parkedAction: ParkedMessages.Action
+        switch action {
+        case "list": parkedAction = .list
+        case "replay": parkedAction = .replay(ids.isEmpty ? nil : Set(ids))
+        case "discard":
+            guard !ids.isEmpty else { throw ValidationError("discard needs at least one --id") }
+            parkedAction = .discard(Set(ids))
+        default: throw ValidationError("action must be list, replay or discard")
+        }
+        let environment = ServiceEnvironment()
+        let consumer = AMQPConnection(configuration: environment.amqp(connectionName: "talentctl dead-letters"))
+        let publisher = AMQPConnection(
+            configuration: environment.amqp(connectionName: "talentctl dead-letters publisher"))
+        let pool = PostgresPool(configuration: environment.postgres(poolSize: 1))
+        defer { pool.shutdown() }
+        let parked = ParkedMessages(
+            consumer: consumer, publisher: publisher, jobs: JobStore(pool: pool),
+            queues: TalentTopology.queues(for: jobKind))
+        let result = try await parked.run(parkedAction, limit: limit)
+        await consumer.close()
+        await publisher.close()
+        for entry in result.entries {
+            print(
+                [entry.messageId, entry.reason, String(entry.attempts), entry.parkedAt, entry.lastError]
+                    .joined(separator: "\t"))
+        }
+        if action != "list" { print("\(action): \(result.actedOn.count) of \(result.entries.count) messages") }
+    }
+}

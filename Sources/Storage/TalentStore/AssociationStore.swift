@@ -1,0 +1,453 @@
+import Foundation
+import PostgresClient
+import TalentCore
+
+/// SQL for persons, associations and their history. Every read and write is scoped to a unit; a
+/// foreign association reads as missing.
+public struct AssociationStore: Sendable {
+    let pool: PostgresPool
+
+    public init(pool: PostgresPool) {
+        self.pool = pool
+    }
+
+    // MARK: Reads (gateway)
+
+    /// The unit an association code (关联代码) belongs to, or `nil`.
+    public func unit(associationCode: String) async throws -> UnifiedSocialCreditCode? {
+        try await pool.withConnection { connection in
+            let rows = try connection.execute(
+                prepared: "unit_by_code", "SELECT id FROM units WHERE association_code = $1", [associationCode])
+            return try rows.first.flatMap { try UnifiedSocialCreditCode(validating: $0.requiredString("id")) }
+        }
+    }
+
+    /// The unit's association code, registering the unit on first sight.
+    public func associationCode(unitId: UnifiedSocialCreditCode, unitName: String?) async throws -> String {
+        try await pool.withConnection { connection in
+            let rows = try connection.execute(
+                prepared: "unit_register",
+                """
+                INSERT INTO units (id, name) VALUES ($1, $2)
+                ON CONFLICT (id) DO UPDATE SET last_seen = now(), name = COALESCE(EXCLUDED.name, units.name)
+                RETURNING association_code
+                """, [unitId.rawValue, unitName])
+            return try rows.first.orThrow().requiredString("association_code")
+        }
+    }
+
+    public func counts(unitId: UnifiedSocialCreditCode) async throws -> AssociationCounts {
+        try await pool.withConnection { connection in
+            let rows = try connection.execute(
+                prepared: "association_counts",
+                """
+                SELECT count(*) FILTER (WHERE state = 'pending') AS pending,
+                       count(*) FILTER (WHERE state = 'active') AS active
+                FROM associations WHERE unit_id = $1
+                """, [unitId.rawValue])
+            let row = try rows.first.orThrow()
+            return AssociationCounts(pending: try row.int("pending") ?? 0, active: try row.int("active") ?? 0)
+        }
+    }
+
+    /// Pending requests, oldest first (request time, then id: stable across pages).
+    public func pending(unitId: UnifiedSocialCreditCode, filter: AssociationFilter, limit: Int, offset: Int)
+        async throws -> Page<PendingRequest>
+    {
+        try await list(
+            unitId: unitId, state: .pending, filter: filter, limit: limit, offset: offset,
+            dateColumn: "(a.requested_at AT TIME ZONE 'Asia/Shanghai')::date", order: "a.requested_at, a.id",
+            decode: Self.pendingRequest)
+    }
+
+    /// Current employees, by entry date then id.
+    public func employees(unitId: UnifiedSocialCreditCode, filter: AssociationFilter, limit: Int, offset: Int)
+        async throws -> Page<EmployeeSummary>
+    {
+        try await list(
+            unitId: unitId, state: .active, filter: filter, limit: limit, offset: offset, dateColumn: "a.entry_date",
+            order: "a.entry_date, a.id", decode: Self.employeeSummary)
+    }
+
+    private func list<Item>(
+        unitId: UnifiedSocialCreditCode, state: AssociationState, filter: AssociationFilter, limit: Int, offset: Int,
+        dateColumn: String, order: String, decode: @escaping @Sendable (PostgresRow) throws -> Item
+    ) async throws -> Page<Item> {
+        let name: String? = filter.name.map { "%" + Self.escapeLike($0) + "%" }
+        let residentId: String? = filter.residentId.map { Self.escapeLike($0) + "%" }
+        let position: String? = filter.position.map { "%" + Self.escapeLike($0) + "%" }
+        var parameters: [PostgresValue] = [.text(unitId.rawValue), .text(state.rawValue)]
+        parameters.append(name.postgresValue)
+        parameters.append(residentId.postgresValue)
+        parameters.append(filter.from.postgresValue)
+        parameters.append(filter.to.postgresValue)
+        parameters.append(position.postgresValue)
+        parameters.append(filter.sex?.rawValue.postgresValue ?? .null)
+        let conditions = """
+            a.unit_id = $1 AND a.state = $2 AND ($3::text IS NULL OR p.name ILIKE $3)
+            AND ($4::text IS NULL OR p.resident_id LIKE $4) AND ($5::date IS NULL OR \(dateColumn) >= $5)
+            AND ($6::date IS NULL OR \(dateColumn) <= $6) AND ($7::text IS NULL OR a.position ILIKE $7)
+            AND ($8::text IS NULL OR p.sex = $8)
+            """
+        return try await pool.withConnection { [parameters] connection in
+            let rows = try connection.query(
+                """
+                SELECT \(Self.columns) FROM associations a JOIN persons p ON p.id = a.person_id
+                WHERE \(conditions) ORDER BY \(order) LIMIT $9 OFFSET $10
+                """, parameters + [limit.postgresValue, offset.postgresValue])
+            let total = try connection.query(
+                "SELECT count(*) AS total FROM associations a JOIN persons p ON p.id = a.person_id WHERE \(conditions)",
+                parameters)
+            return Page(
+                items: try rows.rows.map(decode), total: try total.first?.int("total") ?? 0, limit: limit,
+                offset: offset)
+        }
+    }
+
+    /// The unit's association with everything the detail view shows, or `nil` (missing or foreign).
+    public func employee(unitId: UnifiedSocialCreditCode, associationId: UUID) async throws -> EmployeeDetail? {
+        try await pool.withConnection { connection in
+            let rows = try connection.execute(
+                prepared: "association_detail",
+                """
+                SELECT \(Self.columns), a.state, p.education::text AS education, p.work_history::text AS work_history,
+                       to_char(a.leave_date, 'YYYY-MM-DD') AS leave_date,
+                       to_json(a.decided_at)#>>'{}' AS decided_at
+                FROM associations a JOIN persons p ON p.id = a.person_id WHERE a.id = $1 AND a.unit_id = $2
+                """, [associationId, unitId.rawValue])
+            guard let row = rows.first else { return nil }
+            let history = try connection.execute(
+                prepared: "association_history",
+                """
+                SELECT action, from_state, to_state, actor, job_id, form::text AS form, to_json(at)#>>'{}' AS at
+                FROM association_transitions WHERE association_id = $1 ORDER BY id
+                """, [associationId])
+            let summary = try Self.employeeSummary(row)
+            let decoder = JSONDecoder()
+            return EmployeeDetail(
+                associationId: summary.associationId,
+                state: try AssociationState(rawValue: row.requiredString("state")) ?? .pending, name: summary.name,
+                residentId: summary.residentId, sex: summary.sex, birthDate: summary.birthDate,
+                mobile: try row.string("mobile"),
+                education: (try? decoder.decode(
+                    [EducationRecord].self, from: Data((try row.string("education") ?? "[]").utf8))) ?? [],
+                workHistory: (try? decoder.decode(
+                    [WorkRecord].self, from: Data((try row.string("work_history") ?? "[]").utf8))) ?? [],
+                position: summary.position, department: summary.department, entryDate: summary.entryDate,
+                leaveDate: try row.string("leave_date").flatMap(CalendarDate.init(iso8601:)),
+                contract: summary.contract, requestedAt: try row.requiredString("requested_at"),
+                decidedAt: try row.string("decided_at"),
+                history: try history.rows.map { transition in
+                    AssociationTransition(
+                        action: try AssociationAction(rawValue: transition.requiredString("action")) ?? .request,
+                        fromState: try transition.string("from_state").flatMap(AssociationState.init(rawValue:)),
+                        toState: try AssociationState(rawValue: transition.requiredString("to_state")) ?? .pending,
+                        actor: try transition.requiredString("actor"), at: try transition.requiredString("at"),
+                        jobId: try transition.uuid("job_id")!,
+                        form: (try? decoder.decode(
+                            JSONValue.self, from: Data((try transition.string("form") ?? "{}").utf8))) ?? .null)
+                })
+        }
+    }
+
+    /// The association's state, or `nil` when it is missing or foreign.
+    public func state(unitId: UnifiedSocialCreditCode, associationId: UUID) async throws -> AssociationState? {
+        try await pool.withConnection { connection in
+            let rows = try connection.execute(
+                prepared: "association_state", "SELECT state FROM associations WHERE id = $1 AND unit_id = $2",
+                [associationId, unitId.rawValue])
+            return try rows.first.flatMap { AssociationState(rawValue: try $0.requiredString("state")) }
+        }
+    }
+
+    /// The unlink pre-check (manual §5), or `nil` when the association is missing or foreign. Counts
+    /// changes to the association still queued as a reason.
+    public func unlinkCheck(unitId: UnifiedSocialCreditCode, associationId: UUID) async throws -> UnlinkCheck? {
+        try await pool.withConnection { connection in
+            guard
+                let facts = try Self.unlinkFacts(
+                    associationId: associationId, unitId: unitId, excludingJob: nil, on: connection)
+            else { return nil }
+            let reasons = UnlinkRules.reasons(facts)
+            return UnlinkCheck(allowed: reasons.isEmpty, reasons: reasons)
+        }
+    }
+
+    static func unlinkFacts(
+        associationId: UUID, unitId: UnifiedSocialCreditCode, excludingJob: UUID?, on connection: PostgresConnection
+    ) throws -> UnlinkFacts? {
+        let rows = try connection.execute(
+            prepared: "unlink_facts",
+            """
+            SELECT a.state,
+                   ARRAY(SELECT s.service FROM service_applications s
+                         WHERE s.unit_id = a.unit_id AND s.person_id = a.person_id AND s.status = 'in_progress'
+                         ORDER BY s.service)::text AS applications,
+                   (SELECT count(*) FROM jobs j WHERE j.subject_id = a.id AND j.status = 'queued'
+                      AND j.kind = 'association.decision' AND ($3::uuid IS NULL OR j.id <> $3)) AS changes
+            FROM associations a WHERE a.id = $1 AND a.unit_id = $2
+            """, [associationId, unitId.rawValue, excludingJob])
+        guard let row = rows.first else { return nil }
+        let applications = try row.requiredString("applications").trimmingCharacters(
+            in: CharacterSet(charactersIn: "{}")
+        )
+        .split(separator: ",").map(String.init)
+        return UnlinkFacts(
+            state: try AssociationState(rawValue: row.requiredString("state")) ?? .pending,
+            applicationsInProgress: applications, changesInProgress: try row.int("changes") ?? 0)
+    }
+
+    // MARK: Writes (worker)
+
+    /// Applies association-decision jobs in one transaction (all or none), each with its idempotency
+    /// record. Refusals are not errors: they are recorded on their jobs. Associations are locked in id
+    /// order so concurrent batches cannot deadlock.
+    /// - Returns: the outcome of each job, in the order given.
+    /// - Throws: database errors (the caller retries, or applies the jobs one by one).
+    public func apply(_ jobs: [AssociationDecisionJob], today: CalendarDate) async throws -> [AssociationOutcome] {
+        let order = jobs.indices.sorted {
+            (jobs[$0].associationId.uuidString, jobs[$0].jobId.uuidString)
+                < (jobs[$1].associationId.uuidString, jobs[$1].jobId.uuidString)
+        }
+        return try await pool.transaction { connection in
+            var outcomes = [AssociationOutcome](repeating: .unknownJob, count: jobs.count)
+            for index in order { outcomes[index] = try Self.apply(jobs[index], today: today, on: connection) }
+            return outcomes
+        }
+    }
+
+    static func apply(_ job: AssociationDecisionJob, today: CalendarDate, on connection: PostgresConnection) throws
+        -> AssociationOutcome
+    {
+        let locked = try connection.execute(
+            prepared: "job_lock", "SELECT status FROM jobs WHERE id = $1 AND unit_id = $2 FOR UPDATE",
+            [job.jobId, job.unitId.rawValue])
+        guard let status = try locked.first?.string("status") else { return .unknownJob }
+        guard status == JobStatus.queued.rawValue else { return .alreadyProcessed }
+        do {
+            let state = try applyDecision(job, today: today, on: connection)
+            try connection.execute(
+                prepared: "job_succeed",
+                "UPDATE jobs SET status = 'succeeded', finished_at = now(), deliveries = deliveries + 1 WHERE id = $1",
+                [job.jobId])
+            return .applied(state)
+        } catch let refusal as AssociationRefusal {
+            let reasons = refusal.reasons.map { "\($0.code.rawValue): \($0.detail)" }
+            let detail = ([refusal.detail] + reasons).joined(separator: "; ")
+            try connection.execute(
+                prepared: "job_refuse",
+                """
+                UPDATE jobs SET status = 'failed', error_code = $2, error_detail = $3, finished_at = now(),
+                    deliveries = deliveries + 1
+                WHERE id = $1
+                """, [job.jobId, refusal.code.rawValue, detail])
+            return .refused(refusal)
+        }
+    }
+
+    /// Checks and applies one decision; throws ``AssociationRefusal`` (recorded) or database errors.
+    static func applyDecision(_ job: AssociationDecisionJob, today: CalendarDate, on connection: PostgresConnection)
+        throws -> AssociationState
+    {
+        guard let decision = job.decision else {
+            throw AssociationRefusal(.invalidForm, "the \(job.action.rawValue) form is missing")
+        }
+        if case .request(let profile) = decision {
+            return try applyRequest(job, profile: profile, today: today, on: connection)
+        }
+        let rows = try connection.execute(
+            prepared: "association_lock",
+            """
+            SELECT state, to_char(entry_date, 'YYYY-MM-DD') AS entry_date FROM associations
+            WHERE id = $1 AND unit_id = $2 FOR UPDATE
+            """, [job.associationId, job.unitId.rawValue])
+        guard let row = rows.first else {
+            throw AssociationRefusal(.notFound, "no such association for this unit")
+        }
+        let current = try AssociationState(rawValue: row.requiredString("state")) ?? .pending
+        let next = try AssociationStateMachine.next(from: current, on: job.action)
+        var update: (sql: String, parameters: [any PostgresBindable])
+        switch decision {
+        case .request:
+            preconditionFailure("handled above")
+        case .approve(let form):
+            try form.validate()
+            update = (
+                """
+                UPDATE associations SET state = 'active', decided_at = now(), entry_date = $2, position = $3,
+                    department = $4, contract_kind = $5, contract_start = $6, contract_end = $7, updated_at = now()
+                WHERE id = $1
+                """,
+                [
+                    job.associationId, form.entryDate, form.position, form.department, form.contract?.kind.rawValue,
+                    form.contract?.startDate, form.contract?.endDate,
+                ]
+            )
+        case .reject(let form):
+            try form.validate()
+            update = (
+                """
+                UPDATE associations SET state = 'rejected', decided_at = now(), rejection_reason = $2,
+                    updated_at = now()
+                WHERE id = $1
+                """, [job.associationId, form.reason]
+            )
+        case .unlink(let form):
+            try form.validate(entryDate: try row.string("entry_date").flatMap(CalendarDate.init(iso8601:)))
+            // Re-checked here, under the association's lock. Other queued changes do not block the
+            // worker: they are applied in turn (the gateway's pre-check reports them).
+            if var facts = try unlinkFacts(
+                associationId: job.associationId, unitId: job.unitId, excludingJob: job.jobId, on: connection)
+            {
+                facts.changesInProgress = 0
+                let reasons = UnlinkRules.reasons(facts)
+                guard reasons.isEmpty else {
+                    throw AssociationRefusal(.unlinkBlocked, "the employee cannot be unlinked now", reasons: reasons)
+                }
+            }
+            update = (
+                """
+                UPDATE associations SET state = 'unlinked', leave_date = $2, unlink_reason = $3, updated_at = now()
+                WHERE id = $1
+                """, [job.associationId, form.leaveDate, form.reason]
+            )
+        case .updatePosition(let form):
+            try form.validate()
+            update = (
+                """
+                UPDATE associations SET position = $2, department = $3, contract_kind = $4, contract_start = $5,
+                    contract_end = $6, updated_at = now()
+                WHERE id = $1
+                """,
+                [
+                    job.associationId, form.position, form.department, form.contract?.kind.rawValue,
+                    form.contract?.startDate, form.contract?.endDate,
+                ]
+            )
+        }
+        try connection.query(update.sql, update.parameters)
+        try recordTransition(job, from: current, to: next, on: connection)
+        return next
+    }
+
+    static func applyRequest(
+        _ job: AssociationDecisionJob, profile: PersonProfile, today: CalendarDate, on connection: PostgresConnection
+    ) throws -> AssociationState {
+        let number = try profile.validate(today: today)
+        // Serialises requests for the same unit and person (the unique index is the last line).
+        try connection.execute(
+            prepared: "request_lock", "SELECT pg_advisory_xact_lock(hashtext($1 || '/' || $2))",
+            [job.unitId.rawValue, number.rawValue])
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let education = String(decoding: try encoder.encode(profile.education), as: UTF8.self)
+        let work = String(decoding: try encoder.encode(profile.workHistory), as: UTF8.self)
+        let person = try connection.execute(
+            prepared: "person_upsert",
+            """
+            INSERT INTO persons (id, resident_id, name, birth_date, sex, mobile, education, work_history)
+            VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8::jsonb)
+            ON CONFLICT (resident_id) DO UPDATE SET name = EXCLUDED.name, mobile = EXCLUDED.mobile,
+                education = EXCLUDED.education, work_history = EXCLUDED.work_history, updated_at = now()
+            RETURNING id
+            """,
+            [
+                UUID(), number.rawValue, profile.name, number.birthDate, number.sex.rawValue,
+                try profile.mobile.map { try MobileNumber(validating: $0).rawValue }, education, work,
+            ])
+        let personId = try person.first.orThrow().uuid("id")!
+        let open = try connection.execute(
+            prepared: "association_open",
+            "SELECT state FROM associations WHERE unit_id = $1 AND person_id = $2 AND state IN ('pending', 'active')",
+            [job.unitId.rawValue, personId])
+        let existing = try open.first.flatMap { AssociationState(rawValue: try $0.requiredString("state")) }
+        let next = try AssociationStateMachine.next(from: existing, on: .request)
+        try connection.execute(
+            prepared: "association_insert",
+            """
+            INSERT INTO associations (id, unit_id, person_id, state, requested_at) VALUES ($1, $2, $3, 'pending', $4)
+            """, [job.associationId, job.unitId.rawValue, personId, job.requestedAt])
+        try recordTransition(job, from: nil, to: next, on: connection)
+        return next
+    }
+
+    static func recordTransition(
+        _ job: AssociationDecisionJob, from: AssociationState?, to: AssociationState, on connection: PostgresConnection
+    ) throws {
+        let form: String
+        switch job.decision {
+        case .request(let profile)?:
+            // The person's data is stored on the person; the history keeps who asked, masked.
+            form = #"{"name":"\#(Self.jsonEscaped(profile.name))"}"#
+        case .approve(let value)?: form = String(decoding: JobMessageCodec.encode(value), as: UTF8.self)
+        case .reject(let value)?: form = String(decoding: JobMessageCodec.encode(value), as: UTF8.self)
+        case .unlink(let value)?: form = String(decoding: JobMessageCodec.encode(value), as: UTF8.self)
+        case .updatePosition(let value)?: form = String(decoding: JobMessageCodec.encode(value), as: UTF8.self)
+        case nil: form = "{}"
+        }
+        try connection.execute(
+            prepared: "transition_insert",
+            """
+            INSERT INTO association_transitions (association_id, job_id, action, from_state, to_state, actor, form)
+            VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb)
+            """, [job.associationId, job.jobId, job.action.rawValue, from?.rawValue, to.rawValue, job.actor, form])
+    }
+
+    static func jsonEscaped(_ text: String) -> String {
+        let data = (try? JSONEncoder().encode(text)) ?? Data("\"\"".utf8)
+        return String(decoding: data.dropFirst().dropLast(), as: UTF8.self)
+    }
+
+    // MARK: Row decoding
+
+    static let columns = """
+        a.id, p.name, p.resident_id, p.sex, to_char(p.birth_date, 'YYYY-MM-DD') AS birth_date, p.mobile,
+        a.position, a.department, to_char(a.entry_date, 'YYYY-MM-DD') AS entry_date, a.contract_kind,
+        to_char(a.contract_start, 'YYYY-MM-DD') AS contract_start, to_char(a.contract_end, 'YYYY-MM-DD') AS contract_end,
+        to_json(a.requested_at)#>>'{}' AS requested_at,
+        (SELECT e->>'degree' FROM jsonb_array_elements(p.education) e
+         ORDER BY e->>'startDate' DESC LIMIT 1) AS degree
+        """
+
+    @Sendable static func pendingRequest(_ row: PostgresRow) throws -> PendingRequest {
+        PendingRequest(
+            associationId: try row.uuid("id")!, name: try row.requiredString("name"),
+            residentId: try row.requiredString("resident_id"),
+            sex: try Sex(rawValue: row.requiredString("sex")) ?? .male,
+            birthDate: try Self.date(row, "birth_date"),
+            mobile: try row.string("mobile"), degree: try row.string("degree"),
+            requestedAt: try row.requiredString("requested_at"))
+    }
+
+    @Sendable static func employeeSummary(_ row: PostgresRow) throws -> EmployeeSummary {
+        var contract: LabourContract?
+        if let kind = try row.string("contract_kind").flatMap(LabourContract.Kind.init(rawValue:)),
+            let start = try row.string("contract_start").flatMap(CalendarDate.init(iso8601:))
+        {
+            contract = LabourContract(
+                kind: kind, startDate: start,
+                endDate: try row.string("contract_end").flatMap(CalendarDate.init(iso8601:)))
+        }
+        return EmployeeSummary(
+            associationId: try row.uuid("id")!, name: try row.requiredString("name"),
+            residentId: try row.requiredString("resident_id"),
+            sex: try Sex(rawValue: row.requiredString("sex")) ?? .male,
+            birthDate: try Self.date(row, "birth_date"),
+            position: try row.string("position"), department: try row.string("department"),
+            entryDate: try row.string("entry_date").flatMap(CalendarDate.init(iso8601:)), contract: contract)
+    }
+
+    /// A `YYYY-MM-DD` column that cannot be NULL.
+    static func date(_ row: PostgresRow, _ column: String) throws -> CalendarDate {
+        guard let date = CalendarDate(iso8601: try row.requiredString(column)) else {
+            throw PostgresError(code: .unexpectedResult, message: "\(column) is not a date")
+        }
+        return date
+    }
+
+    static func escapeLike(_ text: String) -> String { AttachmentStore.escapeLike(text) }
+}
+
+extension CalendarDate: PostgresBindable {
+    public var postgresValue: PostgresValue { .text(description) }
+}
