@@ -21,19 +21,28 @@ struct OpenAPIDocumentTests {
     }
 
     @Test func operationsMatchTheRouter() throws {
-        let paths = try #require(try Self.document()["paths"] as? [String: [String: Any]])
+        let document = try Self.document()
+        let paths = try #require(document["paths"] as? [String: [String: Any]])
+        let defaultSecurity = document["security"] as? [[String: Any]] ?? []
         var documented: Set<String> = []
         for (path, item) in paths {
             for method in ["get", "post", "put", "patch", "delete"] {
                 guard let operation = item[method] as? [String: Any] else { continue }
                 let id = try #require(operation["operationId"] as? String)
-                let secured = (operation["security"] as? [Any])?.isEmpty != true
-                documented.insert("\(method.uppercased()) \(path) \(id) \(secured)")
+                let security = operation["security"] as? [[String: Any]] ?? defaultSecurity
+                let scheme = security.first?.keys.first ?? "none"
+                documented.insert("\(method.uppercased()) \(path) \(id) \(scheme)")
             }
         }
         let routed = Set(
-            GatewayOperation.allCases.map {
-                "\($0.method.rawValue) \($0.path) \($0.rawValue) \($0.requiresUnitToken)"
+            GatewayOperation.allCases.map { operation in
+                let scheme =
+                    switch operation.authentication {
+                    case .none: "none"
+                    case .unit: "unitToken"
+                    case .service: "serviceToken"
+                    }
+                return "\(operation.method.rawValue) \(operation.path) \(operation.rawValue) \(scheme)"
             })
         #expect(documented == routed)
     }
@@ -42,6 +51,8 @@ struct OpenAPIDocumentTests {
         #expect(try Self.schema("ErrorCode")["enum"] as? [String] == GatewayError.Code.allCases.map(\.rawValue))
         #expect(try Self.schema("AttachmentKind")["enum"] as? [String] == AttachmentKind.allCases.map(\.rawValue))
         #expect(try Self.schema("AttachmentReason")["enum"] as? [String] == AttachmentReason.allCases.map(\.rawValue))
+        #expect(try Self.schema("AssociationState")["enum"] as? [String] == AssociationState.allCases.map(\.rawValue))
+        #expect(try Self.schema("AssociationAction")["enum"] as? [String] == AssociationAction.allCases.map(\.rawValue))
     }
 
     /// The response checker the API tests use does find violations.

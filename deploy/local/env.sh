@@ -12,6 +12,8 @@ export TALENT_POSTGRES_URL="${TALENT_POSTGRES_URL:-host=127.0.0.1 port=$TALENT_P
 export TALENT_AMQP_HOST=127.0.0.1
 export TALENT_JWT_PRIVATE_KEY="${TALENT_JWT_PRIVATE_KEY:-$TALENT_HOME/keys/issuer-private.pem}"
 export TALENT_JWT_PUBLIC_KEY="${TALENT_JWT_PUBLIC_KEY:-$TALENT_HOME/keys/issuer-public.pem}"
+export TALENT_SERVICE_PRIVATE_KEY="${TALENT_SERVICE_PRIVATE_KEY:-$TALENT_HOME/keys/service-private.pem}"
+export TALENT_SERVICE_PUBLIC_KEY="${TALENT_SERVICE_PUBLIC_KEY:-$TALENT_HOME/keys/service-public.pem}"
 export TALENT_SCHEMAS_DIR="${TALENT_SCHEMAS_DIR:-$TALENT_ROOT/schemas}"
 PG_BIN=/usr/lib/postgresql/15/bin
 RABBIT_BIN=/usr/lib/rabbitmq/bin

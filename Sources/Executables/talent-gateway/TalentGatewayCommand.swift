@@ -11,7 +11,7 @@ import TalentGateway
 
 /// `talent-gateway`: the HTTP gateway. Settings from the environment (see ServiceEnvironment) plus:
 /// `TALENT_HTTP_HOST` (127.0.0.1), `TALENT_HTTP_PORT` (8080), `TALENT_JWT_PUBLIC_KEY` (PEM path),
-/// `TALENT_JWT_ISSUER`, `TALENT_JWT_AUDIENCE`, `TALENT_RELAY_AFTER_SECONDS` (30),
+/// `TALENT_JWT_ISSUER`, `TALENT_JWT_AUDIENCE`, `TALENT_SERVICE_PUBLIC_KEY` (PEM path; unset = no service tokens), `TALENT_RELAY_AFTER_SECONDS` (30),
 /// `TALENT_RELAY_STALE_SECONDS` (900); see ``GatewayConfiguration`` and ``RelaySettings``.
 @main
 struct TalentGatewayCommand: AsyncParsableCommand {
@@ -38,6 +38,13 @@ struct TalentGatewayCommand: AsyncParsableCommand {
             tokenPublicKeyPEM: publicKey, attachmentPolicy: service.attachmentPolicy)
         if let issuer = env["TALENT_JWT_ISSUER"] { configuration.tokenIssuer = issuer }
         if let audience = env["TALENT_JWT_AUDIENCE"] { configuration.tokenAudience = audience }
+        if let path = env["TALENT_SERVICE_PUBLIC_KEY"] {
+            guard let pem = try? String(contentsOfFile: path, encoding: .utf8) else {
+                logger.critical("TALENT_SERVICE_PUBLIC_KEY names a file that cannot be read")
+                throw ExitCode(78)
+            }
+            configuration.servicePublicKeyPEM = pem
+        }
         configuration.relay.pendingQueues = Dictionary(
             uniqueKeysWithValues: JobKind.allCases.map { ($0, TalentTopology.queues(for: $0).pendingQueues) })
         if let seconds = env["TALENT_RELAY_AFTER_SECONDS"].flatMap(Int.init) {

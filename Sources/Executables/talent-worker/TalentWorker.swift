@@ -86,9 +86,28 @@ struct TalentWorker: AsyncParsableCommand {
             throw ExitCode(78)
         }
 
-        let handler = AttachmentValidationHandler(
-            attachments: AttachmentStore(pool: pool), jobs: JobStore(pool: pool),
-            inspector: ContainedInspector(), policy: environment.attachmentPolicy, logger: logger)
+        switch jobKind {
+        case .attachmentValidation:
+            try await Self.consume(
+                AttachmentValidationHandler(
+                    attachments: AttachmentStore(pool: pool), jobs: JobStore(pool: pool),
+                    inspector: ContainedInspector(), policy: environment.attachmentPolicy, logger: logger),
+                kind: jobKind, connection: connection, publisher: publisher, pool: pool,
+                configuration: workerConfiguration, logger: logger)
+        case .associationDecision:
+            try await Self.consume(
+                AssociationDecisionHandler(
+                    associations: AssociationStore(pool: pool), jobs: JobStore(pool: pool), logger: logger),
+                kind: jobKind, connection: connection, publisher: publisher, pool: pool,
+                configuration: workerConfiguration, logger: logger)
+        }
+    }
+
+    /// Consumes `kind`'s queue with `handler` until drained (SIGTERM) or the consumer is lost (exit 1).
+    static func consume<Handler: JobHandler>(
+        _ handler: Handler, kind jobKind: JobKind, connection: AMQPConnection, publisher: AMQPConnection,
+        pool: PostgresPool, configuration workerConfiguration: WorkerConfiguration, logger: Logger
+    ) async throws {
         let consumer = JobConsumer(
             connection: connection, publisher: publisher, queues: TalentTopology.queues(for: jobKind),
             handler: handler, configuration: workerConfiguration, logger: logger)

@@ -10,6 +10,7 @@ public struct GatewayApplication: Sendable {
     public let pool: PostgresPool
     public let connection: AMQPConnection
     public let verifier: TokenVerifier
+    public let serviceVerifier: ServiceTokenVerifier
     let logger: Logger
 
     public init(
@@ -22,6 +23,11 @@ public struct GatewayApplication: Sendable {
         self.verifier = try await TokenVerifier(
             publicKeyPEM: configuration.tokenPublicKeyPEM, issuer: configuration.tokenIssuer,
             audience: configuration.tokenAudience)
+        self.serviceVerifier = try await ServiceTokenVerifier(publicKeyPEM: configuration.servicePublicKeyPEM)
+    }
+
+    var submitter: JobSubmitter {
+        JobSubmitter(publisher: publisher, jobs: JobStore(pool: pool))
     }
 
     var publisher: JobPublisher {
@@ -39,11 +45,15 @@ public struct GatewayApplication: Sendable {
         let router = Router(context: GatewayRequestContext.self)
         router.add(middleware: ErrorMappingMiddleware())
         let attachmentRoutes = AttachmentRoutes(
-            attachments: AttachmentStore(pool: pool), jobs: JobStore(pool: pool), publisher: publisher,
+            attachments: AttachmentStore(pool: pool), jobs: JobStore(pool: pool), submitter: submitter,
             policy: configuration.attachmentPolicy)
         let jobRoutes = JobRoutes(jobs: JobStore(pool: pool))
+        let associationRoutes = AssociationRoutes(associations: AssociationStore(pool: pool), submitter: submitter)
         let healthRoutes = HealthRoutes(pool: pool, connection: connection)
         let authenticated = router.group().add(middleware: AuthenticationMiddleware(verifier: verifier))
+        let services = router.group().add(
+            middleware: ServiceAuthenticationMiddleware(
+                verifier: serviceVerifier, scope: ServiceTokenVerifier.associationRequestsScope))
         for operation in GatewayOperation.allCases {
             let handler: @Sendable (Request, GatewayRequestContext) async throws -> Response =
                 switch operation {
@@ -54,12 +64,22 @@ public struct GatewayApplication: Sendable {
                 case .getAttachment: attachmentRoutes.get
                 case .deleteAttachment: attachmentRoutes.delete
                 case .getJob: jobRoutes.get
+                case .getEmployeeSummary: associationRoutes.summary
+                case .listAssociationRequests: associationRoutes.listPending
+                case .approveAssociationRequest: associationRoutes.approve
+                case .rejectAssociationRequest: associationRoutes.reject
+                case .listEmployees: associationRoutes.listEmployees
+                case .getEmployee: associationRoutes.employee
+                case .updateEmployeePosition: associationRoutes.updatePosition
+                case .checkEmployeeUnlink: associationRoutes.unlinkCheck
+                case .unlinkEmployee: associationRoutes.unlink
+                case .submitAssociationRequest: associationRoutes.submitRequest
                 }
             let path = RouterPath(operation.path)
-            if operation.requiresUnitToken {
-                authenticated.on(path, method: operation.method, use: handler)
-            } else {
-                router.on(path, method: operation.method, use: handler)
+            switch operation.authentication {
+            case .none: router.on(path, method: operation.method, use: handler)
+            case .unit: authenticated.on(path, method: operation.method, use: handler)
+            case .service: services.on(path, method: operation.method, use: handler)
             }
         }
         return router

@@ -8,6 +8,9 @@ public struct GatewayConfiguration: Sendable {
     public var port: Int
     /// PEM of the identity platform's ES256 public key.
     public var tokenPublicKeyPEM: String
+    /// PEM of the upstream services' ES256 public key (service-to-service tokens, e.g. the
+    /// personal-edition portal). Default `nil`: service endpoints refuse every token.
+    public var servicePublicKeyPEM: String?
     /// Expected `iss`. Default ``DevelopmentIssuer/defaultIssuer``.
     public var tokenIssuer: String
     /// Expected `aud`. Default ``DevelopmentIssuer/defaultAudience``.
@@ -31,6 +34,7 @@ public struct GatewayConfiguration: Sendable {
         self.host = host
         self.port = port
         self.tokenPublicKeyPEM = tokenPublicKeyPEM
+        self.servicePublicKeyPEM = nil
         self.tokenIssuer = tokenIssuer
         self.tokenAudience = tokenAudience
         self.attachmentPolicy = attachmentPolicy

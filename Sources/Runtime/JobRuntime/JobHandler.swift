@@ -1,5 +1,6 @@
 import AMQPClient
 import Foundation
+import TalentCore
 
 /// Handles one job kind: decodes a delivery and applies its effect.
 ///
@@ -62,4 +63,15 @@ public struct JobRejection: Error, Sendable, CustomStringConvertible {
     }
 
     public var description: String { "\(code.rawValue): \(detail)" }
+}
+
+extension JobRejection.Code {
+    /// The rejection for a body the codec refused.
+    public init(_ code: JobMessageCodec.DecodeError.Code) {
+        switch code {
+        case .malformed: self = .malformed
+        case .unknownSchemaVersion: self = .unknownSchemaVersion
+        case .tooLarge: self = .tooLarge
+        }
+    }
 }

@@ -34,14 +34,9 @@ public struct AttachmentValidationHandler: JobHandler {
         do {
             return try JobMessageCodec.decodeAttachmentValidation(delivery.body)
         } catch {
-            let code: JobRejection.Code =
-                switch error.code {
-                case .malformed: .malformed
-                case .unknownSchemaVersion: .unknownSchemaVersion
-                case .tooLarge: .tooLarge
-                }
             throw JobRejection(
-                code: code, detail: error.detail, jobId: delivery.messageId.flatMap(UUID.init(uuidString:)))
+                code: JobRejection.Code(error.code), detail: error.detail,
+                jobId: delivery.messageId.flatMap(UUID.init(uuidString:)))
         }
     }
 

@@ -36,6 +36,8 @@ public struct JobRecord: Codable, Sendable, Hashable {
     public var subjectId: UUID?
     /// Why a job failed or was dead-lettered (machine-readable).
     public var errorCode: String?
+    /// The reason in words (for refused decisions: every reason).
+    public var errorDetail: String?
     public var createdAt: String
     public var publishedAt: String?
     public var finishedAt: String?

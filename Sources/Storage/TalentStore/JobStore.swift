@@ -20,6 +20,43 @@ public struct JobStore: Sendable {
         }
     }
 
+    /// Stores a job with its message (the outbox), registering the unit on first sight, in one
+    /// transaction. The job is `queued` and not yet published.
+    public func insert(_ message: JobEnvelope, subjectId: UUID?, unitName: String?) async throws -> JobRecord {
+        try await pool.transaction { connection in
+            try connection.execute(
+                prepared: "unit_upsert",
+                """
+                INSERT INTO units (id, name) VALUES ($1, $2)
+                ON CONFLICT (id) DO UPDATE SET last_seen = now(), name = COALESCE(EXCLUDED.name, units.name)
+                """, [message.unitId.rawValue, unitName])
+            let rows = try connection.execute(
+                prepared: "job_insert_outbox",
+                """
+                INSERT INTO jobs (id, kind, unit_id, subject_id, message, schema_version)
+                VALUES ($1, $2, $3, $4, $5, $6) RETURNING \(RowDecoding.jobColumns)
+                """,
+                [
+                    message.jobId, message.kind.rawValue, message.unitId.rawValue, subjectId,
+                    PostgresValue.bytes(message.body), message.schemaVersion,
+                ])
+            return try RowDecoding.job(try rows.first.orThrow())
+        }
+    }
+
+    /// Removes a job whose message could not be published, unless a worker already processed it.
+    /// - Returns: `true` when removed; `false` when it was processed (answer as accepted).
+    public func discard(id: UUID) async throws -> Bool {
+        try await pool.transaction { connection in
+            let job = try connection.query("SELECT status FROM jobs WHERE id = $1 FOR UPDATE", [id])
+            guard let status = try job.first?.string("status"), status == JobStatus.queued.rawValue else {
+                return false
+            }
+            try connection.query("DELETE FROM jobs WHERE id = $1", [id])
+            return true
+        }
+    }
+
     /// Records that the broker confirmed the job's message.
     public func markPublished(id: UUID) async throws {
         try await pool.withConnection { connection in

@@ -11,7 +11,7 @@ enum RowDecoding {
         """
 
     static let jobColumns = """
-        id, kind, status, subject_id, error_code, to_json(created_at)#>>'{}' AS created_at,
+        id, kind, status, subject_id, error_code, error_detail, to_json(created_at)#>>'{}' AS created_at,
         to_json(published_at)#>>'{}' AS published_at, to_json(finished_at)#>>'{}' AS finished_at
         """
 
@@ -42,6 +42,8 @@ enum RowDecoding {
             status: try JobStatus(rawValue: row.requiredString("status")) ?? .queued,
             subjectId: try row.uuid("subject_id"),
             errorCode: try row.string("error_code"),
+            // Only refusals carry client-facing words; other details may name internals.
+            errorDetail: try row.string("status") == JobStatus.failed.rawValue ? row.string("error_detail") : nil,
             createdAt: try row.requiredString("created_at"),
             publishedAt: try row.string("published_at"),
             finishedAt: try row.string("finished_at"))

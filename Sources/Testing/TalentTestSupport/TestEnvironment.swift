@@ -54,6 +54,8 @@ public struct TestEnvironment: Sendable {
         environment["TALENT_RELAY_STALE_SECONDS"] = "20"
         environment["TALENT_JWT_PRIVATE_KEY"] = runDirectory.appendingPathComponent("keys/private.pem").path
         environment["TALENT_JWT_PUBLIC_KEY"] = runDirectory.appendingPathComponent("keys/public.pem").path
+        environment["TALENT_SERVICE_PRIVATE_KEY"] = runDirectory.appendingPathComponent("keys/service-private.pem").path
+        environment["TALENT_SERVICE_PUBLIC_KEY"] = runDirectory.appendingPathComponent("keys/service-public.pem").path
         for (key, value) in extra { environment[key] = value }
         return environment
     }

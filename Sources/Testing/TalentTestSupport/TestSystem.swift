@@ -14,8 +14,11 @@ public actor TestSystem {
     public nonisolated let pool: PostgresPool
     public private(set) var gateway: ManagedProcess?
     public private(set) var workers: [ManagedProcess] = []
+    /// The association-decision worker (not among ``workers``, which the fault tests kill and restart).
+    public private(set) var associationWorker: ManagedProcess?
     private var workerCount = 0
     private var issuer: DevelopmentIssuer?
+    private var serviceIssuer: DevelopmentIssuer?
 
     public init(environment: TestEnvironment) {
         self.environment = environment
@@ -33,10 +36,17 @@ public actor TestSystem {
         issuer = try await DevelopmentIssuer(
             privateKeyPath: processEnvironment["TALENT_JWT_PRIVATE_KEY"]!,
             publicKeyPath: processEnvironment["TALENT_JWT_PUBLIC_KEY"]!)
+        serviceIssuer = try await DevelopmentIssuer(
+            privateKeyPath: processEnvironment["TALENT_SERVICE_PRIVATE_KEY"]!,
+            publicKeyPath: processEnvironment["TALENT_SERVICE_PUBLIC_KEY"]!, issuer: "personal-portal-dev")
         gateway = try ManagedProcess(
             name: "gateway", executable: environment.binDirectory.appendingPathComponent("talent-gateway"),
             arguments: [], environment: processEnvironment, runDirectory: environment.runDirectory)
         try await startWorker()
+        associationWorker = try ManagedProcess(
+            name: "association-worker", executable: environment.binDirectory.appendingPathComponent("talent-worker"),
+            arguments: [JobKind.associationDecision.rawValue], environment: processEnvironment,
+            runDirectory: environment.runDirectory)
         try await waitUntilReady()
     }
 
@@ -62,6 +72,8 @@ public actor TestSystem {
 
     public func stopAll() async {
         await stopWorkers(signal: SIGTERM)
+        await associationWorker?.stop()
+        associationWorker = nil
         await gateway?.stop()
         gateway = nil
     }
@@ -72,6 +84,14 @@ public actor TestSystem {
     public func client(unit: UnifiedSocialCreditCode, lifetime: TimeInterval = 3600) async throws -> GatewayClient {
         guard let issuer else { throw TestEnvironment.Missing(variable: "issuer (start() first)") }
         return GatewayClient(baseURL: baseURL, token: try await issuer.mint(unit: unit.rawValue, lifetime: lifetime))
+    }
+
+    /// A client acting as the personal-edition portal (service token with the association-requests scope).
+    public func serviceClient(scope: String = ServiceTokenVerifier.associationRequestsScope) async throws
+        -> GatewayClient
+    {
+        guard let serviceIssuer else { throw TestEnvironment.Missing(variable: "service issuer (start() first)") }
+        return GatewayClient(baseURL: baseURL, token: try await serviceIssuer.mintService(scope: scope))
     }
 
     /// A token signed by the development issuer (for authentication tests).

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A date without time or zone (a birth date, an entry date), ISO 8601 `YYYY-MM-DD` in text and JSON.
 public struct CalendarDate: Hashable, Sendable, Comparable, Codable, CustomStringConvertible {
     public let year: Int
@@ -22,6 +24,15 @@ public struct CalendarDate: Hashable, Sendable, Comparable, Codable, CustomStrin
             let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2])
         else { return nil }
         self.init(year: year, month: month, day: day)
+    }
+
+    /// Today at UTC offset `utcOffsetSeconds` (default UTC+8, Beijing: no daylight saving).
+    public static func today(utcOffsetSeconds: Int = 8 * 3600, now: Date = Date()) -> CalendarDate {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(secondsFromGMT: utcOffsetSeconds) ?? TimeZone(secondsFromGMT: 0)!
+        let parts = calendar.dateComponents([.year, .month, .day], from: now)
+        return CalendarDate(year: parts.year ?? 1970, month: parts.month ?? 1, day: parts.day ?? 1)
+            ?? CalendarDate(year: 1970, month: 1, day: 1)!
     }
 
     public static func daysIn(month: Int, year: Int) -> Int {

@@ -7,7 +7,7 @@
 ///   (``Invalid/Reason/invalidCharacter``), never converted.
 /// - The check character must be upper-case `X`; lower-case `x` is rejected like every other
 ///   identifier here (``Invalid/Reason/invalidCharacter``).
-/// - The birth date must be a real date, not after `today`, not before 1900-01-01.
+/// - The birth date must be a real date, not after `today`.
 /// - The region code is checked against the province table of GB/T 2260 as a **warning** only
 ///   (``regionWarning``): abolished codes stay valid for the people who hold them.
 ///
@@ -51,7 +51,7 @@ public struct ResidentIdentityNumber: Hashable, Sendable, CustomStringConvertibl
         let year = values[6] * 1000 + values[7] * 100 + values[8] * 10 + values[9]
         let month = values[10] * 10 + values[11]
         let day = values[12] * 10 + values[13]
-        guard year >= 1900, let birthDate = CalendarDate(year: year, month: month, day: day) else {
+        guard let birthDate = CalendarDate(year: year, month: month, day: day) else {
             throw Invalid(reason: .invalidBirthDate)
         }
         guard birthDate <= today else { throw Invalid(reason: .birthDateInFuture) }

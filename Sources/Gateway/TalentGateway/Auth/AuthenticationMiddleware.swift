@@ -9,15 +9,44 @@ struct AuthenticationMiddleware: RouterMiddleware {
         _ request: Request, context: GatewayRequestContext,
         next: (Request, GatewayRequestContext) async throws -> Response
     ) async throws -> Response {
-        guard let header = request.headers[.authorization] else {
+        var context = context
+        context.identity = try await verifier.verify(try request.bearerToken())
+        return try await next(request, context)
+    }
+}
+
+/// Requires a service token (`Authorization: Bearer <token>`) with `scope` and puts the verified
+/// service in the request context. Unit tokens are refused: they are signed by another key.
+struct ServiceAuthenticationMiddleware: RouterMiddleware {
+    typealias Context = GatewayRequestContext
+    let verifier: ServiceTokenVerifier
+    let scope: String
+
+    func handle(
+        _ request: Request, context: GatewayRequestContext,
+        next: (Request, GatewayRequestContext) async throws -> Response
+    ) async throws -> Response {
+        let service = try await verifier.verify(try request.bearerToken())
+        guard service.scopes.contains(scope) else {
+            throw GatewayError(.invalidToken, "the service token lacks the \(scope) scope")
+        }
+        var context = context
+        context.service = service
+        return try await next(request, context)
+    }
+}
+
+extension Request {
+    /// The token of `Authorization: Bearer <token>`.
+    /// - Throws: ``GatewayError/Code/unauthenticated``.
+    func bearerToken() throws(GatewayError) -> String {
+        guard let header = headers[.authorization] else {
             throw GatewayError(.unauthenticated, "Authorization: Bearer <token> is required")
         }
         let parts = header.split(separator: " ", maxSplits: 1)
         guard parts.count == 2, parts[0].lowercased() == "bearer" else {
             throw GatewayError(.unauthenticated, "Authorization must use the Bearer scheme")
         }
-        var context = context
-        context.identity = try await verifier.verify(String(parts[1]))
-        return try await next(request, context)
+        return String(parts[1])
     }
 }

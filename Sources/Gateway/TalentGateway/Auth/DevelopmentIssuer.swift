@@ -35,6 +35,17 @@ public struct DevelopmentIssuer: Sendable {
         self.audience = audience
     }
 
+    /// Mints a service-to-service token (audience ``ServiceTokenVerifier/audience``) for `service`.
+    public func mintService(
+        service: String = "personal-portal", scope: String = ServiceTokenVerifier.associationRequestsScope,
+        lifetime: TimeInterval = 3600
+    ) async throws -> String {
+        try await keys.sign(
+            ServiceAssertion(
+                issuer: issuer, audience: ServiceTokenVerifier.audience, service: service, scope: scope,
+                lifetime: lifetime))
+    }
+
     /// Mints a token for `unit`, valid for `lifetime` seconds.
     public func mint(
         unit: String, unitName: String? = nil, operatorId: String = "operator-1",

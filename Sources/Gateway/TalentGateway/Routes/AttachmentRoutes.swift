@@ -11,7 +11,7 @@ import TalentStore
 struct AttachmentRoutes: Sendable {
     let attachments: AttachmentStore
     let jobs: JobStore
-    let publisher: JobPublisher
+    let submitter: JobSubmitter
     let policy: AttachmentPolicy
 
     /// Longest accepted file name, in characters.
@@ -55,21 +55,12 @@ struct AttachmentRoutes: Sendable {
             attachment = createdAttachment
             job = createdJob
         }
-        do {
-            try await publisher.publish(message)
-        } catch {
-            context.logger.warning("publish failed; upload refused", metadata: ["error": "\(error)"])
-            // A message sent but not confirmed in time may still have been processed: then it counts.
-            let discarded = (try? await attachments.discard(attachmentId: attachment.id, jobId: message.jobId)) ?? false
-            guard !discarded,
-                let processed = try? await jobs.job(id: message.jobId, unitId: identity.unitId)
-            else {
-                if let amqp = error as? AMQPError, amqp.code == .blocked {
-                    throw GatewayError(
-                        .brokerBlocked, "the job queue is not accepting work; retry later", retryAfterSeconds: 30)
-                }
-                throw GatewayError(.unavailable, "the job queue is unavailable; retry later", retryAfterSeconds: 5)
-            }
+        if let processed = try await submitter.publish(
+            message, logger: context.logger,
+            discard: { [attachments] in
+                try await attachments.discard(attachmentId: attachment.id, jobId: message.jobId)
+            })
+        {
             job = processed
         }
         let response = Self.accepted(UploadAccepted(attachment: attachment, job: job))

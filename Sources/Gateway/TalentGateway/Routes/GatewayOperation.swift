@@ -11,11 +11,24 @@ public enum GatewayOperation: String, CaseIterable, Sendable {
     case getAttachment
     case deleteAttachment
     case getJob
+    case getEmployeeSummary
+    case listAssociationRequests
+    case approveAssociationRequest
+    case rejectAssociationRequest
+    case listEmployees
+    case getEmployee
+    case updateEmployeePosition
+    case checkEmployeeUnlink
+    case unlinkEmployee
+    case submitAssociationRequest
 
     public var method: HTTPRequest.Method {
         switch self {
-        case .uploadAttachment: .post
+        case .uploadAttachment, .approveAssociationRequest, .rejectAssociationRequest, .unlinkEmployee,
+            .submitAssociationRequest:
+            .post
         case .deleteAttachment: .delete
+        case .updateEmployeePosition: .put
         default: .get
         }
     }
@@ -27,14 +40,39 @@ public enum GatewayOperation: String, CaseIterable, Sendable {
         case .uploadAttachment, .listAttachments: "/v1/attachments"
         case .getAttachment, .deleteAttachment: "/v1/attachments/{attachmentId}"
         case .getJob: "/v1/jobs/{jobId}"
+        case .getEmployeeSummary: "/v1/employee-summary"
+        case .listAssociationRequests: "/v1/association-requests"
+        case .approveAssociationRequest: "/v1/association-requests/{associationId}/approval"
+        case .rejectAssociationRequest: "/v1/association-requests/{associationId}/rejection"
+        case .listEmployees: "/v1/employees"
+        case .getEmployee: "/v1/employees/{associationId}"
+        case .updateEmployeePosition: "/v1/employees/{associationId}/position"
+        case .checkEmployeeUnlink: "/v1/employees/{associationId}/unlink-check"
+        case .unlinkEmployee: "/v1/employees/{associationId}/unlink"
+        case .submitAssociationRequest: "/v1/service/association-requests"
+        }
+    }
+
+    /// Who may call an operation.
+    public enum Authentication: Sendable {
+        case none
+        /// A unit's identity assertion (``TokenVerifier``).
+        case unit
+        /// A service token with a scope (``ServiceTokenVerifier``).
+        case service(scope: String)
+    }
+
+    public var authentication: Authentication {
+        switch self {
+        case .getLiveness, .getReadiness: .none
+        case .submitAssociationRequest: .service(scope: ServiceTokenVerifier.associationRequestsScope)
+        default: .unit
         }
     }
 
     public var requiresUnitToken: Bool {
-        switch self {
-        case .getLiveness, .getReadiness: false
-        default: true
-        }
+        if case .unit = authentication { return true }
+        return false
     }
 
     /// The methods served on `path` (a concrete request path), empty when no operation's template

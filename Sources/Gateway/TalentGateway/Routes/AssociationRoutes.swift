@@ -1,0 +1,258 @@
+import Foundation
+import Hummingbird
+import Logging
+import TalentCore
+import TalentStore
+
+/// Employee list (员工列表, manual §5; PRODUCT.md §3): counts, pending association requests with
+/// approve/reject, current employees with detail, position/contract update and unlink — all scoped
+/// to the unit in the token; a foreign association answers 404 like a missing one. Changes are
+/// association-decision jobs (`202`); the worker applies them through the state machine.
+struct AssociationRoutes: Sendable {
+    let associations: AssociationStore
+    let submitter: JobSubmitter
+
+    /// `GET /v1/employee-summary`: counts and the unit's association code.
+    func summary(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        let identity = try context.requireIdentity()
+        let code = try await store { [associations] in
+            try await associations.associationCode(unitId: identity.unitId, unitName: identity.unitName)
+        }
+        let counts = try await store { [associations] in try await associations.counts(unitId: identity.unitId) }
+        return JSONResponse.make(
+            status: .ok, EmployeeSummaryResponse(associationCode: code, pending: counts.pending, active: counts.active))
+    }
+
+    /// `GET /v1/association-requests?name=&residentId=&sex=&requestedFrom=&requestedTo=&limit=&offset=`.
+    func listPending(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        let identity = try context.requireIdentity()
+        let (filter, limit, offset) = try Self.filter(request, from: "requestedFrom", to: "requestedTo")
+        let page = try await store { [associations] in
+            try await associations.pending(unitId: identity.unitId, filter: filter, limit: limit, offset: offset)
+        }
+        return JSONResponse.make(status: .ok, page)
+    }
+
+    /// `GET /v1/employees?name=&residentId=&sex=&position=&entryFrom=&entryTo=&limit=&offset=`.
+    func listEmployees(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        let identity = try context.requireIdentity()
+        let (base, limit, offset) = try Self.filter(request, from: "entryFrom", to: "entryTo")
+        var filter = base
+        filter.position = request.optionalQuery("position").flatMap { $0.isEmpty ? nil : $0 }
+        let page = try await store { [associations, filter] in
+            try await associations.employees(unitId: identity.unitId, filter: filter, limit: limit, offset: offset)
+        }
+        return JSONResponse.make(status: .ok, page)
+    }
+
+    /// `GET /v1/employees/{associationId}`: general information, education, work history, position,
+    /// contract, history. Any state (a former employee's record stays readable).
+    func employee(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        let identity = try context.requireIdentity()
+        let id = try context.uuidParameter("associationId")
+        guard
+            let detail = try await store({ [associations] in
+                try await associations.employee(unitId: identity.unitId, associationId: id)
+            })
+        else { throw GatewayError(.notFound, "no such employee") }
+        return JSONResponse.make(status: .ok, detail)
+    }
+
+    /// `GET /v1/employees/{associationId}/unlink-check`: whether unlinking is allowed, and every reason
+    /// it is not.
+    func unlinkCheck(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        let identity = try context.requireIdentity()
+        let id = try context.uuidParameter("associationId")
+        guard
+            let check = try await store({ [associations] in
+                try await associations.unlinkCheck(unitId: identity.unitId, associationId: id)
+            })
+        else { throw GatewayError(.notFound, "no such employee") }
+        return JSONResponse.make(status: .ok, check)
+    }
+
+    /// `POST /v1/association-requests/{associationId}/approval` with an ``ApprovalForm``.
+    func approve(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        let form = try await Self.body(ApprovalForm.self, request)
+        try Self.checked { () throws(AssociationRefusal) in try form.validate() }
+        return try await decide(.approve(form), needs: .pending, request, context)
+    }
+
+    /// `POST /v1/association-requests/{associationId}/rejection` with a ``RejectionForm``.
+    func reject(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        let form = try await Self.body(RejectionForm.self, request)
+        try Self.checked { () throws(AssociationRefusal) in try form.validate() }
+        return try await decide(.reject(form), needs: .pending, request, context)
+    }
+
+    /// `PUT /v1/employees/{associationId}/position` with a ``PositionUpdateForm``.
+    func updatePosition(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        let form = try await Self.body(PositionUpdateForm.self, request)
+        try Self.checked { () throws(AssociationRefusal) in try form.validate() }
+        return try await decide(.updatePosition(form), needs: .active, request, context)
+    }
+
+    /// `POST /v1/employees/{associationId}/unlink` with an ``UnlinkForm``; refused with `409
+    /// unlink_refused` and every reason when the pre-check fails (the worker checks again).
+    func unlink(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        let identity = try context.requireIdentity()
+        let id = try context.uuidParameter("associationId")
+        let form = try await Self.body(UnlinkForm.self, request)
+        try Self.checked { () throws(AssociationRefusal) in try form.validate(entryDate: nil) }
+        guard
+            let check = try await store({ [associations] in
+                try await associations.unlinkCheck(unitId: identity.unitId, associationId: id)
+            })
+        else { throw GatewayError(.notFound, "no such employee") }
+        guard check.allowed else {
+            throw GatewayError(.unlinkRefused, "the employee cannot be unlinked now", reasons: check.reasons)
+        }
+        return try await decide(.unlink(form), needs: .active, request, context)
+    }
+
+    /// Checks the association exists for the unit and is in `state`, then submits the decision.
+    func decide(
+        _ decision: AssociationDecision, needs state: AssociationState, _ request: Request,
+        _ context: GatewayRequestContext
+    ) async throws -> Response {
+        let identity = try context.requireIdentity()
+        let id = try context.uuidParameter("associationId")
+        guard
+            let current = try await store({ [associations] in
+                try await associations.state(unitId: identity.unitId, associationId: id)
+            })
+        else { throw GatewayError(.notFound, state == .pending ? "no such association request" : "no such employee") }
+        guard current == state else {
+            throw state == .pending
+                ? GatewayError(.notPending, "the request is no longer pending (it is \(current.rawValue))")
+                : GatewayError(
+                    .notActive, "the person is not a current employee (the association is \(current.rawValue))")
+        }
+        let job = AssociationDecisionJob(
+            jobId: UUID(), unitId: identity.unitId, associationId: id, actor: identity.operatorId,
+            requestedAt: Date(), decision: decision)
+        let record = try await submitter.submit(
+            JobEnvelope(job), subjectId: id, unitName: identity.unitName, logger: context.logger)
+        return Self.accepted(AssociationJobAccepted(associationId: id, job: record))
+    }
+
+    /// `POST /v1/service/association-requests` (service token): an employee asks, through the
+    /// personal-edition portal, to be associated with the unit whose association code they entered.
+    func submitRequest(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        let service = try context.requireService()
+        let body = try await Self.body(AssociationRequestSubmission.self, request)
+        try Self.checked { () throws(AssociationRefusal) in
+            _ = try body.person.validate(today: CalendarDate.today())
+        }
+        guard
+            let unitId = try await store({ [associations] in
+                try await associations.unit(associationCode: body.associationCode)
+            })
+        else { throw GatewayError(.unknownAssociationCode, "no unit has this association code") }
+        let id = UUID()
+        let job = AssociationDecisionJob(
+            jobId: UUID(), unitId: unitId, associationId: id, actor: "service:\(service.service)",
+            requestedAt: Date(), decision: .request(body.person))
+        let record = try await submitter.submit(JobEnvelope(job), subjectId: id, unitName: nil, logger: context.logger)
+        return Self.accepted(AssociationJobAccepted(associationId: id, job: record))
+    }
+
+    // MARK: Helpers
+
+    static func accepted(_ value: AssociationJobAccepted) -> Response {
+        var headers = HTTPFields()
+        headers[.location] = "/v1/jobs/\(value.job.id.uuidString.lowercased())"
+        return JSONResponse.make(status: .accepted, value, headers: headers)
+    }
+
+    /// Largest JSON body accepted on these routes, in bytes.
+    static let maxBodyBytes = 65_536
+
+    static func body<Body: Decodable>(_ type: Body.Type, _ request: Request) async throws -> Body {
+        var request = request
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.collectBody(upTo: maxBodyBytes)
+        } catch {
+            throw GatewayError(.tooLarge, "the body exceeds \(maxBodyBytes) bytes")
+        }
+        do {
+            return try JSONDecoder().decode(Body.self, from: Data(buffer: buffer))
+        } catch let DecodingError.keyNotFound(key, _) {
+            throw GatewayError(.invalidBody, "field \(key.stringValue) is required")
+        } catch let DecodingError.dataCorrupted(context) {
+            throw GatewayError(.invalidBody, context.debugDescription)
+        } catch let DecodingError.typeMismatch(_, context) {
+            throw GatewayError(
+                .invalidBody, "field \(context.codingPath.map(\.stringValue).joined(separator: ".")) has the wrong type"
+            )
+        } catch let DecodingError.valueNotFound(_, context) {
+            throw GatewayError(
+                .invalidBody, "field \(context.codingPath.map(\.stringValue).joined(separator: ".")) is null")
+        } catch {
+            throw GatewayError(.invalidBody, "the body is not the expected JSON object")
+        }
+    }
+
+    /// Runs a form check, mapping its refusal to `422 invalid_form`.
+    static func checked(_ check: () throws(AssociationRefusal) -> Void) throws(GatewayError) {
+        do {
+            try check()
+        } catch {
+            throw GatewayError(.invalidForm, error.detail)
+        }
+    }
+
+    static func filter(_ request: Request, from: String, to: String) throws(GatewayError) -> (
+        AssociationFilter, Int, Int
+    ) {
+        let limit = try request.integerQuery("limit", default: 20, range: 1...100)
+        let offset = try request.integerQuery("offset", default: 0, range: 0...1_000_000)
+        func text(_ name: String) -> String? {
+            request.optionalQuery(name).flatMap { $0.isEmpty ? nil : $0 }
+        }
+        func date(_ name: String) throws(GatewayError) -> CalendarDate? {
+            guard let value = text(name) else { return nil }
+            guard let date = CalendarDate(iso8601: value) else {
+                throw GatewayError(.invalidParameter, "\(name) must be a date YYYY-MM-DD")
+            }
+            return date
+        }
+        var sex: Sex?
+        if let value = text("sex") {
+            guard let parsed = Sex(rawValue: value) else {
+                throw GatewayError(.invalidParameter, "sex must be male or female")
+            }
+            sex = parsed
+        }
+        let filter = AssociationFilter(
+            name: text("name"), residentId: text("residentId"), from: try date(from), to: try date(to), sex: sex)
+        return (filter, limit, offset)
+    }
+}
+
+/// `GET /v1/employee-summary`.
+struct EmployeeSummaryResponse: Codable, Sendable {
+    /// What employees enter to ask to be associated with the unit (关联代码).
+    var associationCode: String
+    var pending: Int
+    var active: Int
+}
+
+/// The `202` answer to an association change.
+public struct AssociationJobAccepted: Codable, Sendable, Hashable {
+    public var associationId: UUID
+    public var job: JobRecord
+}
+
+/// The body of `POST /v1/service/association-requests`.
+public struct AssociationRequestSubmission: Codable, Sendable, Hashable {
+    /// The unit's association code (关联代码) as the employee entered it.
+    public var associationCode: String
+    public var person: PersonProfile
+
+    public init(associationCode: String, person: PersonProfile) {
+        self.associationCode = associationCode
+        self.person = person
+    }
+}
