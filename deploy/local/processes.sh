@@ -9,17 +9,21 @@ LOGS="$TALENT_HOME/logs"
 mkdir -p "$RUN" "$LOGS"
 
 start() {
-  local bin="$1" workers="${TALENT_WORKERS:-1}"
+  local bin="$1" workers="${TALENT_WORKERS:-1}" association_workers="${TALENT_ASSOCIATION_WORKERS:-1}"
   stop
   for i in $(seq 1 "$workers"); do
     nohup "$bin/talent-worker" attachment.validation >> "$LOGS/worker-$i.log" 2>&1 &
     echo $! > "$RUN/worker-$i.pid"
   done
+  for i in $(seq 1 "$association_workers"); do
+    nohup "$bin/talent-worker" association.decision >> "$LOGS/association-worker-$i.log" 2>&1 &
+    echo $! > "$RUN/association-worker-$i.pid"
+  done
   TALENT_HTTP_PORT="$TALENT_HTTP_PORT" nohup "$bin/talent-gateway" >> "$LOGS/gateway.log" 2>&1 &
   echo $! > "$RUN/gateway.pid"
   for _ in $(seq 1 100); do
     if curl -sf "http://127.0.0.1:$TALENT_HTTP_PORT/health/ready" >/dev/null 2>&1; then
-      echo "gateway ready on 127.0.0.1:$TALENT_HTTP_PORT; $workers attachment worker(s) running"
+      echo "gateway ready on 127.0.0.1:$TALENT_HTTP_PORT; $workers attachment and $association_workers association worker(s) running"
       return
     fi
     sleep 0.2

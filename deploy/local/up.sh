@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # The first command: installs what is missing, starts PostgreSQL and RabbitMQ on loopback (data under
-# .local/), builds, migrates, declares the broker topology, starts the gateway and a worker, and runs
-# the demo (uploads every corpus file through the gateway and prints a summary).
+# .local/), builds, migrates, declares the broker topology, starts the gateway and the workers, and runs
+# the demos: every corpus file uploaded through the gateway (summary against the manifest), then the
+# employee-association demo (generated requests and a scripted portal session).
 #
 # Environment: TALENT_BUILD=debug|release (default debug), TALENT_WORKERS (default 1),
+# TALENT_ASSOCIATION_WORKERS (default 1),
 # TALENT_CORPUS (default ../shared/corpus/attachments), TALENT_SKIP_DEMO=1 to only start the system.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -32,6 +34,10 @@ if [ "${TALENT_SKIP_DEMO:-0}" != 1 ]; then
   "$BIN/talentctl" upload "$CORPUS/files" --gateway "http://127.0.0.1:$TALENT_HTTP_PORT" \
     --manifest "$CORPUS/manifest.tsv" > "$TALENT_HOME/demo/verdicts.tsv" || status=$?
   echo "per-file verdicts: $TALENT_HOME/demo/verdicts.tsv (name, verdict, reason)"
+  echo
+  echo "== demo: employee associations (generated units and people, scripted portal session) =="
+  "$BIN/talentctl" demo associations --gateway "http://127.0.0.1:$TALENT_HTTP_PORT" || status=$?
+  echo
   deploy/local/processes.sh memory
   echo
   echo "The system keeps running: gateway http://127.0.0.1:$TALENT_HTTP_PORT, logs in $TALENT_HOME/logs."

@@ -52,7 +52,9 @@ public struct GatewayClient: Sendable {
         for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
         let (data, response): (Data, URLResponse)
         if let body {
-            request.setValue("application/octet-stream", forHTTPHeaderField: "Content-Type")
+            if headers["Content-Type"] == nil {
+                request.setValue("application/octet-stream", forHTTPHeaderField: "Content-Type")
+            }
             (data, response) = try await session.upload(for: request, from: body)
         } else {
             (data, response) = try await session.data(for: request)
@@ -63,6 +65,30 @@ public struct GatewayClient: Sendable {
             if let key = key as? String, let value = value as? String { replyHeaders[key.lowercased()] = value }
         }
         return Reply(status: http?.statusCode ?? 0, body: data, headers: replyHeaders)
+    }
+
+    /// Sends `value` as a JSON body.
+    public func send<Body: Encodable>(_ method: String, _ path: String, json value: Body) async throws -> Reply {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        return try await send(
+            method, path, body: try encoder.encode(value), headers: ["Content-Type": "application/json"])
+    }
+
+    /// Waits until the job has finished (any status but `queued`), polling every 100 ms, for at most
+    /// `timeout`; returns the last record read.
+    public func finishedJob(_ id: UUID, timeout: Duration = .seconds(60)) async throws -> JobRecord? {
+        let deadline = ContinuousClock.now.advanced(by: timeout)
+        var last: JobRecord?
+        repeat {
+            let reply = try await send("GET", "/v1/jobs/\(id.uuidString.lowercased())")
+            if reply.status == 200 {
+                last = try reply.decode(JobRecord.self)
+                if last?.status != .queued { return last }
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        } while ContinuousClock.now < deadline
+        return last
     }
 
     /// `POST /v1/attachments`.

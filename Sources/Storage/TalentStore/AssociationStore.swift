@@ -197,6 +197,23 @@ public struct AssociationStore: Sendable {
             applicationsInProgress: applications, changesInProgress: try row.int("changes") ?? 0)
     }
 
+    /// Records a business application for the association's employee (`work_residence_permit` or
+    /// `talent_introduction`) with `status`. Applications are submitted by later features; the demo and
+    /// tests use this to put one in progress. - Returns: `false` when the association is missing or foreign.
+    @discardableResult
+    public func recordApplication(
+        unitId: UnifiedSocialCreditCode, associationId: UUID, service: String, status: String
+    ) async throws -> Bool {
+        try await pool.withConnection { connection in
+            try connection.query(
+                """
+                INSERT INTO service_applications (id, unit_id, person_id, service, status)
+                SELECT $1, unit_id, person_id, $4, $5 FROM associations WHERE id = $2 AND unit_id = $3
+                """, [UUID(), associationId, unitId.rawValue, service, status]
+            ).affectedRows == 1
+        }
+    }
+
     // MARK: Writes (worker)
 
     /// Applies association-decision jobs in one transaction (all or none), each with its idempotency

@@ -1,6 +1,7 @@
 import Foundation
 
-/// Encodes and decodes job messages with one JSON convention (ISO 8601 dates, sorted keys).
+/// Encodes and decodes job messages with one JSON convention (ISO 8601 date-times with milliseconds,
+/// read with or without them; sorted keys).
 public enum JobMessageCodec {
     /// Why a message body could not be decoded.
     public struct DecodeError: Error, Sendable, Hashable {
@@ -22,7 +23,10 @@ public enum JobMessageCodec {
 
     public static func encode<Message: Encodable>(_ message: Message) -> [UInt8] {
         let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .iso8601
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true)))
+        }
         encoder.outputFormatting = [.sortedKeys]
         // Encoding these plain structs cannot fail.
         return Array((try? encoder.encode(message)) ?? Data())
@@ -44,7 +48,15 @@ public enum JobMessageCodec {
         }
         let data = Data(body)
         let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
+        decoder.dateDecodingStrategy = .custom { decoder in
+            let text = try decoder.singleValueContainer().decode(String.self)
+            if let date = try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)) {
+                return date
+            }
+            if let date = try? Date(text, strategy: Date.ISO8601FormatStyle()) { return date }
+            throw DecodingError.dataCorrupted(
+                .init(codingPath: decoder.codingPath, debugDescription: "not an ISO 8601 date-time: \(text)"))
+        }
         let version: SchemaVersion
         do {
             version = try decoder.decode(SchemaVersion.self, from: data)

@@ -104,6 +104,9 @@ struct AssociationRoutes: Sendable {
                 try await associations.unlinkCheck(unitId: identity.unitId, associationId: id)
             })
         else { throw GatewayError(.notFound, "no such employee") }
+        if let notActive = check.reasons.first(where: { $0.code == .notActive }) {
+            throw GatewayError(.notActive, "the person is not a current employee (\(notActive.detail))")
+        }
         guard check.allowed else {
             throw GatewayError(.unlinkRefused, "the employee cannot be unlinked now", reasons: check.reasons)
         }

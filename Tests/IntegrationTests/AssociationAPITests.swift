@@ -1,0 +1,297 @@
+import Foundation
+import PostgresClient
+import TalentClient
+import TalentCore
+import TalentGateway
+import TalentStore
+import TalentTestSupport
+import Testing
+
+/// The employee-association lifecycle through the real gateway, broker and worker (manual §5).
+@Suite("Associations")
+struct AssociationAPITests {
+    struct Unit {
+        let client: GatewayClient
+        let code: String
+        let id: UnifiedSocialCreditCode
+    }
+
+    static func unit(_ n: Int) async throws -> Unit {
+        let system = try await SharedSystem.instance.get()
+        let id = Fixtures.unit(n, salt: "A")
+        let client = try await system.client(unit: id)
+        let summary = try await client.send("GET", "/v1/employee-summary")
+        #expect(summary.status == 200)
+        let code =
+            try #require(
+                try JSONSerialization.jsonObject(with: summary.body) as? [String: Any])["associationCode"] as? String
+        return Unit(client: client, code: try #require(code), id: id)
+    }
+
+    /// Submits requests through the service endpoint and waits until they are pending.
+    static func request(_ people: [PersonProfile], to unit: Unit) async throws -> [UUID] {
+        let service = try await SharedSystem.instance.get().serviceClient()
+        var ids: [(UUID, UUID)] = []
+        for person in people {
+            let reply = try await service.send(
+                "POST", "/v1/service/association-requests",
+                json: AssociationRequestSubmission(associationCode: unit.code, person: person))
+            #expect(reply.status == 202, "\(String(decoding: reply.body, as: UTF8.self))")
+            let accepted = try reply.decode(AssociationJobAccepted.self)
+            ids.append((accepted.associationId, accepted.job.id))
+        }
+        for (_, job) in ids {
+            let finished = try await unit.client.finishedJob(job)
+            #expect(finished?.status == .succeeded, "request job \(job): \(String(describing: finished))")
+        }
+        return ids.map(\.0)
+    }
+
+    static func decide(_ unit: Unit, _ method: String, _ path: String, _ body: some Encodable) async throws
+        -> (status: Int, job: JobRecord?, reply: GatewayClient.Reply)
+    {
+        let reply = try await unit.client.send(method, path, json: body)
+        guard reply.status == 202 else { return (reply.status, nil, reply) }
+        let accepted = try reply.decode(AssociationJobAccepted.self)
+        return (202, try await unit.client.finishedJob(accepted.job.id), reply)
+    }
+
+    static func employee(_ unit: Unit, _ id: UUID) async throws -> EmployeeDetail {
+        try await unit.client.send("GET", "/v1/employees/\(id.uuidString.lowercased())").decode(EmployeeDetail.self)
+    }
+
+    @Test func fullLifecycle() async throws {
+        var population = DemoPopulation(seed: .random(in: 1...UInt64.max))
+        let unit = try await Self.unit(1)
+        let person = population.person()
+        let id = try #require(try await Self.request([person], to: unit).first)
+        let pending = try await unit.client.send("GET", "/v1/association-requests").decode(Page<PendingRequest>.self)
+        #expect(pending.items.map(\.associationId) == [id])
+        let number = try ResidentIdentityNumber(validating: person.residentId, today: CalendarDate.today())
+        #expect(pending.items.first?.birthDate == number.birthDate)
+        #expect(pending.items.first?.sex == number.sex)
+
+        let approval = population.approval()
+        let path = "/v1/association-requests/\(id.uuidString.lowercased())"
+        let approved = try await Self.decide(unit, "POST", path + "/approval", approval)
+        #expect(approved.job?.status == .succeeded)
+        var detail = try await Self.employee(unit, id)
+        #expect(detail.state == .active)
+        #expect(detail.position == approval.position)
+        #expect(detail.contract == approval.contract)
+        #expect(detail.education == person.education)
+        #expect(detail.workHistory == person.workHistory)
+        #expect(detail.history.map(\.action) == [.request, .approve])
+        #expect(detail.history.last?.actor == "operator-1")
+
+        // Deciding again is refused at once (the worker would refuse it too).
+        let again = try await Self.decide(unit, "POST", path + "/rejection", RejectionForm(reason: "重复"))
+        #expect(again.status == 409)
+        #expect(again.reply.errorCode == "not_pending")
+
+        let update = PositionUpdateForm(
+            position: "高级工程师", department: "研发部",
+            contract: LabourContract(kind: .openEnded, startDate: approval.entryDate))
+        let employeePath = "/v1/employees/\(id.uuidString.lowercased())"
+        let updated = try await Self.decide(unit, "PUT", employeePath + "/position", update)
+        #expect(updated.job?.status == .succeeded)
+        detail = try await Self.employee(unit, id)
+        #expect(detail.position == "高级工程师")
+        #expect(detail.contract?.kind == .openEnded)
+
+        // An application in progress blocks unlinking, with the reason.
+        let system = try await SharedSystem.instance.get()
+        _ = try await system.rows(
+            """
+            INSERT INTO service_applications (id, unit_id, person_id, service, status)
+            SELECT gen_random_uuid(), unit_id, person_id, 'work_residence_permit', 'in_progress' FROM associations WHERE id = $1
+            """, [id.uuidString])
+        let check = try await unit.client.send("GET", employeePath + "/unlink-check").decode(UnlinkCheck.self)
+        #expect(!check.allowed)
+        #expect(check.reasons.map(\.code) == [.applicationInProgress])
+        let leave = UnlinkForm(leaveDate: CalendarDate(year: 2026, month: 12, day: 31)!, reason: "合同到期")
+        let refused = try await Self.decide(unit, "POST", employeePath + "/unlink", leave)
+        #expect(refused.status == 409)
+        #expect(refused.reply.errorCode == "unlink_refused")
+        #expect(String(decoding: refused.reply.body, as: UTF8.self).contains("application_in_progress"))
+
+        _ = try await system.rows(
+            "UPDATE service_applications SET status = 'approved' FROM associations a WHERE a.id = $1 AND service_applications.person_id = a.person_id",
+            [id.uuidString])
+        let unlinked = try await Self.decide(unit, "POST", employeePath + "/unlink", leave)
+        #expect(unlinked.job?.status == .succeeded)
+        detail = try await Self.employee(unit, id)
+        #expect(detail.state == .unlinked)
+        #expect(detail.leaveDate == leave.leaveDate)
+        #expect(detail.history.map(\.action) == [.request, .approve, .updatePosition, .unlink])
+        let notActive = try await Self.decide(unit, "POST", employeePath + "/unlink", leave)
+        #expect(notActive.status == 409)
+        #expect(notActive.reply.errorCode == "not_active")
+    }
+
+    /// Two conflicting decisions on one request, 50 times: exactly one wins, the other is refused
+    /// with `not_pending` (by the gateway when it can already tell, otherwise by the worker).
+    @Test func conflictingDecisionsRace() async throws {
+        var population = DemoPopulation(seed: .random(in: 1...UInt64.max))
+        let unit = try await Self.unit(2)
+        let ids = try await Self.request((0..<50).map { _ in population.person() }, to: unit)
+        let approval = population.approval()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for id in ids {
+                group.addTask {
+                    let path = "/v1/association-requests/\(id.uuidString.lowercased())"
+                    async let approved = Self.decide(unit, "POST", path + "/approval", approval)
+                    async let rejected = Self.decide(unit, "POST", path + "/rejection", RejectionForm(reason: "岗位已满"))
+                    let outcomes = try await [approved, rejected]
+                    let wins = outcomes.filter { $0.job?.status == .succeeded }.count
+                    let refusals = outcomes.filter {
+                        $0.reply.errorCode == "not_pending" || $0.job?.errorCode == "not_pending"
+                    }.count
+                    #expect(wins == 1 && refusals == 1, "\(id): \(outcomes.map { ($0.status, $0.job?.status) })")
+                    let detail = try await Self.employee(unit, id)
+                    #expect(detail.history.count == 2)
+                    #expect((detail.state == .active) == (outcomes[0].job?.status == .succeeded))
+                }
+            }
+            try await group.waitForAll()
+        }
+        let counts = try await unit.client.send("GET", "/v1/employee-summary")
+        let object = try #require(try JSONSerialization.jsonObject(with: counts.body) as? [String: Any])
+        #expect(object["pending"] as? Int == 0)
+    }
+
+    /// Another unit's association answers exactly like a missing one, on every endpoint.
+    @Test func crossTenantAttemptsRevealNothing() async throws {
+        var population = DemoPopulation(seed: .random(in: 1...UInt64.max))
+        let owner = try await Self.unit(3)
+        let other = try await Self.unit(4)
+        let ids = try await Self.request([population.person(), population.person()], to: owner)
+        let pendingId = ids[0].uuidString.lowercased()
+        let activeId = ids[1].uuidString.lowercased()
+        let approved = try await Self.decide(
+            owner, "POST", "/v1/association-requests/\(activeId)/approval", population.approval())
+        #expect(approved.job?.status == .succeeded)
+        let missing = UUID().uuidString.lowercased()
+        let leave = UnlinkForm(leaveDate: CalendarDate(year: 2026, month: 12, day: 31)!, reason: "x")
+        for target in [pendingId, activeId, missing] {
+            let attempts: [(String, String, (any Encodable)?)] = [
+                ("POST", "/v1/association-requests/\(target)/approval", population.approval()),
+                ("POST", "/v1/association-requests/\(target)/rejection", RejectionForm(reason: "x")),
+                ("GET", "/v1/employees/\(target)", nil),
+                ("GET", "/v1/employees/\(target)/unlink-check", nil),
+                ("PUT", "/v1/employees/\(target)/position", PositionUpdateForm(position: "x")),
+                ("POST", "/v1/employees/\(target)/unlink", leave),
+            ]
+            for (method, path, body) in attempts {
+                let reply =
+                    if let body { try await other.client.send(method, path, json: AnyEncodable(body)) } else {
+                        try await other.client.send(method, path)
+                    }
+                #expect(reply.status == 404, "\(method) \(path) as another unit: \(reply.status)")
+                #expect(reply.errorCode == "not_found")
+            }
+        }
+        let lists = [
+            try await other.client.send("GET", "/v1/association-requests").decode(Page<PendingRequest>.self).total,
+            try await other.client.send("GET", "/v1/employees").decode(Page<EmployeeSummary>.self).total,
+        ]
+        #expect(lists == [0, 0])
+        let job = try await other.client.send(
+            "GET", "/v1/jobs/\(try #require(approved.job).id.uuidString.lowercased())")
+        #expect(job.status == 404)
+        #expect(try await Self.employee(owner, ids[1]).state == .active)
+    }
+
+    @Test func filtersAndStablePaging() async throws {
+        var population = DemoPopulation(seed: .random(in: 1...UInt64.max))
+        let unit = try await Self.unit(5)
+        var people = (0..<23).map { _ in population.person() }
+        people[0].name = "欧阳测试"
+        people[1].name = "欧阳明"
+        let ids = try await Self.request(people, to: unit)
+        var seen: [UUID] = []
+        for offset in stride(from: 0, to: 30, by: 10) {
+            let page = try await unit.client.send("GET", "/v1/association-requests?limit=10&offset=\(offset)")
+                .decode(Page<PendingRequest>.self)
+            #expect(page.total == 23)
+            seen += page.items.map(\.associationId)
+        }
+        #expect(seen == ids, "pages in request order, each request once")
+        func names(_ query: String) async throws -> [String] {
+            try await unit.client.send("GET", "/v1/association-requests\(query)").decode(Page<PendingRequest>.self)
+                .items
+                .map(\.name)
+        }
+        #expect(try await names("?name=%E6%AC%A7%E9%98%B3").sorted() == ["欧阳明", "欧阳测试"])
+        let prefix = String(people[2].residentId.prefix(12))
+        #expect(try await names("?residentId=\(prefix)").contains(people[2].name))
+        #expect(try await names("?name=&residentId=").count == 20, "empty filters mean all (first page)")
+        let today = CalendarDate.today().description
+        #expect(try await names("?requestedFrom=\(today)&requestedTo=\(today)&limit=100").count == 23)
+        #expect(try await names("?requestedTo=2000-01-01").isEmpty)
+        let women = people.filter {
+            (try? ResidentIdentityNumber(validating: $0.residentId, today: .today()))?.sex == .female
+        }
+        #expect(try await names("?sex=female&limit=100").count == women.count)
+        let bad = try await unit.client.send("GET", "/v1/association-requests?requestedFrom=2024-02-30")
+        #expect(bad.status == 400)
+        #expect(bad.errorCode == "invalid_parameter")
+
+        // Employee list: approve five, filter by position.
+        for id in ids.prefix(5) {
+            let form = ApprovalForm(entryDate: CalendarDate(year: 2025, month: 3, day: 1)!, position: "数据分析师")
+            let result = try await Self.decide(
+                unit, "POST", "/v1/association-requests/\(id.uuidString.lowercased())/approval", form)
+            #expect(result.job?.status == .succeeded)
+        }
+        let employees = try await unit.client.send("GET", "/v1/employees?position=%E5%88%86%E6%9E%90").decode(
+            Page<EmployeeSummary>.self)
+        #expect(employees.total == 5)
+        #expect(Set(employees.items.map(\.associationId)) == Set(ids.prefix(5)))
+    }
+
+    /// Association requests need a service token with the scope and valid data; errors are specific.
+    @Test func serviceEndpointChecksCredentialsAndData() async throws {
+        let system = try await SharedSystem.instance.get()
+        var population = DemoPopulation(seed: .random(in: 1...UInt64.max))
+        let unit = try await Self.unit(6)
+        let submission = AssociationRequestSubmission(associationCode: unit.code, person: population.person())
+        let asUnit = try await unit.client.send("POST", "/v1/service/association-requests", json: submission)
+        #expect(asUnit.status == 401)
+        let unscoped = try await system.serviceClient(scope: "notices").send(
+            "POST", "/v1/service/association-requests", json: submission)
+        #expect(unscoped.status == 401)
+        let service = try await system.serviceClient()
+        var bad = submission
+        bad.person.residentId = "１１０１０５１９４９１２３１００２Ｘ"
+        let fullWidth = try await service.send("POST", "/v1/service/association-requests", json: bad)
+        #expect(fullWidth.status == 422)
+        #expect(fullWidth.errorCode == "invalid_form")
+        bad = submission
+        bad.person.mobile = "１３８００１３８０００"
+        #expect(try await service.send("POST", "/v1/service/association-requests", json: bad).status == 422)
+        bad = submission
+        bad.associationCode = "NOPE2345"
+        let unknown = try await service.send("POST", "/v1/service/association-requests", json: bad)
+        #expect(unknown.errorCode == "unknown_association_code")
+        let malformed = try await service.send(
+            "POST", "/v1/service/association-requests", body: Data("{".utf8),
+            headers: ["Content-Type": "application/json"])
+        #expect(malformed.status == 400)
+        #expect(malformed.errorCode == "invalid_body")
+
+        // A second request while the first is pending is refused by the worker: already_exists.
+        _ = try await Self.request([submission.person], to: unit)
+        let second = try await service.send("POST", "/v1/service/association-requests", json: submission)
+        let job = try await unit.client.finishedJob(try second.decode(AssociationJobAccepted.self).job.id)
+        #expect(job?.status == .failed)
+        #expect(job?.errorCode == "already_exists")
+    }
+}
+
+/// Wraps any `Encodable` so heterogenous request bodies can sit in one list.
+struct AnyEncodable: Encodable {
+    let value: any Encodable
+    init(_ value: any Encodable) { self.value = value }
+    func encode(to encoder: any Encoder) throws { try value.encode(to: encoder) }
+}
