@@ -1,3 +1,4 @@
+import AMQPClient
 import ArgumentParser
 import Foundation
 import PostgresClient
@@ -87,6 +88,12 @@ struct Bench: AsyncParsableCommand {
     @Option(help: "Seed (a new unit per seed keeps runs independent).")
     var seed: UInt64 = UInt64(Date().timeIntervalSince1970)
 
+    @Flag(
+        help:
+            "Publish the approval jobs straight to the broker (outbox row + confirmed publish, as the gateway does) to measure the workers without the HTTP gateway."
+    )
+    var direct = false
+
     func run() async throws {
         guard what == "decisions", count >= 1, concurrency >= 1 else {
             throw ValidationError("bench decisions --count N")
@@ -102,13 +109,54 @@ struct Bench: AsyncParsableCommand {
         let demo = AssociationDemo(unit: client, service: service) { print($0) }
         let people = (0..<count).map { _ in population.person() }
         print("preparing \(count) pending requests for \(unit.code.rawValue)…")
-        let result = try await demo.benchmarkApprovals(
-            people: people, approval: population.approval(), concurrency: concurrency)
+        let approval = population.approval()
+        let result =
+            direct
+            ? try await Self.direct(
+                demo: demo, unit: unit.code, people: people, approval: approval, concurrency: concurrency)
+            : try await demo.benchmarkApprovals(people: people, approval: approval, concurrency: concurrency)
         print(
             String(
                 format: "decisions: %d approvals applied in %.2f s = %.1f jobs/s (concurrency %d)", count,
                 result.seconds,
                 result.perSecond, concurrency))
+    }
+}
+
+extension Bench {
+    /// Prepares the requests through the gateway, then stores and publishes one approval job per
+    /// request directly; the clock runs from the first publish until the unit's counts show them all
+    /// active (the workers' throughput, the broker and the database included).
+    static func direct(
+        demo: AssociationDemo, unit: UnifiedSocialCreditCode, people: [PersonProfile], approval: ApprovalForm,
+        concurrency: Int
+    ) async throws -> (seconds: Double, perSecond: Double) {
+        let start = try await demo.summary()
+        let ids = try await demo.submitRequests(people, code: start.code, concurrency: concurrency)
+        try await demo.waitForCounts { pending, _ in pending >= start.pending + people.count }
+        let environment = ServiceEnvironment()
+        let pool = PostgresPool(configuration: environment.postgres(poolSize: 4))
+        defer { pool.shutdown() }
+        let jobs = JobStore(pool: pool)
+        let connection = AMQPConnection(configuration: environment.amqp(connectionName: "talentctl bench"))
+        let envelopes = ids.map { id in
+            JobEnvelope(
+                AssociationDecisionJob(
+                    jobId: UUID(), unitId: unit, associationId: id, actor: "bench", requestedAt: Date(),
+                    decision: .approve(approval)))
+        }
+        for (id, envelope) in zip(ids, envelopes) {
+            _ = try await jobs.insert(envelope, subjectId: id, unitName: nil)
+        }
+        let clock = ContinuousClock()
+        let began = clock.now
+        let publisher = JobPublisher(connection: connection, jobs: jobs, confirmTimeout: .seconds(30))
+        _ = try await demo.forEach(envelopes, concurrency: 64) { envelope in try await publisher.publish(envelope) }
+        try await demo.waitForCounts { _, active in active >= start.active + ids.count }
+        let elapsed = clock.now - began
+        await connection.close()
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        return (seconds, Double(ids.count) / seconds)
     }
 }
 

@@ -186,7 +186,8 @@ public struct AssociationDemo: Sendable {
             + (result.errorCode == "unlink_refused" ? " \(result.body)" : "")
     }
 
-    func forEach<Input: Sendable, Output: Sendable>(
+    /// Runs `body` on every input, `concurrency` at a time; results in input order.
+    public func forEach<Input: Sendable, Output: Sendable>(
         _ inputs: [Input], concurrency: Int, _ body: @escaping @Sendable (Input) async throws -> Output
     ) async throws -> [Output] {
         try await withThrowingTaskGroup(of: (Int, Output).self) { group in

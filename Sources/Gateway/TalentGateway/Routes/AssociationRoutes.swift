@@ -38,7 +38,7 @@ struct AssociationRoutes: Sendable {
         let identity = try context.requireIdentity()
         let (base, limit, offset) = try Self.filter(request, from: "entryFrom", to: "entryTo")
         var filter = base
-        filter.position = request.optionalQuery("position").flatMap { $0.isEmpty ? nil : $0 }
+        filter.position = try Self.textQuery(request, "position")
         let page = try await store { [associations, filter] in
             try await associations.employees(unitId: identity.unitId, filter: filter, limit: limit, offset: offset)
         }
@@ -74,22 +74,25 @@ struct AssociationRoutes: Sendable {
     /// `POST /v1/association-requests/{associationId}/approval` with an ``ApprovalForm``.
     func approve(_ request: Request, context: GatewayRequestContext) async throws -> Response {
         let form = try await Self.body(ApprovalForm.self, request)
-        try Self.checked { () throws(AssociationRefusal) in try form.validate() }
-        return try await decide(.approve(form), needs: .pending, request, context)
+        return try await decide(.approve(form), needs: .pending, request, context) { () throws(AssociationRefusal) in
+            try form.validate()
+        }
     }
 
     /// `POST /v1/association-requests/{associationId}/rejection` with a ``RejectionForm``.
     func reject(_ request: Request, context: GatewayRequestContext) async throws -> Response {
         let form = try await Self.body(RejectionForm.self, request)
-        try Self.checked { () throws(AssociationRefusal) in try form.validate() }
-        return try await decide(.reject(form), needs: .pending, request, context)
+        return try await decide(.reject(form), needs: .pending, request, context) { () throws(AssociationRefusal) in
+            try form.validate()
+        }
     }
 
     /// `PUT /v1/employees/{associationId}/position` with a ``PositionUpdateForm``.
     func updatePosition(_ request: Request, context: GatewayRequestContext) async throws -> Response {
         let form = try await Self.body(PositionUpdateForm.self, request)
-        try Self.checked { () throws(AssociationRefusal) in try form.validate() }
-        return try await decide(.updatePosition(form), needs: .active, request, context)
+        return try await decide(.updatePosition(form), needs: .active, request, context) {
+            () throws(AssociationRefusal) in try form.validate()
+        }
     }
 
     /// `POST /v1/employees/{associationId}/unlink` with an ``UnlinkForm``; refused with `409
@@ -98,25 +101,26 @@ struct AssociationRoutes: Sendable {
         let identity = try context.requireIdentity()
         let id = try context.uuidParameter("associationId")
         let form = try await Self.body(UnlinkForm.self, request)
-        try Self.checked { () throws(AssociationRefusal) in try form.validate(entryDate: nil) }
         guard
             let check = try await store({ [associations] in
                 try await associations.unlinkCheck(unitId: identity.unitId, associationId: id)
             })
         else { throw GatewayError(.notFound, "no such employee") }
+        try Self.checked { () throws(AssociationRefusal) in try form.validate(entryDate: nil) }
         if let notActive = check.reasons.first(where: { $0.code == .notActive }) {
             throw GatewayError(.notActive, "the person is not a current employee (\(notActive.detail))")
         }
         guard check.allowed else {
             throw GatewayError(.unlinkRefused, "the employee cannot be unlinked now", reasons: check.reasons)
         }
-        return try await decide(.unlink(form), needs: .active, request, context)
+        return try await decide(.unlink(form), needs: .active, request, context) {}
     }
 
-    /// Checks the association exists for the unit and is in `state`, then submits the decision.
+    /// Checks the association exists for the unit (404 first: nothing is said about another unit's
+    /// association) and is in `state` (409), then the form (`validate`, 422), then submits the decision.
     func decide(
         _ decision: AssociationDecision, needs state: AssociationState, _ request: Request,
-        _ context: GatewayRequestContext
+        _ context: GatewayRequestContext, validate: () throws(AssociationRefusal) -> Void
     ) async throws -> Response {
         let identity = try context.requireIdentity()
         let id = try context.uuidParameter("associationId")
@@ -211,26 +215,34 @@ struct AssociationRoutes: Sendable {
     ) {
         let limit = try request.integerQuery("limit", default: 20, range: 1...100)
         let offset = try request.integerQuery("offset", default: 0, range: 0...1_000_000)
-        func text(_ name: String) -> String? {
-            request.optionalQuery(name).flatMap { $0.isEmpty ? nil : $0 }
+        func text(_ name: String) throws(GatewayError) -> String? {
+            try Self.textQuery(request, name)
         }
         func date(_ name: String) throws(GatewayError) -> CalendarDate? {
-            guard let value = text(name) else { return nil }
+            guard let value = try text(name) else { return nil }
             guard let date = CalendarDate(iso8601: value) else {
                 throw GatewayError(.invalidParameter, "\(name) must be a date YYYY-MM-DD")
             }
             return date
         }
         var sex: Sex?
-        if let value = text("sex") {
+        if let value = try text("sex") {
             guard let parsed = Sex(rawValue: value) else {
                 throw GatewayError(.invalidParameter, "sex must be male or female")
             }
             sex = parsed
         }
         let filter = AssociationFilter(
-            name: text("name"), residentId: text("residentId"), from: try date(from), to: try date(to), sex: sex)
+            name: try text("name"), residentId: try text("residentId"), from: try date(from), to: try date(to),
+            sex: sex)
         return (filter, limit, offset)
+    }
+
+    /// A text filter: unset or empty means all; at most 100 characters.
+    static func textQuery(_ request: Request, _ name: String) throws(GatewayError) -> String? {
+        guard let value = request.optionalQuery(name), !value.isEmpty else { return nil }
+        guard value.count <= 100 else { throw GatewayError(.invalidParameter, "\(name) is longer than 100 characters") }
+        return value
     }
 }
 
