@@ -280,6 +280,18 @@ struct AssociationAPITests {
         #expect(malformed.status == 400)
         #expect(malformed.errorCode == "invalid_body")
 
+        // An unknown province is a warning, not a refusal; the code may be typed in lower case.
+        var unusual = population.person()
+        unusual.residentId =
+            ResidentIdentityNumber.make(
+                region: "990101", birthDate: CalendarDate(year: 1990, month: 5, day: 17)!, sequence: 11)!
+            .rawValue
+        let warned = try await service.send(
+            "POST", "/v1/service/association-requests",
+            json: AssociationRequestSubmission(associationCode: " " + unit.code.lowercased(), person: unusual))
+        #expect(warned.status == 202)
+        #expect(try warned.decode(AssociationJobAccepted.self).warnings?.first?.contains("GB/T 2260") == true)
+
         // A second request while the first is pending is refused by the worker: already_exists.
         _ = try await Self.request([submission.person], to: unit)
         let second = try await service.send("POST", "/v1/service/association-requests", json: submission)

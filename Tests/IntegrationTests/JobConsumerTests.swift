@@ -99,6 +99,15 @@ struct JobConsumerTests {
             try await JobConsumerTests.publish(bodies, to: queues, on: publisher)
         }
 
+        /// Whether the parking queue holds `count` messages within `timeout`.
+        func parked(_ count: Int, within timeout: Duration) async throws -> Bool {
+            let state = AMQPConnection(configuration: try TestEnvironment.current().amqpConfiguration(name: "state"))
+            defer { Task { await state.close() } }
+            return try await eventually(timeout: timeout) {
+                try await state.queueState(queues.parkingQueue).messages == count
+            }
+        }
+
         func stop() async throws {
             consumer.drain()
             try await task.value
@@ -108,17 +117,21 @@ struct JobConsumerTests {
 
     /// Declares the queues, publishes `before` (so they are waiting when consuming starts), starts a
     /// consumer with concurrency 2.
-    static func start(publishingFirst before: [String] = []) async throws -> Running {
+    static func start(
+        publishingFirst before: [String] = [], heartbeatSeconds: Int = 30, jobTimeLimitSeconds: Int = 2
+    ) async throws -> Running {
         let environment = try TestEnvironment.current()
         let queues = Self.queues()
-        let consuming = AMQPConnection(configuration: environment.amqpConfiguration(name: "consumer test"))
+        var consumingConfiguration = environment.amqpConfiguration(name: "consumer test")
+        consumingConfiguration.heartbeatSeconds = heartbeatSeconds
+        let consuming = AMQPConnection(configuration: consumingConfiguration)
         let publisher = AMQPConnection(configuration: environment.amqpConfiguration(name: "consumer test publisher"))
         let loader = AMQPConnection(configuration: environment.amqpConfiguration(name: "consumer test loader"))
         try await consuming.declare(queues.definition)
         let log = EffectLog()
         let configuration = WorkerConfiguration(
             prefetch: 16, concurrency: 2, batchSize: 8, retryAttempts: 2, retryInitialDelayMilliseconds: 10,
-            retryMaxDelayMilliseconds: 50, jobTimeLimitSeconds: 2)
+            retryMaxDelayMilliseconds: 50, jobTimeLimitSeconds: jobTimeLimitSeconds)
         let consumer = JobConsumer(
             connection: consuming, publisher: publisher, queues: queues, handler: TestHandler(log: log),
             configuration: configuration, logger: Logger(label: "consumer-test"))
@@ -162,12 +175,7 @@ struct JobConsumerTests {
     @Test func failingJobGoesThroughEveryRetryTierThenIsParkedWithItsReason() async throws {
         let running = try await Self.start()
         try await running.publish(["fail:1"])
-        let state = AMQPConnection(configuration: try TestEnvironment.current().amqpConfiguration(name: "state"))
-        #expect(
-            try await eventually(timeout: .seconds(60)) {
-                try await state.queueState(running.queues.parkingQueue).messages == 1
-            })
-        await state.close()
+        #expect(try await running.parked(1, within: .seconds(60)))
         try await running.stop()
         // In-process attempts (2) in each of 3 rounds: first delivery and both retry tiers.
         #expect(running.log.calls.withLock { $0["fail:1"] } == 6)
@@ -189,16 +197,25 @@ struct JobConsumerTests {
         #expect(running.consumer.statistics.retried.load(ordering: .relaxed) == 2)
     }
 
+    /// An attempt header out of range (negative, huge) never crashes the worker: it is clamped.
+    @Test func aForgedAttemptHeaderIsClamped() async throws {
+        let running = try await Self.start()
+        for attempt: Int64 in [-5, .max] {
+            try await running.publisher.publish(
+                AMQPMessage(
+                    exchange: running.queues.jobsExchange, routingKey: running.queues.routingKey,
+                    body: Array("fail:\(attempt)".utf8), messageId: UUID().uuidString.lowercased(),
+                    headers: [JobHeaders.attempt: .int(attempt)]))
+        }
+        #expect(try await running.parked(2, within: .seconds(60)))
+        try await running.stop()
+    }
+
     @Test func undecodableMessageIsParkedAsMalformed() async throws {
         let running = try await Self.start()
         try await running.publish(["garbage", "ok:1"])
         #expect(try await eventually(timeout: .seconds(60)) { running.log.effectCount("ok:1") == 1 })
-        let state = AMQPConnection(configuration: try TestEnvironment.current().amqpConfiguration(name: "state"))
-        #expect(
-            try await eventually(timeout: .seconds(30)) {
-                try await state.queueState(running.queues.parkingQueue).messages == 1
-            })
-        await state.close()
+        #expect(try await running.parked(1, within: .seconds(30)))
         try await running.stop()
         let headers = try #require(try await Self.firstMessageHeaders(running.queues.parkingQueue))
         #expect(headers[JobHeaders.reason]?.stringValue == "malformed")
@@ -210,16 +227,24 @@ struct JobConsumerTests {
         bodies.insert("fail:y", at: 20)
         let running = try await Self.start(publishingFirst: bodies)
         #expect(try await eventually(timeout: .seconds(60)) { running.log.distinctEffects == 30 })
-        let state = AMQPConnection(configuration: try TestEnvironment.current().amqpConfiguration(name: "state"))
-        #expect(
-            try await eventually(timeout: .seconds(60)) {
-                try await state.queueState(running.queues.parkingQueue).messages == 2
-            })
-        await state.close()
+        #expect(try await running.parked(2, within: .seconds(60)))
         try await running.stop()
         #expect(running.log.duplicateEffects == 0)
         #expect(running.consumer.statistics.batches.load(ordering: .relaxed) >= 1)
         #expect(running.consumer.statistics.batchFallbacks.load(ordering: .relaxed) >= 1)
+    }
+
+    /// A job that runs for several heartbeat intervals (1 s here) keeps its connection: the I/O thread
+    /// services heartbeats while the job runs elsewhere, so the delivery is acked on its own channel,
+    /// never redelivered.
+    @Test func heartbeatsAreKeptDuringALongJob() async throws {
+        let running = try await Self.start(heartbeatSeconds: 1, jobTimeLimitSeconds: 30)
+        try await running.publish(["slow:heartbeat"])
+        #expect(try await eventually(timeout: .seconds(60)) { running.log.effectCount("slow:heartbeat") == 1 })
+        try await running.stop()
+        #expect(running.log.calls.withLock { $0["slow:heartbeat"] } == 1, "the job ran again: the delivery came back")
+        #expect(running.consumer.statistics.acked.load(ordering: .relaxed) == 1)
+        #expect(running.consumer.statistics.retried.load(ordering: .relaxed) == 0)
     }
 
     @Test func aJobPastItsTimeLimitIsRetried() async throws {

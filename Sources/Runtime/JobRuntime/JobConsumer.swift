@@ -136,7 +136,9 @@ public final class JobConsumer<Handler: JobHandler>: Sendable {
             counters.acked.add(1, ordering: .relaxed)
             return
         } catch {
-            let attempt = Int(delivery.headers[JobHeaders.attempt]?.intValue ?? 0)
+            // The header comes from the message: clamp it, never index with it unchecked.
+            let header = Int(clamping: delivery.headers[JobHeaders.attempt]?.intValue ?? 0)
+            let attempt = min(max(header, 0), queues.retryTiers.count)
             if attempt < queues.retryTiers.count {
                 await retry(delivery, tier: queues.retryTiers[attempt], attempt: attempt + 1, error: error)
             } else {

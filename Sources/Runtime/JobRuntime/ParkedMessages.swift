@@ -68,10 +68,10 @@ public struct ParkedMessages: Sendable {
             {
                 let entry = Self.entry(delivery)
                 entries.append(entry)
+                held.append(delivery)  // returned to the queue if acting on it fails
                 if try await apply(action, to: delivery, entry: entry) {
+                    held.removeLast()
                     actedOn.append(entry.messageId)
-                } else {
-                    held.append(delivery)
                 }
                 if entries.count >= wanted { break }
             }

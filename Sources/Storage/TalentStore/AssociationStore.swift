@@ -13,11 +13,13 @@ public struct AssociationStore: Sendable {
 
     // MARK: Reads (gateway)
 
-    /// The unit an association code (关联代码) belongs to, or `nil`.
+    /// The unit an association code (关联代码) belongs to, or `nil`. Surrounding spaces and lower case,
+    /// as employees may type them, are accepted.
     public func unit(associationCode: String) async throws -> UnifiedSocialCreditCode? {
         try await pool.withConnection { connection in
             let rows = try connection.execute(
-                prepared: "unit_by_code", "SELECT id FROM units WHERE association_code = $1", [associationCode])
+                prepared: "unit_by_code", "SELECT id FROM units WHERE association_code = $1",
+                [associationCode.trimmingCharacters(in: .whitespaces).uppercased()])
             return try rows.first.flatMap { try UnifiedSocialCreditCode(validating: $0.requiredString("id")) }
         }
     }
@@ -199,7 +201,9 @@ public struct AssociationStore: Sendable {
 
     /// Records a business application for the association's employee (`work_residence_permit` or
     /// `talent_introduction`) with `status`. Applications are submitted by later features; the demo and
-    /// tests use this to put one in progress. - Returns: `false` when the association is missing or foreign.
+    /// tests use this to put one in progress. Only for a current employee; the association row is
+    /// share-locked, so this and an unlink serialise. - Returns: `false` when the association is
+    /// missing, foreign or not active.
     @discardableResult
     public func recordApplication(
         unitId: UnifiedSocialCreditCode, associationId: UUID, service: String, status: String
@@ -208,7 +212,8 @@ public struct AssociationStore: Sendable {
             try connection.query(
                 """
                 INSERT INTO service_applications (id, unit_id, person_id, service, status)
-                SELECT $1, unit_id, person_id, $4, $5 FROM associations WHERE id = $2 AND unit_id = $3
+                SELECT $1, unit_id, person_id, $4, $5 FROM associations
+                WHERE id = $2 AND unit_id = $3 AND state = 'active' FOR SHARE
                 """, [UUID(), associationId, unitId.rawValue, service, status]
             ).affectedRows == 1
         }
@@ -222,9 +227,12 @@ public struct AssociationStore: Sendable {
     /// - Returns: the outcome of each job, in the order given.
     /// - Throws: database errors (the caller retries, or applies the jobs one by one).
     public func apply(_ jobs: [AssociationDecisionJob], today: CalendarDate) async throws -> [AssociationOutcome] {
+        // Lock order: association, then the order the changes were requested in (a later position
+        // update must not be overwritten by an earlier one in the same batch).
         let order = jobs.indices.sorted {
-            (jobs[$0].associationId.uuidString, jobs[$0].jobId.uuidString)
-                < (jobs[$1].associationId.uuidString, jobs[$1].jobId.uuidString)
+            let left = (jobs[$0].associationId.uuidString, jobs[$0].requestedAt, jobs[$0].jobId.uuidString)
+            let right = (jobs[$1].associationId.uuidString, jobs[$1].requestedAt, jobs[$1].jobId.uuidString)
+            return left < right
         }
         return try await pool.transaction { connection in
             var outcomes = [AssociationOutcome](repeating: .unknownJob, count: jobs.count)
@@ -355,10 +363,21 @@ public struct AssociationStore: Sendable {
         try connection.execute(
             prepared: "request_lock", "SELECT pg_advisory_xact_lock(hashtext($1 || '/' || $2))",
             [job.unitId.rawValue, number.rawValue])
+        // Refuse before writing anything: a refused request must not change the person's data.
+        let open = try connection.execute(
+            prepared: "association_open",
+            """
+            SELECT a.state FROM associations a JOIN persons p ON p.id = a.person_id
+            WHERE a.unit_id = $1 AND p.resident_id = $2 AND a.state IN ('pending', 'active')
+            """, [job.unitId.rawValue, number.rawValue])
+        let existing = try open.first.flatMap { AssociationState(rawValue: try $0.requiredString("state")) }
+        let next = try AssociationStateMachine.next(from: existing, on: .request)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let education = String(decoding: try encoder.encode(profile.education), as: UTF8.self)
         let work = String(decoding: try encoder.encode(profile.workHistory), as: UTF8.self)
+        // The personal-edition portal is the source of the person's data: an accepted request brings
+        // the latest profile.
         let person = try connection.execute(
             prepared: "person_upsert",
             """
@@ -373,12 +392,6 @@ public struct AssociationStore: Sendable {
                 try profile.mobile.map { try MobileNumber(validating: $0).rawValue }, education, work,
             ])
         let personId = try person.first.orThrow().uuid("id")!
-        let open = try connection.execute(
-            prepared: "association_open",
-            "SELECT state FROM associations WHERE unit_id = $1 AND person_id = $2 AND state IN ('pending', 'active')",
-            [job.unitId.rawValue, personId])
-        let existing = try open.first.flatMap { AssociationState(rawValue: try $0.requiredString("state")) }
-        let next = try AssociationStateMachine.next(from: existing, on: .request)
         try connection.execute(
             prepared: "association_insert",
             """

@@ -80,7 +80,7 @@ public struct AttachmentStore: Sendable {
     public func recordIdempotentResponse(
         unitId: UnifiedSocialCreditCode, key: String, status: Int, body: String
     ) async throws {
-        try await pool.withConnection { connection in
+        _ = try await pool.withConnection { connection in
             try connection.query(
                 """
                 UPDATE idempotency_keys SET response_status = $3, response_body = $4

@@ -59,7 +59,7 @@ public struct JobStore: Sendable {
 
     /// Records that the broker confirmed the job's message.
     public func markPublished(id: UUID) async throws {
-        try await pool.withConnection { connection in
+        _ = try await pool.withConnection { connection in
             try connection.execute(
                 prepared: "job_published",
                 "UPDATE jobs SET published_at = now() WHERE id = $1 AND published_at IS NULL",
@@ -70,7 +70,7 @@ public struct JobStore: Sendable {
     /// Closes a job whose message could not be processed (malformed, unknown version, …), unless its
     /// effect was already committed.
     public func markDeadLettered(id: UUID, code: String, detail: String) async throws {
-        try await pool.withConnection { connection in
+        _ = try await pool.withConnection { connection in
             try connection.query(
                 """
                 UPDATE jobs SET status = 'dead_lettered', error_code = $2, error_detail = $3, finished_at = now()
@@ -112,12 +112,14 @@ public struct JobStore: Sendable {
         }
     }
 
-    /// Reopens a dead-lettered job (`dead_lettered` → `queued`) before its message is replayed.
+    /// Reopens a dead-lettered job (`dead_lettered` → `queued`) before its message is replayed; the
+    /// relay's republication count starts again.
     public func reopen(id: UUID) async throws {
-        try await pool.withConnection { connection in
+        _ = try await pool.withConnection { connection in
             try connection.query(
                 """
-                UPDATE jobs SET status = 'queued', error_code = NULL, error_detail = NULL, finished_at = NULL
+                UPDATE jobs SET status = 'queued', error_code = NULL, error_detail = NULL, finished_at = NULL,
+                    republished = 0, last_published_at = now()
                 WHERE id = $1 AND status = 'dead_lettered'
                 """, [id])
         }
@@ -125,7 +127,7 @@ public struct JobStore: Sendable {
 
     /// Records a republication (before publishing, so a crash cannot republish without counting).
     public func markRepublished(id: UUID) async throws {
-        try await pool.withConnection { connection in
+        _ = try await pool.withConnection { connection in
             try connection.query(
                 "UPDATE jobs SET republished = republished + 1, last_published_at = now() WHERE id = $1", [id])
         }

@@ -11,8 +11,11 @@ public struct JobSubmitter: Sendable {
 
     /// Publishes `message` and returns once the broker confirmed it. When publishing fails, `discard`
     /// removes what the request stored unless a worker already processed the job (a message sent but
-    /// not confirmed in time can still be delivered); then the job counts as accepted.
-    /// - Returns: the job as it is now (processed) or `nil` (published: answer with the record you have).
+    /// not confirmed in time can still be delivered); then the job counts as accepted. When the discard
+    /// itself fails (database unreachable), the stored job stays in the outbox and the relay publishes
+    /// it with confirms: the request counts as accepted too.
+    /// - Returns: the job as it is now when a worker processed it already, else `nil` (answer with the
+    ///   record you have).
     /// - Throws: ``GatewayError`` `broker_blocked` or `unavailable` (503, `Retry-After`) when nothing was
     ///   accepted.
     func publish(
@@ -22,11 +25,18 @@ public struct JobSubmitter: Sendable {
             try await publisher.publish(message)
             return nil
         } catch {
-            logger.warning(
-                "publish failed; request refused", metadata: ["error": "\(error)", "jobId": "\(message.jobId)"])
-            let discarded = (try? await discard()) ?? false
-            if !discarded, let processed = try? await jobs.job(id: message.jobId, unitId: message.unitId) {
-                return processed
+            logger.warning("publish failed", metadata: ["error": "\(error)", "jobId": "\(message.jobId)"])
+            let discarded: Bool
+            do {
+                discarded = try await discard()
+            } catch let discardError {
+                logger.warning(
+                    "could not discard the unpublished job; the relay will publish it",
+                    metadata: ["error": "\(discardError)", "jobId": "\(message.jobId)"])
+                return nil
+            }
+            if !discarded {
+                return try? await jobs.job(id: message.jobId, unitId: message.unitId)
             }
             if let amqp = error as? AMQPError, amqp.code == .blocked {
                 throw GatewayError(
@@ -41,7 +51,8 @@ public struct JobSubmitter: Sendable {
         let record = try await store { [jobs] in
             try await jobs.insert(message, subjectId: subjectId, unitName: unitName)
         }
-        let processed = try await publish(message, logger: logger) { [jobs] in try await jobs.discard(id: message.jobId)
+        let processed = try await publish(message, logger: logger) { [jobs] in
+            try await jobs.discard(id: message.jobId)
         }
         return processed ?? record
     }

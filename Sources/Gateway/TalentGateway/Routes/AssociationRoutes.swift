@@ -148,8 +148,10 @@ struct AssociationRoutes: Sendable {
     func submitRequest(_ request: Request, context: GatewayRequestContext) async throws -> Response {
         let service = try context.requireService()
         let body = try await Self.body(AssociationRequestSubmission.self, request)
+        var warnings: [String] = []
         try Self.checked { () throws(AssociationRefusal) in
-            _ = try body.person.validate(today: CalendarDate.today())
+            let number = try body.person.validate(today: CalendarDate.today())
+            if let warning = number.regionWarning { warnings.append(warning) }
         }
         guard
             let unitId = try await store({ [associations] in
@@ -161,7 +163,8 @@ struct AssociationRoutes: Sendable {
             jobId: UUID(), unitId: unitId, associationId: id, actor: "service:\(service.service)",
             requestedAt: Date(), decision: .request(body.person))
         let record = try await submitter.submit(JobEnvelope(job), subjectId: id, unitName: nil, logger: context.logger)
-        return Self.accepted(AssociationJobAccepted(associationId: id, job: record))
+        return Self.accepted(
+            AssociationJobAccepted(associationId: id, job: record, warnings: warnings.isEmpty ? nil : warnings))
     }
 
     // MARK: Helpers
@@ -258,6 +261,14 @@ struct EmployeeSummaryResponse: Codable, Sendable {
 public struct AssociationJobAccepted: Codable, Sendable, Hashable {
     public var associationId: UUID
     public var job: JobRecord
+    /// Accepted with warnings, e.g. a resident identity number whose region code is not in GB/T 2260.
+    public var warnings: [String]?
+
+    public init(associationId: UUID, job: JobRecord, warnings: [String]? = nil) {
+        self.associationId = associationId
+        self.job = job
+        self.warnings = warnings
+    }
 }
 
 /// The body of `POST /v1/service/association-requests`.
