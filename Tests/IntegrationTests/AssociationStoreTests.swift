@@ -90,6 +90,23 @@ struct AssociationStoreTests {
         #expect(try await associations.employee(unitId: unitB, associationId: id) == nil)
     }
 
+    /// A job the relay gave up on (`never_completed`) whose message arrives after all is applied once.
+    @Test func aJobClosedAsNeverCompletedIsAppliedWhenItArrives() async throws {
+        let system = try await SharedSystem.instance.get()
+        let associations = AssociationStore(pool: system.pool)
+        let jobs = JobStore(pool: system.pool)
+        var population = DemoPopulation(seed: .random(in: 1...UInt64.max))
+        let request = try await job(Fixtures.unit(4, salt: "K"), UUID(), .request(population.person()), store: jobs)
+        _ = try await system.rows(
+            "UPDATE jobs SET status = 'dead_lettered', error_code = 'never_completed' WHERE id = $1",
+            [request.jobId.uuidString])
+        #expect(try await associations.apply([request], today: today) == [.applied(.pending)])
+        #expect(try await associations.apply([request], today: today) == [.alreadyProcessed])
+        let record = try await jobs.job(id: request.jobId, unitId: request.unitId)
+        #expect(record?.status == .succeeded)
+        #expect(record?.errorCode == nil)
+    }
+
     @Test func invalidDataIsRefusedByTheWorkerToo() async throws {
         let system = try await SharedSystem.instance.get()
         let associations = AssociationStore(pool: system.pool)

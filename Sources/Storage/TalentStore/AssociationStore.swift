@@ -222,8 +222,8 @@ public struct AssociationStore: Sendable {
     // MARK: Writes (worker)
 
     /// Applies association-decision jobs in one transaction (all or none), each with its idempotency
-    /// record. Refusals are not errors: they are recorded on their jobs. Associations are locked in id
-    /// order so concurrent batches cannot deadlock.
+    /// record. Refusals are not errors: they are recorded on their jobs. Job rows are locked first (id
+    /// order), then associations in id order.
     /// - Returns: the outcome of each job, in the order given.
     /// - Throws: database errors (the caller retries, or applies the jobs one by one).
     public func apply(_ jobs: [AssociationDecisionJob], today: CalendarDate) async throws -> [AssociationOutcome] {
@@ -235,6 +235,7 @@ public struct AssociationStore: Sendable {
             return left < right
         }
         return try await pool.transaction { connection in
+            try JobStore.lockBatch(jobs.map(\.jobId), on: connection)
             var outcomes = [AssociationOutcome](repeating: .unknownJob, count: jobs.count)
             for index in order { outcomes[index] = try Self.apply(jobs[index], today: today, on: connection) }
             return outcomes
@@ -244,16 +245,20 @@ public struct AssociationStore: Sendable {
     static func apply(_ job: AssociationDecisionJob, today: CalendarDate, on connection: PostgresConnection) throws
         -> AssociationOutcome
     {
-        let locked = try connection.execute(
-            prepared: "job_lock", "SELECT status FROM jobs WHERE id = $1 AND unit_id = $2 FOR UPDATE",
-            [job.jobId, job.unitId.rawValue])
-        guard let status = try locked.first?.string("status") else { return .unknownJob }
-        guard status == JobStatus.queued.rawValue else { return .alreadyProcessed }
+        switch try JobStore.lockForEffect(jobId: job.jobId, unitId: job.unitId, on: connection) {
+        case .unknownJob: return .unknownJob
+        case .alreadyProcessed: return .alreadyProcessed
+        case .apply: break
+        }
         do {
             let state = try applyDecision(job, today: today, on: connection)
             try connection.execute(
                 prepared: "job_succeed",
-                "UPDATE jobs SET status = 'succeeded', finished_at = now(), deliveries = deliveries + 1 WHERE id = $1",
+                """
+                UPDATE jobs SET status = 'succeeded', error_code = NULL, error_detail = NULL, finished_at = now(),
+                    deliveries = deliveries + 1
+                WHERE id = $1
+                """,
                 [job.jobId])
             return .applied(state)
         } catch let refusal as AssociationRefusal {

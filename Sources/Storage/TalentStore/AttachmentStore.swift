@@ -193,6 +193,7 @@ public struct AttachmentStore: Sendable {
     public func recordVerdicts(_ verdicts: [VerdictToRecord]) async throws -> [VerdictWrite] {
         let order = verdicts.indices.sorted { verdicts[$0].jobId.uuidString < verdicts[$1].jobId.uuidString }
         return try await pool.transaction { connection in
+            try JobStore.lockBatch(verdicts.map(\.jobId), on: connection)
             var writes = [VerdictWrite](repeating: .unknownJob, count: verdicts.count)
             for index in order { writes[index] = try Self.recordVerdict(verdicts[index], on: connection) }
             return writes
@@ -202,11 +203,11 @@ public struct AttachmentStore: Sendable {
     static func recordVerdict(_ entry: VerdictToRecord, on connection: PostgresConnection) throws -> VerdictWrite {
         let verdict = entry.verdict
         let warnings = String(decoding: (try? JSONEncoder().encode(verdict.warnings)) ?? Data("[]".utf8), as: UTF8.self)
-        let job = try connection.execute(
-            prepared: "job_lock", "SELECT status FROM jobs WHERE id = $1 AND unit_id = $2 FOR UPDATE",
-            [entry.jobId, entry.unitId.rawValue])
-        guard let status = try job.first?.string("status") else { return .unknownJob }
-        guard status == JobStatus.queued.rawValue else { return .alreadyApplied }
+        switch try JobStore.lockForEffect(jobId: entry.jobId, unitId: entry.unitId, on: connection) {
+        case .unknownJob: return .unknownJob
+        case .alreadyProcessed: return .alreadyApplied
+        case .apply: break
+        }
         let updated = try connection.execute(
             prepared: "attachment_verdict",
             """
@@ -235,7 +236,8 @@ public struct AttachmentStore: Sendable {
         try connection.execute(
             prepared: "job_finish",
             """
-            UPDATE jobs SET status = 'succeeded', finished_at = now(), deliveries = deliveries + 1
+            UPDATE jobs SET status = 'succeeded', error_code = NULL, error_detail = NULL, finished_at = now(),
+                deliveries = deliveries + 1
             WHERE id = $1
             """, [entry.jobId])
         return .applied

@@ -161,6 +161,41 @@ public struct JobStore: Sendable {
         return JobEnvelope(kind: kind, jobId: id, unitId: unit, schemaVersion: version, body: body)
     }
 
+    /// Whether a job's effect may be written now; see ``lockForEffect(jobId:unitId:on:)``.
+    enum EffectLock {
+        case apply
+        case alreadyProcessed
+        case unknownJob
+    }
+
+    /// Locks the job row (`FOR UPDATE`) inside the effect's transaction, so two deliveries of one job
+    /// serialise and the second finds it done. A job the relay closed as `never_completed` whose message
+    /// arrives after all is applied: it was accepted, its effect must land.
+    static func lockForEffect(jobId: UUID, unitId: UnifiedSocialCreditCode, on connection: PostgresConnection)
+        throws -> EffectLock
+    {
+        let rows = try connection.execute(
+            prepared: "job_lock_effect",
+            "SELECT status, error_code FROM jobs WHERE id = $1 AND unit_id = $2 FOR UPDATE",
+            [jobId, unitId.rawValue])
+        guard let row = rows.first, let status = try row.string("status") else { return .unknownJob }
+        if status == JobStatus.queued.rawValue { return .apply }
+        if status == JobStatus.deadLettered.rawValue, try row.string("error_code") == "never_completed" {
+            return .apply
+        }
+        return .alreadyProcessed
+    }
+
+    /// Locks the job rows of a batch in id order before anything else, so batches that share a job
+    /// (a redelivery next to a republication) cannot deadlock on job rows.
+    static func lockBatch(_ ids: [UUID], on connection: PostgresConnection) throws {
+        guard ids.count > 1 else { return }
+        let list = "{" + ids.map { $0.uuidString.lowercased() }.sorted().joined(separator: ",") + "}"
+        _ = try connection.execute(
+            prepared: "job_lock_batch", "SELECT id FROM jobs WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE",
+            [list])
+    }
+
     /// Counts of jobs by status (for operators and tests).
     public func countsByStatus() async throws -> [String: Int] {
         try await pool.withConnection { connection in
