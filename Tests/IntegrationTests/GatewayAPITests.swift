@@ -205,6 +205,26 @@ struct GatewayAPITests {
         #expect(try await names("").count == 2)
     }
 
+    /// Every login is recorded once (PRODUCT.md §1): per token, however many requests it makes.
+    @Test func loginsAreRecordedOncePerToken() async throws {
+        let system = try await SharedSystem.instance.get()
+        let unit = Fixtures.unit(1, salt: "L")
+        func count() async throws -> Int {
+            try await system.rows(
+                "SELECT count(*) AS n FROM logins WHERE unit_id = $1 AND login_method = 'certificate'", [unit.rawValue]
+            ).first?.int("n") ?? -1
+        }
+        let first = GatewayClient(baseURL: system.baseURL, token: try await system.token(unit: unit.rawValue))
+        for _ in 0..<3 { #expect(try await first.send("GET", "/v1/attachments").status == 200) }
+        #expect(try await count() == 1)
+        let second = GatewayClient(baseURL: system.baseURL, token: try await system.token(unit: unit.rawValue))
+        #expect(try await second.send("GET", "/v1/employee-summary").status == 200)
+        #expect(try await count() == 2)
+        let refused = GatewayClient(baseURL: system.baseURL, token: "not-a-token")
+        #expect(try await refused.send("GET", "/v1/attachments").status == 401)
+        #expect(try await count() == 2)
+    }
+
     @Test func healthEndpoints() async throws {
         let system = try await SharedSystem.instance.get()
         let client = GatewayClient(baseURL: system.baseURL, token: "")

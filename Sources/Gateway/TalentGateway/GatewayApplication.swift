@@ -24,7 +24,11 @@ public struct GatewayApplication: Sendable {
             publicKeyPEM: configuration.tokenPublicKeyPEM, issuer: configuration.tokenIssuer,
             audience: configuration.tokenAudience)
         self.serviceVerifier = try await ServiceTokenVerifier(publicKeyPEM: configuration.servicePublicKeyPEM)
+        self.logins = LoginRecorder(store: LoginStore(pool: pool))
     }
+
+    /// Shared by every request, so each token is recorded once per process.
+    let logins: LoginRecorder
 
     var submitter: JobSubmitter {
         JobSubmitter(publisher: publisher, jobs: JobStore(pool: pool))
@@ -50,7 +54,7 @@ public struct GatewayApplication: Sendable {
         let jobRoutes = JobRoutes(jobs: JobStore(pool: pool))
         let associationRoutes = AssociationRoutes(associations: AssociationStore(pool: pool), submitter: submitter)
         let healthRoutes = HealthRoutes(pool: pool, connection: connection)
-        let authenticated = router.group().add(middleware: AuthenticationMiddleware(verifier: verifier))
+        let authenticated = router.group().add(middleware: AuthenticationMiddleware(verifier: verifier, logins: logins))
         let services = router.group().add(
             middleware: ServiceAuthenticationMiddleware(
                 verifier: serviceVerifier, scope: ServiceTokenVerifier.associationRequestsScope))

@@ -4,13 +4,17 @@ import Hummingbird
 struct AuthenticationMiddleware: RouterMiddleware {
     typealias Context = GatewayRequestContext
     let verifier: TokenVerifier
+    let logins: LoginRecorder
 
     func handle(
         _ request: Request, context: GatewayRequestContext,
         next: (Request, GatewayRequestContext) async throws -> Response
     ) async throws -> Response {
         var context = context
-        context.identity = try await verifier.verify(try request.bearerToken())
+        let token = try request.bearerToken()
+        let identity = try await verifier.verify(token)
+        context.identity = identity
+        await logins.record(token: token, identity: identity, logger: context.logger)
         return try await next(request, context)
     }
 }

@@ -35,6 +35,6 @@ public struct TokenVerifier: Sendable {
         }
         return UnitIdentity(
             unitId: unit, unitName: assertion.unitName, operatorId: assertion.sub.value,
-            loginMethod: assertion.loginMethod)
+            loginMethod: assertion.loginMethod, issuedAt: assertion.iat.value)
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import TalentCore
 
 /// The unit and operator a request acts for, from a verified identity assertion (PRODUCT.md §1).
@@ -7,6 +8,8 @@ public struct UnitIdentity: Sendable, Hashable {
     /// The operator (经办人) the identity platform authenticated.
     public var operatorId: String
     public var loginMethod: LoginMethod
+    /// When the identity platform issued the assertion (`iat`).
+    public var issuedAt: Date?
 }
 
 /// How the unit logged in to the Beijing unified identity platform (北京市统一身份认证平台).
