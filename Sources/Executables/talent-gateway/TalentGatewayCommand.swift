@@ -60,16 +60,8 @@ struct TalentGatewayCommand: AsyncParsableCommand {
         let connection = AMQPConnection(
             configuration: service.amqp(connectionName: "talent-gateway pid \(getpid())"), logger: Logger(label: "amqp")
         )
-        do {
-            // Checked at start-up: a mismatch stops the process here with the broker's explanation
-            // instead of failing publishes later.
-            try await connection.declare(TalentTopology.definition, timeout: .seconds(60))
-        } catch let error as AMQPError where error.replyCode == 406 {
-            logger.critical(
-                "the broker's topology differs from this version's definition; the broker names the queue and argument",
-                metadata: ["error": "\(error)"])
-            throw ExitCode(78)
-        }
+        // Checked at start-up: a mismatch stops the process here instead of failing publishes later.
+        guard try await TalentTopology.declareAtStartUp(on: connection, logger: logger) else { throw ExitCode(78) }
         let gateway = try await GatewayApplication(
             configuration: configuration, pool: pool, connection: connection, logger: logger)
         let relay = gateway.relay

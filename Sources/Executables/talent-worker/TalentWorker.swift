@@ -77,14 +77,7 @@ struct TalentWorker: AsyncParsableCommand {
             configuration: environment.amqp(
                 connectionName: "talent-worker \(jobKind.rawValue) pid \(getpid()) publisher"),
             logger: Logger(label: "amqp"))
-        do {
-            try await connection.declare(TalentTopology.definition, timeout: .seconds(60))
-        } catch let error as AMQPError where error.replyCode == 406 {
-            logger.critical(
-                "the broker's topology differs from this version's definition; the broker names the queue and argument",
-                metadata: ["error": "\(error)"])
-            throw ExitCode(78)
-        }
+        guard try await TalentTopology.declareAtStartUp(on: connection, logger: logger) else { throw ExitCode(78) }
 
         switch jobKind {
         case .attachmentValidation:

@@ -176,22 +176,17 @@ public final class JobConsumer<Handler: JobHandler>: Sendable {
         var headers = Self.carriedHeaders(delivery)
         headers[JobHeaders.attempt] = .int(Int64(attempt))
         headers[JobHeaders.lastError] = .string(Self.truncated("\(error)"))
-        let copy = AMQPMessage(
-            exchange: queues.retryExchange, routingKey: tier.queue, body: delivery.body,
-            messageId: delivery.messageId ?? UUID().uuidString.lowercased(), type: delivery.type, headers: headers)
-        do {
-            try await publisher.publish(copy, timeout: .seconds(10))
-            connection.ack(delivery)
-            counters.retried.add(1, ordering: .relaxed)
-            logger.warning(
-                "job failed; retrying later",
-                metadata: [
-                    "messageId": "\(copy.messageId)", "attempt": "\(attempt)",
-                    "delayMilliseconds": "\(tier.delayMilliseconds)", "error": "\(error)",
-                ])
-        } catch let publishError {
-            await requeueAfterPause(delivery, because: "retry copy not confirmed: \(publishError)")
-        }
+        guard
+            await replace(
+                delivery, with: headers, exchange: queues.retryExchange, routingKey: tier.queue, what: "retry copy")
+        else { return }
+        counters.retried.add(1, ordering: .relaxed)
+        logger.warning(
+            "job failed; retrying later",
+            metadata: [
+                "messageId": "\(delivery.messageId ?? "")", "attempt": "\(attempt)",
+                "delayMilliseconds": "\(tier.delayMilliseconds)", "error": "\(error)",
+            ])
     }
 
     /// Records the job as dead-lettered, sends a copy with the reason to the parking queue, then acks.
@@ -207,15 +202,33 @@ public final class JobConsumer<Handler: JobHandler>: Sendable {
         headers[JobHeaders.reason] = .string(rejection.code.rawValue)
         headers[JobHeaders.lastError] = .string(Self.truncated(rejection.detail))
         headers[JobHeaders.parkedAt] = .string(ISO8601DateFormatter().string(from: Date()))
+        if await replace(
+            delivery, with: headers, exchange: queues.deadLetterExchange, routingKey: queues.routingKey,
+            what: "parked copy")
+        {
+            counters.deadLettered.add(1, ordering: .relaxed)
+        }
+    }
+
+    /// Publishes a copy of the delivery (same body, message id and type; `headers`) and acks the
+    /// delivery once the broker confirmed the copy; otherwise returns it to its queue after a pause.
+    /// A process killed between the confirm and the ack leaves two messages for one job: the job's
+    /// idempotency record makes the second a no-op.
+    /// - Returns: whether the delivery was replaced (acked).
+    func replace(
+        _ delivery: AMQPDelivery, with headers: [String: AMQPFieldValue], exchange: String, routingKey: String,
+        what: String
+    ) async -> Bool {
         let copy = AMQPMessage(
-            exchange: queues.deadLetterExchange, routingKey: queues.routingKey, body: delivery.body,
+            exchange: exchange, routingKey: routingKey, body: delivery.body,
             messageId: delivery.messageId ?? UUID().uuidString.lowercased(), type: delivery.type, headers: headers)
         do {
             try await publisher.publish(copy, timeout: .seconds(10))
             connection.ack(delivery)
-            counters.deadLettered.add(1, ordering: .relaxed)
+            return true
         } catch {
-            await requeueAfterPause(delivery, because: "parked copy not confirmed: \(error)")
+            await requeueAfterPause(delivery, because: "\(what) not confirmed: \(error)")
+            return false
         }
     }
 

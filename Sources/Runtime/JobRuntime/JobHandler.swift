@@ -65,6 +65,21 @@ public struct JobRejection: Error, Sendable, CustomStringConvertible {
     public var description: String { "\(code.rawValue): \(detail)" }
 }
 
+extension JobRejection {
+    /// Decodes a delivery's body as `Message`, or the rejection that parks it (the job id taken from
+    /// the `message-id` property when readable).
+    public static func decoding<Message: VersionedJobMessage>(_ type: Message.Type, from delivery: AMQPDelivery)
+        throws(JobRejection) -> Message
+    {
+        do {
+            return try JobMessageCodec.decode(type, from: delivery.body)
+        } catch {
+            throw JobRejection(
+                code: Code(error.code), detail: error.detail, jobId: delivery.messageId.flatMap(UUID.init(uuidString:)))
+        }
+    }
+}
+
 extension JobRejection.Code {
     /// The rejection for a body the codec refused.
     public init(_ code: JobMessageCodec.DecodeError.Code) {

@@ -1,4 +1,5 @@
 import AMQPClient
+import Logging
 import TalentCore
 
 /// The broker topology of the whole system, from one definition: a ``JobQueueTopology`` per job kind
@@ -23,6 +24,22 @@ public enum TalentTopology {
             },
             deadLetterExchange: JobTopologyNames.deadLetterExchange,
             parkingQueue: JobTopologyNames.deadLetterQueue(kind), deliveryLimit: deliveryLimit)
+    }
+
+    /// Declares ``definition`` when a process starts (waiting up to a minute for the broker).
+    /// - Returns: `false` when the broker has a queue or exchange with other arguments (406), after
+    ///   logging the broker's explanation; the process should exit 78 rather than fail later.
+    /// - Throws: other ``AMQPError``s.
+    public static func declareAtStartUp(on connection: AMQPConnection, logger: Logger) async throws -> Bool {
+        do {
+            try await connection.declare(definition, timeout: .seconds(60))
+            return true
+        } catch let error as AMQPError where error.replyCode == 406 {
+            logger.critical(
+                "the broker's topology differs from this version's definition; the broker names the queue and argument",
+                metadata: ["error": "\(error)"])
+            return false
+        }
     }
 
     /// Every kind's exchanges, queues and bindings (exchanges once).

@@ -31,13 +31,7 @@ public struct AssociationDecisionHandler: JobHandler {
     }
 
     public func decode(_ delivery: AMQPDelivery) throws(JobRejection) -> AssociationDecisionJob {
-        do {
-            return try JobMessageCodec.decode(AssociationDecisionJob.self, from: delivery.body)
-        } catch {
-            throw JobRejection(
-                code: JobRejection.Code(error.code), detail: error.detail,
-                jobId: delivery.messageId.flatMap(UUID.init(uuidString:)))
-        }
+        try JobRejection.decoding(AssociationDecisionJob.self, from: delivery)
     }
 
     public func handle(_ job: AssociationDecisionJob) async throws {

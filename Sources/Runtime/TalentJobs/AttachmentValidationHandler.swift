@@ -31,13 +31,7 @@ public struct AttachmentValidationHandler: JobHandler {
     }
 
     public func decode(_ delivery: AMQPDelivery) throws(JobRejection) -> AttachmentValidationJob {
-        do {
-            return try JobMessageCodec.decodeAttachmentValidation(delivery.body)
-        } catch {
-            throw JobRejection(
-                code: JobRejection.Code(error.code), detail: error.detail,
-                jobId: delivery.messageId.flatMap(UUID.init(uuidString:)))
-        }
+        try JobRejection.decoding(AttachmentValidationJob.self, from: delivery)
     }
 
     public func handle(_ job: AttachmentValidationJob) async throws {

@@ -9,22 +9,6 @@ public struct AssociationCounts: Codable, Sendable, Hashable {
     public var active: Int
 }
 
-/// A page of a list, in a stable order.
-public struct Page<Item: Codable & Sendable & Hashable>: Codable, Sendable, Hashable {
-    public var items: [Item]
-    /// Matches over all pages.
-    public var total: Int
-    public var limit: Int
-    public var offset: Int
-
-    public init(items: [Item], total: Int, limit: Int, offset: Int) {
-        self.items = items
-        self.total = total
-        self.limit = limit
-        self.offset = offset
-    }
-}
-
 /// Filters of the pending-request and employee lists; `nil` means "all" (manual §5).
 public struct AssociationFilter: Sendable, Hashable {
     /// Part of the name (case-insensitive).

@@ -24,22 +24,13 @@ public struct AssociationStore: Sendable {
         }
     }
 
-    /// The unit's association code, registering the unit on first sight.
-    public func associationCode(unitId: UnifiedSocialCreditCode, unitName: String?) async throws -> String {
+    /// The employee-list card: the unit's association code (registering the unit on first sight) and
+    /// its counts, in one round trip.
+    public func summary(unitId: UnifiedSocialCreditCode, unitName: String?) async throws -> (
+        associationCode: String, counts: AssociationCounts
+    ) {
         try await pool.withConnection { connection in
-            let rows = try connection.execute(
-                prepared: "unit_register",
-                """
-                INSERT INTO units (id, name) VALUES ($1, $2)
-                ON CONFLICT (id) DO UPDATE SET last_seen = now(), name = COALESCE(EXCLUDED.name, units.name)
-                RETURNING association_code
-                """, [unitId.rawValue, unitName])
-            return try rows.first.orThrow().requiredString("association_code")
-        }
-    }
-
-    public func counts(unitId: UnifiedSocialCreditCode) async throws -> AssociationCounts {
-        try await pool.withConnection { connection in
+            let code = try JobStore.registerUnit(unitId, name: unitName, on: connection)
             let rows = try connection.execute(
                 prepared: "association_counts",
                 """
@@ -48,7 +39,7 @@ public struct AssociationStore: Sendable {
                 FROM associations WHERE unit_id = $1
                 """, [unitId.rawValue])
             let row = try rows.first.orThrow()
-            return AssociationCounts(pending: try row.int("pending") ?? 0, active: try row.int("active") ?? 0)
+            return (code, AssociationCounts(pending: try row.int("pending") ?? 0, active: try row.int("active") ?? 0))
         }
     }
 
@@ -75,9 +66,9 @@ public struct AssociationStore: Sendable {
         unitId: UnifiedSocialCreditCode, state: AssociationState, filter: AssociationFilter, limit: Int, offset: Int,
         dateColumn: String, order: String, decode: @escaping @Sendable (PostgresRow) throws -> Item
     ) async throws -> Page<Item> {
-        let name: String? = filter.name.map { "%" + Self.escapeLike($0) + "%" }
-        let residentId: String? = filter.residentId.map { Self.escapeLike($0) + "%" }
-        let position: String? = filter.position.map { "%" + Self.escapeLike($0) + "%" }
+        let name: String? = filter.name.map { "%" + RowDecoding.escapeLike($0) + "%" }
+        let residentId: String? = filter.residentId.map { RowDecoding.escapeLike($0) + "%" }
+        let position: String? = filter.position.map { "%" + RowDecoding.escapeLike($0) + "%" }
         var parameters: [PostgresValue] = [.text(unitId.rawValue), .text(state.rawValue)]
         parameters.append(name.postgresValue)
         parameters.append(residentId.postgresValue)
@@ -182,18 +173,15 @@ public struct AssociationStore: Sendable {
             prepared: "unlink_facts",
             """
             SELECT a.state,
-                   ARRAY(SELECT s.service FROM service_applications s
-                         WHERE s.unit_id = a.unit_id AND s.person_id = a.person_id AND s.status = 'in_progress'
-                         ORDER BY s.service)::text AS applications,
+                   (SELECT string_agg(s.service, ',' ORDER BY s.service) FROM service_applications s
+                    WHERE s.unit_id = a.unit_id AND s.person_id = a.person_id AND s.status = 'in_progress')
+                       AS applications,
                    (SELECT count(*) FROM jobs j WHERE j.subject_id = a.id AND j.status = 'queued'
                       AND j.kind = 'association.decision' AND ($3::uuid IS NULL OR j.id <> $3)) AS changes
             FROM associations a WHERE a.id = $1 AND a.unit_id = $2
             """, [associationId, unitId.rawValue, excludingJob])
         guard let row = rows.first else { return nil }
-        let applications = try row.requiredString("applications").trimmingCharacters(
-            in: CharacterSet(charactersIn: "{}")
-        )
-        .split(separator: ",").map(String.init)
+        let applications = try row.string("applications")?.split(separator: ",").map(String.init) ?? []
         return UnlinkFacts(
             state: try AssociationState(rawValue: row.requiredString("state")) ?? .pending,
             applicationsInProgress: applications, changesInProgress: try row.int("changes") ?? 0)
@@ -480,7 +468,6 @@ public struct AssociationStore: Sendable {
         return date
     }
 
-    static func escapeLike(_ text: String) -> String { AttachmentStore.escapeLike(text) }
 }
 
 extension CalendarDate: PostgresBindable {

@@ -55,20 +55,7 @@ public struct UploadAccepted: Codable, Sendable, Hashable {
 }
 
 /// A page of a unit's attachments, as the gateway lists them.
-public struct AttachmentPage: Codable, Sendable, Hashable {
-    public var items: [AttachmentRecord]
-    /// Matches over all pages.
-    public var total: Int
-    public var limit: Int
-    public var offset: Int
-
-    public init(items: [AttachmentRecord], total: Int, limit: Int, offset: Int) {
-        self.items = items
-        self.total = total
-        self.limit = limit
-        self.offset = offset
-    }
-}
+public typealias AttachmentPage = Page<AttachmentRecord>
 
 /// A new attachment, as received by the gateway.
 public struct NewAttachment: Sendable {

@@ -17,15 +17,9 @@ public struct AttachmentStore: Sendable {
     public func create(
         _ attachment: NewAttachment, job message: JobEnvelope, idempotencyKey: IdempotencyKey? = nil
     ) async throws -> AttachmentCreation {
-        let jobId = message.jobId
         let digest = SHA256Hex.of(attachment.content)
         return try await pool.transaction { connection in
-            try connection.execute(
-                prepared: "unit_upsert",
-                """
-                INSERT INTO units (id, name) VALUES ($1, $2)
-                ON CONFLICT (id) DO UPDATE SET last_seen = now(), name = COALESCE(EXCLUDED.name, units.name)
-                """, [attachment.unitId.rawValue, attachment.unitName])
+            _ = try JobStore.registerUnit(attachment.unitId, name: attachment.unitName, on: connection)
             if let idempotencyKey {
                 let claimed = try connection.execute(
                     prepared: "idempotency_claim",
@@ -33,7 +27,10 @@ public struct AttachmentStore: Sendable {
                     INSERT INTO idempotency_keys (unit_id, key, request_hash, attachment_id, job_id)
                     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (unit_id, key) DO NOTHING
                     """,
-                    [attachment.unitId.rawValue, idempotencyKey.key, idempotencyKey.requestHash, attachment.id, jobId])
+                    [
+                        attachment.unitId.rawValue, idempotencyKey.key, idempotencyKey.requestHash, attachment.id,
+                        message.jobId,
+                    ])
                 if claimed.affectedRows == 0 {
                     let rows = try connection.execute(
                         prepared: "idempotency_get",
@@ -60,19 +57,9 @@ public struct AttachmentStore: Sendable {
                     attachment.id, attachment.unitId.rawValue, attachment.kind.rawValue, attachment.fileName,
                     attachment.content.count, digest, PostgresValue.bytes(attachment.content),
                 ])
-            let job = try connection.execute(
-                prepared: "job_insert",
-                """
-                INSERT INTO jobs (id, kind, unit_id, subject_id, message, schema_version)
-                VALUES ($1, $2, $3, $4, $5, $6)
-                RETURNING \(RowDecoding.jobColumns)
-                """,
-                [
-                    jobId, message.kind.rawValue, attachment.unitId.rawValue, attachment.id,
-                    PostgresValue.bytes(message.body), message.schemaVersion,
-                ])
+            let job = try JobStore.insert(message, subjectId: attachment.id, on: connection)
             return .created(
-                try RowDecoding.attachment(try inserted.first.orThrow()), try RowDecoding.job(try job.first.orThrow()))
+                try RowDecoding.attachment(try inserted.first.orThrow()), job)
         }
     }
 
@@ -96,13 +83,7 @@ public struct AttachmentStore: Sendable {
     ///   when the job was already processed (its effect exists: answer as accepted).
     public func discard(attachmentId: UUID, jobId: UUID) async throws -> Bool {
         try await pool.transaction { connection in
-            let job = try connection.query("SELECT status FROM jobs WHERE id = $1 FOR UPDATE", [jobId])
-            guard let status = try job.first?.string("status"), status == JobStatus.queued.rawValue else {
-                return false
-            }
-            // A retry with the same idempotency key may then try again.
-            try connection.query("DELETE FROM idempotency_keys WHERE job_id = $1 AND response_status IS NULL", [jobId])
-            try connection.query("DELETE FROM jobs WHERE id = $1", [jobId])
+            guard try JobStore.discardQueued(jobId, on: connection) else { return false }
             try connection.query("DELETE FROM attachments WHERE id = $1", [attachmentId])
             return true
         }
@@ -127,7 +108,7 @@ public struct AttachmentStore: Sendable {
     public func list(
         unitId: UnifiedSocialCreditCode, search: String?, kind: AttachmentKind?, limit: Int, offset: Int
     ) async throws -> (items: [AttachmentRecord], total: Int) {
-        let pattern = search.map { "%" + Self.escapeLike($0) + "%" }
+        let pattern = search.map { "%" + RowDecoding.escapeLike($0) + "%" }
         return try await pool.withConnection { connection in
             let filter = """
                 unit_id = $1 AND deleted_at IS NULL AND ($3::text IS NULL OR kind = $3)
@@ -255,15 +236,5 @@ public struct AttachmentStore: Sendable {
                 """, [jobId, unitId.rawValue, code])
             return result.affectedRows == 1
         }
-    }
-
-    /// Escapes `%`, `_` and `\` for a LIKE pattern.
-    static func escapeLike(_ text: String) -> String {
-        var escaped = ""
-        for character in text {
-            if character == "%" || character == "_" || character == "\\" { escaped.append("\\") }
-            escaped.append(character)
-        }
-        return escaped
     }
 }

@@ -24,37 +24,60 @@ public struct JobStore: Sendable {
     /// transaction. The job is `queued` and not yet published.
     public func insert(_ message: JobEnvelope, subjectId: UUID?, unitName: String?) async throws -> JobRecord {
         try await pool.transaction { connection in
-            try connection.execute(
-                prepared: "unit_upsert",
-                """
-                INSERT INTO units (id, name) VALUES ($1, $2)
-                ON CONFLICT (id) DO UPDATE SET last_seen = now(), name = COALESCE(EXCLUDED.name, units.name)
-                """, [message.unitId.rawValue, unitName])
-            let rows = try connection.execute(
-                prepared: "job_insert_outbox",
-                """
-                INSERT INTO jobs (id, kind, unit_id, subject_id, message, schema_version)
-                VALUES ($1, $2, $3, $4, $5, $6) RETURNING \(RowDecoding.jobColumns)
-                """,
-                [
-                    message.jobId, message.kind.rawValue, message.unitId.rawValue, subjectId,
-                    PostgresValue.bytes(message.body), message.schemaVersion,
-                ])
-            return try RowDecoding.job(try rows.first.orThrow())
+            _ = try Self.registerUnit(message.unitId, name: unitName, on: connection)
+            return try Self.insert(message, subjectId: subjectId, on: connection)
         }
+    }
+
+    /// Registers a unit on first sight (refreshing its name and last-seen time otherwise).
+    /// - Returns: the unit's association code.
+    static func registerUnit(_ unitId: UnifiedSocialCreditCode, name: String?, on connection: PostgresConnection)
+        throws -> String
+    {
+        let rows = try connection.execute(
+            prepared: "unit_upsert",
+            """
+            INSERT INTO units (id, name) VALUES ($1, $2)
+            ON CONFLICT (id) DO UPDATE SET last_seen = now(), name = COALESCE(EXCLUDED.name, units.name)
+            RETURNING association_code
+            """, [unitId.rawValue, name])
+        return try rows.first.orThrow().requiredString("association_code")
+    }
+
+    /// Inserts a `queued` job with its message (the outbox row).
+    static func insert(_ message: JobEnvelope, subjectId: UUID?, on connection: PostgresConnection) throws
+        -> JobRecord
+    {
+        let rows = try connection.execute(
+            prepared: "job_insert_outbox",
+            """
+            INSERT INTO jobs (id, kind, unit_id, subject_id, message, schema_version)
+            VALUES ($1, $2, $3, $4, $5, $6) RETURNING \(RowDecoding.jobColumns)
+            """,
+            [
+                message.jobId, message.kind.rawValue, message.unitId.rawValue, subjectId,
+                PostgresValue.bytes(message.body), message.schemaVersion,
+            ])
+        return try RowDecoding.job(try rows.first.orThrow())
     }
 
     /// Removes a job whose message could not be published, unless a worker already processed it.
     /// - Returns: `true` when removed; `false` when it was processed (answer as accepted).
     public func discard(id: UUID) async throws -> Bool {
-        try await pool.transaction { connection in
-            let job = try connection.query("SELECT status FROM jobs WHERE id = $1 FOR UPDATE", [id])
-            guard let status = try job.first?.string("status"), status == JobStatus.queued.rawValue else {
-                return false
-            }
-            try connection.query("DELETE FROM jobs WHERE id = $1", [id])
-            return true
+        try await pool.transaction { connection in try Self.discardQueued(id, on: connection) }
+    }
+
+    /// Locks the job row and deletes it (with an unanswered idempotency key naming it, so a retry with
+    /// the same key may try again) when it is still `queued`. The lock serialises this with the
+    /// worker's effect transaction. - Returns: whether it was deleted.
+    static func discardQueued(_ id: UUID, on connection: PostgresConnection) throws -> Bool {
+        let job = try connection.query("SELECT status FROM jobs WHERE id = $1 FOR UPDATE", [id])
+        guard let status = try job.first?.string("status"), status == JobStatus.queued.rawValue else {
+            return false
         }
+        try connection.query("DELETE FROM idempotency_keys WHERE job_id = $1 AND response_status IS NULL", [id])
+        try connection.query("DELETE FROM jobs WHERE id = $1", [id])
+        return true
     }
 
     /// Records that the broker confirmed the job's message.

@@ -15,6 +15,16 @@ enum RowDecoding {
         to_json(published_at)#>>'{}' AS published_at, to_json(finished_at)#>>'{}' AS finished_at
         """
 
+    /// Escapes `%`, `_` and `\` for a LIKE pattern.
+    static func escapeLike(_ text: String) -> String {
+        var escaped = ""
+        for character in text {
+            if character == "%" || character == "_" || character == "\\" { escaped.append("\\") }
+            escaped.append(character)
+        }
+        return escaped
+    }
+
     static func attachment(_ row: PostgresRow) throws -> AttachmentRecord {
         let warningsJSON = try row.string("warnings") ?? "[]"
         let warnings = (try? JSONDecoder().decode([String].self, from: Data(warningsJSON.utf8))) ?? []

@@ -54,9 +54,7 @@ public struct ApprovalForm: Sendable, Hashable, Codable {
     }
 
     public func validate() throws(AssociationRefusal) {
-        try FormText.check(position, field: "position", maxLength: 100)
-        if let department { try FormText.check(department, field: "department", maxLength: 100) }
-        try contract?.validate()
+        try FormText.checkPosition(position, department: department, contract: contract)
     }
 }
 
@@ -103,14 +101,21 @@ public struct PositionUpdateForm: Sendable, Hashable, Codable {
     }
 
     public func validate() throws(AssociationRefusal) {
-        try FormText.check(position, field: "position", maxLength: 100)
-        if let department { try FormText.check(department, field: "department", maxLength: 100) }
-        try contract?.validate()
+        try FormText.checkPosition(position, department: department, contract: contract)
     }
 }
 
 /// Free-text form fields: not blank, at most `maxLength` characters, no control characters.
 enum FormText {
+    /// The position part shared by approval and update forms.
+    static func checkPosition(_ position: String, department: String?, contract: LabourContract?)
+        throws(AssociationRefusal)
+    {
+        try check(position, field: "position", maxLength: 100)
+        if let department { try check(department, field: "department", maxLength: 100) }
+        try contract?.validate()
+    }
+
     static func check(_ text: String, field: String, maxLength: Int) throws(AssociationRefusal) {
         guard !text.allSatisfy(\.isWhitespace) else { throw AssociationRefusal(.invalidForm, "\(field) is empty") }
         guard text.count <= maxLength else {

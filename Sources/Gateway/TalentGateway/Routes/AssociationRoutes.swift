@@ -15,12 +15,14 @@ struct AssociationRoutes: Sendable {
     /// `GET /v1/employee-summary`: counts and the unit's association code.
     func summary(_ request: Request, context: GatewayRequestContext) async throws -> Response {
         let identity = try context.requireIdentity()
-        let code = try await store { [associations] in
-            try await associations.associationCode(unitId: identity.unitId, unitName: identity.unitName)
+        let summary = try await store { [associations] in
+            try await associations.summary(unitId: identity.unitId, unitName: identity.unitName)
         }
-        let counts = try await store { [associations] in try await associations.counts(unitId: identity.unitId) }
         return JSONResponse.make(
-            status: .ok, EmployeeSummaryResponse(associationCode: code, pending: counts.pending, active: counts.active))
+            status: .ok,
+            EmployeeSummaryResponse(
+                associationCode: summary.associationCode, pending: summary.counts.pending,
+                active: summary.counts.active))
     }
 
     /// `GET /v1/association-requests?name=&residentId=&sex=&requestedFrom=&requestedTo=&limit=&offset=`.
