@@ -65,13 +65,22 @@ let package = Package(
             dependencies: ["PostgresClient", "TalentCore", .product(name: "Crypto", package: "swift-crypto")],
             path: "Sources/Storage/TalentStore", swiftSettings: strict),
 
-        // Runtime: consumer loop, ack-after-commit, dead letters, drain.
+        // Jobs: one owner of a job's life. JobQueue: topology, all job SQL, producer face (outbox row in
+        // the caller's transaction, confirmed publish, relay) and operator actions on parked messages.
         .target(
-            name: "JobRuntime",
+            name: "JobQueue",
             dependencies: [
-                "AMQPClient", "TalentStore", "TalentCore", .product(name: "Logging", package: "swift-log"),
+                "AMQPClient", "PostgresClient", "TalentCore", .product(name: "Logging", package: "swift-log"),
             ],
-            path: "Sources/Runtime/JobRuntime", swiftSettings: strict),
+            path: "Sources/Jobs/JobQueue", swiftSettings: strict),
+        // JobWorker: the consumer face (consume, batch, settle, retry tiers, park, time limit, drain).
+        .target(
+            name: "JobWorker",
+            dependencies: [
+                "JobQueue", "AMQPClient", "PostgresClient", "TalentCore",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/Jobs/JobWorker", swiftSettings: strict),
 
         // Service settings read from the environment, in one place, for every executable.
         .target(
@@ -81,7 +90,10 @@ let package = Package(
         // Handlers: one per job kind.
         .target(
             name: "TalentJobs",
-            dependencies: ["JobRuntime", "TalentStore", "TalentCore", "AttachmentInspection"],
+            dependencies: [
+                "JobWorker", "TalentStore", "TalentCore", "AttachmentInspection", "PostgresClient",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Sources/Runtime/TalentJobs", swiftSettings: strict),
 
         // Gateway: HTTP surface.
@@ -91,7 +103,7 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Crypto", package: "swift-crypto"),
-                "TalentStore", "AMQPClient", "PostgresClient", "TalentCore",
+                "TalentStore", "JobQueue", "AMQPClient", "PostgresClient", "TalentCore",
             ],
             path: "Sources/Gateway/TalentGateway", swiftSettings: strict),
 
@@ -104,14 +116,14 @@ let package = Package(
         .executableTarget(
             name: "talent-gateway",
             dependencies: [
-                "TalentGateway", "ServiceConfiguration", "JobRuntime",
+                "TalentGateway", "ServiceConfiguration", "JobQueue",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/Executables/talent-gateway", swiftSettings: strict),
         .executableTarget(
             name: "talent-worker",
             dependencies: [
-                "TalentJobs", "JobRuntime", "ServiceConfiguration",
+                "TalentJobs", "JobQueue", "JobWorker", "ServiceConfiguration",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/Executables/talent-worker", swiftSettings: strict),
@@ -121,7 +133,7 @@ let package = Package(
         .executableTarget(
             name: "talentctl",
             dependencies: [
-                "TalentStore", "JobRuntime", "TalentGateway", "AttachmentInspection", "ServiceConfiguration",
+                "TalentStore", "JobQueue", "TalentGateway", "AttachmentInspection", "ServiceConfiguration",
                 "TalentClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -132,18 +144,28 @@ let package = Package(
             name: "TalentTestSupport",
             dependencies: [
                 "TalentCore", "TalentStore", "AMQPClient", "PostgresClient", "ServiceConfiguration", "TalentClient",
-                "TalentGateway", "JobRuntime", "CSpawn",
+                "TalentGateway", "JobQueue", "CSpawn",
             ],
             path: "Sources/Testing/TalentTestSupport", swiftSettings: strict),
         .testTarget(
-            name: "TalentCoreTests", dependencies: ["TalentCore", "JobRuntime", "AMQPClient"], swiftSettings: strict),
+            name: "TalentCoreTests", dependencies: ["TalentCore"], swiftSettings: strict),
+        .testTarget(
+            name: "PostgresClientTests", dependencies: ["PostgresClient", "TalentTestSupport"], swiftSettings: strict),
+        .testTarget(
+            name: "AMQPClientTests", dependencies: ["AMQPClient", "TalentTestSupport"], swiftSettings: strict),
+        .testTarget(
+            name: "JobQueueTests", dependencies: ["JobQueue", "AMQPClient", "TalentCore"], swiftSettings: strict),
+        .testTarget(
+            name: "JobWorkerTests", dependencies: ["JobWorker", "AMQPClient", "PostgresClient", "TalentCore"],
+            swiftSettings: strict),
         .testTarget(
             name: "AttachmentInspectionTests", dependencies: ["AttachmentInspection", "TalentTestSupport"],
             swiftSettings: strict),
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "TalentTestSupport", "TalentStore", "AMQPClient", "PostgresClient", "JobRuntime",
+                "TalentTestSupport", "TalentStore", "AMQPClient", "PostgresClient", "JobQueue", "JobWorker",
+                "TalentJobs",
                 "TalentGateway", "TalentCore", "TalentClient",
             ],
             swiftSettings: strict),

@@ -18,7 +18,11 @@ echo "== swift format lint --strict"
 swift format lint --strict --recursive Package.swift Sources Tests
 
 echo "== build"
-swift build --build-tests 2>&1 | grep -E "error|warning:|Build complete" | grep -v "unhandled" || true
+# The same products as the run command (deploy/local/up.sh), so neither relinks the other's; a failed
+# build fails this command (pipefail), and no stale binary runs.
+swift build --build-tests 2>&1 | tee "$TALENT_HOME/build.log" | grep -E "error|warning:|Build complete" | grep -v "unhandled" \
+  || true
+test "${PIPESTATUS[0]}" = 0 || { echo "build failed (full log: $TALENT_HOME/build.log)" >&2; exit 1; }
 BIN="$(swift build --show-bin-path)"
 
 export TALENT_TEST_BIN="$BIN"

@@ -1,6 +1,6 @@
 import AMQPClient
 import Foundation
-import JobRuntime
+import JobQueue
 import TalentClient
 import TalentCore
 import TalentTestSupport

@@ -1,6 +1,7 @@
 import AMQPClient
 import Foundation
-import JobRuntime
+import JobQueue
+import JobWorker
 import Logging
 import PostgresClient
 import Synchronization
@@ -14,36 +15,33 @@ import Testing
 /// own queues with short retry delays.
 @Suite("Job consumer")
 struct JobConsumerTests {
-    /// Message bodies: `ok:N` succeeds, `fail:N` always throws, `flaky:N` throws on its first 4
-    /// calls, `slow:N` sleeps past the time limit once; anything else does not decode.
+    /// A test job: `ok:N` succeeds, `fail:N` always throws, `flaky:N` throws on its first 4 calls,
+    /// `slow:N` sleeps past the time limit once. Each has a real job row, so the runtime's locks and
+    /// records are the production ones.
+    struct TestJob: VersionedJobMessage {
+        static let currentSchemaVersion = 1
+        static let kind = JobKind.attachmentValidation
+        var schemaVersion = 1
+        var jobId = UUID()
+        var unitId = JobConsumerTests.unit
+        var behaviour: String
+    }
+
+    static let unit = Fixtures.unit(77, salt: "C")
+
     struct TestHandler: JobHandler {
         let log: EffectLog
 
-        func decode(_ delivery: AMQPDelivery) throws(JobRejection) -> String {
-            let text = String(decoding: delivery.body, as: UTF8.self)
-            guard ["ok:", "fail:", "flaky:", "slow:"].contains(where: text.hasPrefix) else {
-                throw JobRejection(code: .malformed, detail: "not a test job", jobId: nil)
-            }
-            return text
-        }
-
-        func handle(_ message: String) async throws {
-            try await log.apply(message)
-        }
-
         var maximumBatchSize: Int { 8 }
 
-        /// All or none, like one transaction.
-        func handleBatch(_ messages: [String]) async throws {
-            if messages.contains(where: { $0.hasPrefix("fail:") || $0.hasPrefix("flaky:") }) {
-                throw TestFailure(text: "batch contains a failing job")
-            }
-            for message in messages { try await log.apply(message) }
-            log.batches.add(1, ordering: .relaxed)
+        /// Failures happen before the transaction, so a failing job fails its whole batch.
+        func prepare(_ job: Job<TestJob>) async throws {
+            try await log.attempt(job.message.behaviour)
         }
 
-        func deadLettered(jobId: UUID, rejection: JobRejection) async throws {
-            log.parkedRecords.add(1, ordering: .relaxed)
+        func apply(_ job: Job<TestJob>, prepared: Void, in transaction: PostgresConnection) throws -> JobOutcome {
+            log.effects.withLock { $0[job.message.behaviour, default: 0] += 1 }
+            return .succeeded()
         }
     }
 
@@ -55,21 +53,18 @@ struct JobConsumerTests {
     final class EffectLog: Sendable {
         let effects = Mutex<[String: Int]>([:])
         let calls = Mutex<[String: Int]>([:])
-        let batches = Atomic<Int>(0)
-        let parkedRecords = Atomic<Int>(0)
 
-        func apply(_ message: String) async throws {
+        func attempt(_ behaviour: String) async throws {
             let call = calls.withLock { calls in
-                calls[message, default: 0] += 1
-                return calls[message]!
+                calls[behaviour, default: 0] += 1
+                return calls[behaviour]!
             }
-            if message.hasPrefix("fail:") { throw TestFailure(text: "always fails") }
-            if message.hasPrefix("flaky:") && call <= 4 { throw TestFailure(text: "flaky failure \(call)") }
-            if message.hasPrefix("slow:") && call == 1 { try await Task.sleep(for: .seconds(5)) }
-            effects.withLock { $0[message, default: 0] += 1 }
+            if behaviour.hasPrefix("fail:") { throw TestFailure(text: "always fails") }
+            if behaviour.hasPrefix("flaky:") && call <= 4 { throw TestFailure(text: "flaky failure \(call)") }
+            if behaviour.hasPrefix("slow:") && call == 1 { try await Task.sleep(for: .seconds(5)) }
         }
 
-        func effectCount(_ message: String) -> Int { effects.withLock { $0[message] ?? 0 } }
+        func effectCount(_ behaviour: String) -> Int { effects.withLock { $0[behaviour] ?? 0 } }
         var distinctEffects: Int { effects.withLock { $0.count } }
         var duplicateEffects: Int { effects.withLock { $0.values.filter { $0 > 1 }.count } }
     }
@@ -94,9 +89,10 @@ struct JobConsumerTests {
         let connections: [AMQPConnection]
         let task: Task<Void, any Error>
         let publisher: AMQPConnection
+        let pool: PostgresPool
 
         func publish(_ bodies: [String]) async throws {
-            try await JobConsumerTests.publish(bodies, to: queues, on: publisher)
+            try await JobConsumerTests.publish(bodies, to: queues, on: publisher, pool: pool)
         }
 
         /// Whether the parking queue holds `count` messages within `timeout`.
@@ -112,6 +108,7 @@ struct JobConsumerTests {
             consumer.drain()
             try await task.value
             for connection in connections { await connection.close() }
+            pool.shutdown()
         }
     }
 
@@ -120,7 +117,8 @@ struct JobConsumerTests {
     static func start(
         publishingFirst before: [String] = [], heartbeatSeconds: Int = 30, jobTimeLimitSeconds: Int = 2
     ) async throws -> Running {
-        let environment = try TestEnvironment.current()
+        let environment = try await SharedSystem.instance.get().environment  // migrated database
+        let pool = PostgresPool(configuration: .init(conninfo: environment.postgresConnInfo, size: 3))
         let queues = Self.queues()
         var consumingConfiguration = environment.amqpConfiguration(name: "consumer test")
         consumingConfiguration.heartbeatSeconds = heartbeatSeconds
@@ -129,25 +127,44 @@ struct JobConsumerTests {
         let loader = AMQPConnection(configuration: environment.amqpConfiguration(name: "consumer test loader"))
         try await consuming.declare(queues.definition)
         let log = EffectLog()
+        try await pool.transaction { connection in try UnitStore.register(Self.unit, name: nil, on: connection) }
         let configuration = WorkerConfiguration(
             prefetch: 16, concurrency: 2, batchSize: 8, retryAttempts: 2, retryInitialDelayMilliseconds: 10,
             retryMaxDelayMilliseconds: 50, jobTimeLimitSeconds: jobTimeLimitSeconds)
         let consumer = JobConsumer(
-            connection: consuming, publisher: publisher, queues: queues, handler: TestHandler(log: log),
+            connection: consuming, publisher: publisher, pool: pool, queues: queues, handler: TestHandler(log: log),
             configuration: configuration, logger: Logger(label: "consumer-test"))
-        try await publish(before, to: queues, on: loader)
+        try await publish(before, to: queues, on: loader, pool: pool)
         return Running(
             queues: queues, log: log, consumer: consumer, connections: [consuming, publisher, loader],
-            task: Task { try await consumer.run() }, publisher: loader)
+            task: Task { try await consumer.run() }, publisher: loader, pool: pool)
     }
 
-    static func publish(_ bodies: [String], to queues: JobQueueTopology, on connection: AMQPConnection) async throws {
+    /// Stores a job row per behaviour (anything not a behaviour is sent as an undecodable body) and
+    /// publishes them. - Returns: the job ids.
+    @discardableResult
+    static func publish(
+        _ bodies: [String], to queues: JobQueueTopology, on connection: AMQPConnection, pool: PostgresPool
+    ) async throws -> [UUID] {
+        var ids: [UUID] = []
         for body in bodies {
+            var bytes = Array(body.utf8)
+            var id = UUID()
+            if ["ok:", "fail:", "flaky:", "slow:"].contains(where: body.hasPrefix) {
+                let envelope = JobEnvelope(TestJob(behaviour: body))
+                _ = try await pool.transaction { transaction in
+                    try JobStore.insert(envelope, subjectId: nil, on: transaction)
+                }
+                bytes = envelope.body
+                id = envelope.jobId
+                ids.append(id)
+            }
             try await connection.publish(
                 AMQPMessage(
-                    exchange: queues.jobsExchange, routingKey: queues.routingKey, body: Array(body.utf8),
-                    messageId: UUID().uuidString.lowercased()))
+                    exchange: queues.jobsExchange, routingKey: queues.routingKey, body: bytes,
+                    messageId: id.uuidString.lowercased()))
         }
+        return ids
     }
 
     /// Takes one message from `queue` and returns its headers.
@@ -180,7 +197,13 @@ struct JobConsumerTests {
         // In-process attempts (2) in each of 3 rounds: first delivery and both retry tiers.
         #expect(running.log.calls.withLock { $0["fail:1"] } == 6)
         #expect(running.consumer.statistics.retried.load(ordering: .relaxed) == 2)
-        #expect(running.log.parkedRecords.load(ordering: .relaxed) == 1)
+        let failed = try await running.pool.withConnection { connection in
+            try connection.query(
+                "SELECT count(*) AS n FROM jobs WHERE status = 'dead_lettered' AND error_code = 'retries_exhausted' AND convert_from(message, 'UTF8') LIKE '%fail:1%' AND unit_id = $1",
+                [Self.unit.rawValue]
+            ).first?.int("n")
+        }
+        #expect(failed == 1, "the job row was not closed as dead-lettered")
         let headers = try #require(try await Self.firstMessageHeaders(running.queues.parkingQueue))
         #expect(headers[JobHeaders.reason]?.stringValue == "retries_exhausted")
         #expect(headers[JobHeaders.attempt]?.intValue == 2)
@@ -204,8 +227,8 @@ struct JobConsumerTests {
             try await running.publisher.publish(
                 AMQPMessage(
                     exchange: running.queues.jobsExchange, routingKey: running.queues.routingKey,
-                    body: Array("fail:\(attempt)".utf8), messageId: UUID().uuidString.lowercased(),
-                    headers: [JobHeaders.attempt: .int(attempt)]))
+                    body: JobMessageCodec.encode(TestJob(behaviour: "fail:\(attempt)")),
+                    messageId: UUID().uuidString.lowercased(), headers: [JobHeaders.attempt: .int(attempt)]))
         }
         #expect(try await running.parked(2, within: .seconds(60)))
         try await running.stop()

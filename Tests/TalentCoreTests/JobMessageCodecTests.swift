@@ -1,6 +1,4 @@
-import AMQPClient
 import Foundation
-import JobRuntime
 import Testing
 
 @testable import TalentCore
@@ -67,65 +65,5 @@ struct JobMessageCodecTests {
         #expect(Set(required) == Set(encoded.keys))
         let version = try #require(properties["schemaVersion"] as? [String: Any])
         #expect(version["const"] as? Int == AttachmentValidationJob.currentSchemaVersion)
-    }
-}
-
-@Suite("Worker configuration")
-struct WorkerConfigurationTests {
-    @Test func defaultsStayBelowConsumerTimeout() throws {
-        try WorkerConfiguration().validate()
-    }
-
-    @Test func refusesPrefetchThatCanReachConsumerTimeout() {
-        let configuration = WorkerConfiguration(prefetch: 200, concurrency: 1, jobTimeLimitSeconds: 60)
-        #expect(throws: WorkerConfiguration.Invalid.self) { try configuration.validate() }
-    }
-}
-
-@Suite("Topology definition")
-struct TopologyDefinitionTests {
-    let queues = TalentTopology.queues(for: .attachmentValidation)
-
-    @Test func workQueueDeadLettersAtLeastOnceAfterTheDeliveryLimit() throws {
-        let definition = TalentTopology.definition
-        let work = try #require(definition.queues.first { $0.name == "attachment.validation" })
-        #expect(work.arguments["x-queue-type"] == .string("quorum"))
-        #expect(work.arguments["x-delivery-limit"] == .int(TalentTopology.deliveryLimit))
-        #expect(work.arguments["x-dead-letter-exchange"] == .string("talent.dead"))
-        #expect(work.arguments["x-dead-letter-strategy"] == .string("at-least-once"))
-        #expect(work.arguments["x-overflow"] == .string("reject-publish"))
-    }
-
-    @Test func retryTiersReturnToTheWorkQueueAfterTheirDelay() throws {
-        let definition = TalentTopology.definition
-        #expect(queues.retryTiers.count == TalentTopology.retryDelaysMilliseconds.count)
-        for (tier, delay) in zip(queues.retryTiers, TalentTopology.retryDelaysMilliseconds) {
-            let queue = try #require(definition.queues.first { $0.name == tier.queue })
-            #expect(queue.arguments["x-message-ttl"] == .int(delay))
-            #expect(queue.arguments["x-dead-letter-exchange"] == .string("talent.jobs"))
-            #expect(queue.arguments["x-dead-letter-routing-key"] == .string("attachment.validation"))
-            #expect(
-                definition.bindings.contains(
-                    AMQPTopology.Binding(queue: tier.queue, exchange: "talent.retry", routingKey: tier.queue)))
-        }
-        #expect(TalentTopology.retryDelaysMilliseconds == TalentTopology.retryDelaysMilliseconds.sorted())
-    }
-
-    @Test func parkingQueueIsBoundToTheDeadLetterExchange() {
-        let definition = TalentTopology.definition
-        #expect(
-            definition.bindings.contains(
-                AMQPTopology.Binding(
-                    queue: "attachment.validation.dead", exchange: "talent.dead", routingKey: "attachment.validation")))
-        #expect(Set(definition.exchanges.map(\.name)) == ["talent.jobs", "talent.retry", "talent.dead"])
-    }
-}
-
-extension WorkerConfigurationTests {
-    @Test func batchAttemptsCountTowardsTheWorstWait() {
-        let single = WorkerConfiguration(prefetch: 8, concurrency: 2, batchSize: 1, jobTimeLimitSeconds: 100)
-        let batched = WorkerConfiguration(prefetch: 8, concurrency: 2, batchSize: 4, jobTimeLimitSeconds: 100)
-        #expect(single.worstUnacknowledgedSeconds == 400)
-        #expect(batched.worstUnacknowledgedSeconds == 500)
     }
 }

@@ -16,10 +16,16 @@ CORPUS="${TALENT_CORPUS:-$TALENT_ROOT/../shared/corpus/attachments}"
 deploy/local/services.sh start
 echo "building ($BUILD)…"
 build_started=$(date +%s)
-swift build -c "$BUILD" 2>&1 | grep -E "error|warning: unre|Compiling|Build complete" | grep -v Compiling || true
+# Debug builds include the tests: the test command (scripts/test.sh) builds the same products, so
+# neither relinks the other's. A failed build stops here (pipefail), never running stale binaries.
+PRODUCTS=()
+[ "$BUILD" = debug ] && PRODUCTS=(--build-tests)
+mkdir -p "$TALENT_HOME"
+swift build -c "$BUILD" "${PRODUCTS[@]}" 2>&1 | tee "$TALENT_HOME/build.log" | grep -E "error|warning: unre|Build complete" \
+  || true
+test "${PIPESTATUS[0]}" = 0 || { echo "build failed (full log: $TALENT_HOME/build.log)" >&2; exit 1; }
 BIN="$(swift build -c "$BUILD" --show-bin-path)"
 echo "build took $(( $(date +%s) - build_started )) s"
-[ -x "$BIN/talent-gateway" ] || { echo "build failed" >&2; exit 1; }
 
 "$BIN/talentctl" migrate
 "$BIN/talentctl" topology >/dev/null

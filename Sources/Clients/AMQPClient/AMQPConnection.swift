@@ -3,6 +3,10 @@ import Foundation
 import Logging
 import Synchronization
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// One AMQP 0-9-1 connection to RabbitMQ through rabbitmq-c, owned by a dedicated I/O thread.
 ///
 /// All rabbitmq-c calls happen on that thread, which also services heartbeats while jobs run
@@ -151,29 +155,48 @@ enum Command: Sendable {
 
 /// State shared between callers and the I/O thread.
 final class ConnectionShared: Sendable {
-    let commands = Mutex<[Command]>([])
+    /// Commands not yet taken by the I/O thread, and whether it has shut down. One lock guards both,
+    /// so a command is either queued before the loop's last take (and answered there) or refused at
+    /// once: none can slip in between the last take and the close and stay unanswered.
+    private let queue = Mutex<(commands: [Command], closed: Bool)>(([], false))
     let connected = Atomic<Bool>(false)
     let blocked = Atomic<Bool>(false)
-    /// eventfd that wakes the I/O thread from `poll` when a command arrives.
+    /// Successful connects so far (the first one included), for tests and health.
+    let connects = Atomic<Int>(0)
+    /// eventfd that wakes the I/O thread from `poll` when a command arrives; closed in `deinit`.
     let wakeDescriptor: Int32 = talent_wakeup_fd()
 
-    /// Set once the I/O thread has shut down; later commands are refused at once.
-    let closed = Atomic<Bool>(false)
+    deinit {
+        if wakeDescriptor >= 0 { _ = Glibc.close(wakeDescriptor) }
+    }
+
+    /// Whether the I/O thread has shut down; commands submitted from then on are refused at once.
+    var isClosed: Bool { queue.withLock { $0.closed } }
 
     func submit(_ command: Command) {
-        if closed.load(ordering: .relaxed) {
-            ConnectionLoop.refuse(command)
-            return
+        let accepted = queue.withLock { queue -> Bool in
+            guard !queue.closed else { return false }
+            queue.commands.append(command)
+            return true
         }
-        commands.withLock { $0.append(command) }
+        guard accepted else { return ConnectionLoop.refuse(command) }
         var one: UInt64 = 1
         _ = write(wakeDescriptor, &one, 8)
     }
 
     func take() -> [Command] {
-        commands.withLock { queue in
-            defer { queue.removeAll(keepingCapacity: true) }
-            return queue
+        queue.withLock { queue in
+            defer { queue.commands.removeAll(keepingCapacity: true) }
+            return queue.commands
+        }
+    }
+
+    /// Marks the connection closed and returns the commands that arrived since the last ``take()``.
+    func close() -> [Command] {
+        queue.withLock { queue in
+            queue.closed = true
+            defer { queue.commands.removeAll() }
+            return queue.commands
         }
     }
 

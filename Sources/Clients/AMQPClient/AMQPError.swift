@@ -1,6 +1,9 @@
 /// An AMQP failure, with the broker's reply code when it sent one (AMQP 0-9-1 §1.9: 312 NO_ROUTE,
 /// 404 NOT_FOUND, 406 PRECONDITION_FAILED, 320 CONNECTION_FORCED, …).
-public struct AMQPError: Error, Sendable, CustomStringConvertible {
+///
+/// ``description`` names the code and reply code only; ``debugDescription`` (`String(reflecting:)`, for
+/// logs) adds the broker's or rabbitmq-c's text, which can name queues and arguments.
+public struct AMQPError: Error, Sendable, CustomStringConvertible, CustomDebugStringConvertible {
     public enum Code: String, Sendable {
         /// No connection could be made, or the connection dropped.
         case connectionFailed = "connection_failed"
@@ -33,7 +36,13 @@ public struct AMQPError: Error, Sendable, CustomStringConvertible {
         self.message = message
     }
 
+    /// Generic: the code and reply code, never the broker's text.
     public var description: String {
+        "AMQPError(\(code.rawValue)\(replyCode.map { ", reply code \($0)" } ?? ""))"
+    }
+
+    /// With the broker's or rabbitmq-c's message, for logs.
+    public var debugDescription: String {
         "AMQPError(\(code.rawValue)\(replyCode.map { ", reply code \($0)" } ?? "")): \(message)"
     }
 }

@@ -10,6 +10,10 @@ final class ConnectionLoop {
     private let shared: ConnectionShared
     private let logger: Logger
     private static let channel: amqp_channel_t = 1
+    /// Passive declares run on their own channel: the broker closes a channel on a missing queue
+    /// (404), and that must not cost the publishing channel its confirms.
+    private static let inspectionChannel: amqp_channel_t = 2
+    private var inspectionChannelOpen = false
 
     private var state: amqp_connection_state_t?
     /// Incremented on every successful connect; deliveries carry it so stale settles are dropped.
@@ -45,10 +49,9 @@ final class ConnectionLoop {
             for command in shared.take() { handle(command) }
             if let closing {
                 shutdown()
-                shared.closed.store(true, ordering: .relaxed)
+                // Commands that raced with the close still get an answer; later ones are refused by `submit`.
+                for command in shared.close() { Self.refuse(command) }
                 closing.resume()
-                // Commands that raced with the close still get an answer.
-                for command in shared.take() { Self.refuse(command) }
                 return
             }
             expireDeadlines()
@@ -103,7 +106,7 @@ final class ConnectionLoop {
                 let arena = CArena()
                 _ = amqp_basic_cancel(state, Self.channel, arena.bytes(configuration.connectionName))
                 if let error = Self.error(from: amqp_get_rpc_reply(state), context: "basic.cancel") {
-                    logger.warning("basic.cancel failed", metadata: ["error": "\(error)"])
+                    logger.warning("basic.cancel failed", metadata: ["error": "\(String(reflecting: error))"])
                 }
             }
             consumer?.continuation.finish()
@@ -181,7 +184,7 @@ final class ConnectionLoop {
             configuration.user, configuration.password)
         if let error = Self.error(from: login, context: "login") {
             amqp_destroy_connection(newState)
-            return scheduleReconnect(error.description)
+            return scheduleReconnect(error.debugDescription)
         }
         // A synchronous method must never hold this thread forever (a broker that stopped reading
         // the socket, for example under a resource alarm): past the timeout the connection is dropped.
@@ -190,19 +193,21 @@ final class ConnectionLoop {
         _ = amqp_channel_open(newState, Self.channel)
         if let error = Self.error(from: amqp_get_rpc_reply(newState), context: "channel.open") {
             amqp_destroy_connection(newState)
-            return scheduleReconnect(error.description)
+            return scheduleReconnect(error.debugDescription)
         }
         _ = amqp_confirm_select(newState, Self.channel)
         if let error = Self.error(from: amqp_get_rpc_reply(newState), context: "confirm.select") {
             amqp_destroy_connection(newState)
-            return scheduleReconnect(error.description)
+            return scheduleReconnect(error.debugDescription)
         }
         state = newState
+        inspectionChannelOpen = false
         needsRedeclare = !declaredTopologies.isEmpty
         generation += 1
         nextPublishTag = 1
         reconnectDelay = configuration.reconnectInitialDelayMilliseconds
         shared.connected.store(true, ordering: .relaxed)
+        shared.connects.add(1, ordering: .relaxed)
         shared.blocked.store(false, ordering: .relaxed)
         logger.info("connected", metadata: ["connection": "\(configuration.connectionName)"])
         // Republish what was in flight on the previous connection, before anything newer.
@@ -267,7 +272,7 @@ final class ConnectionLoop {
             let (topology, waiter, _) = waitingDeclares.removeFirst()
             if let error = declare(topology, on: state) {
                 waiter.resume(with: .failure(error))
-                connectionLost("declare failed: \(error)")
+                connectionLost("declare failed: \(String(reflecting: error))")
             } else {
                 if !declaredTopologies.contains(topology) { declaredTopologies.append(topology) }
                 waiter.resume(with: .success(()))
@@ -275,18 +280,40 @@ final class ConnectionLoop {
         }
         while let state, !waitingInspections.isEmpty {
             let (queue, waiter, _) = waitingInspections.removeFirst()
+            if let error = openInspectionChannel(on: state) {
+                waiter.resume(with: .failure(error))
+                return connectionLost("channel.open for inspections failed: \(String(reflecting: error))")
+            }
             let arena = CArena()
-            let ok = amqp_queue_declare(state, Self.channel, arena.bytes(queue), 1, 0, 0, 0, amqp_empty_table)
+            let ok = amqp_queue_declare(
+                state, Self.inspectionChannel, arena.bytes(queue), 1, 0, 0, 0, amqp_empty_table)
             if let ok {
                 waiter.resume(with: .success((Int(ok.pointee.message_count), Int(ok.pointee.consumer_count))))
+                continue
+            }
+            let error =
+                Self.error(from: amqp_get_rpc_reply(state), context: "queue.declare passive")
+                ?? AMQPError(code: .connectionFailed, message: "queue.declare passive failed")
+            waiter.resume(with: .failure(error))
+            if error.code == .channelClosed {
+                // A missing queue (404) closes only the inspection channel: answer the broker and
+                // keep the connection, its publishing channel and its unconfirmed messages.
+                var closeOk = amqp_channel_close_ok_t(dummy: 0)
+                _ = amqp_send_method(state, Self.inspectionChannel, AMQPMethod.channelCloseOk, &closeOk)
+                inspectionChannelOpen = false
             } else {
-                let error =
-                    Self.error(from: amqp_get_rpc_reply(state), context: "queue.declare passive")
-                    ?? AMQPError(code: .connectionFailed, message: "queue.declare passive failed")
-                waiter.resume(with: .failure(error))
-                connectionLost("passive declare failed: \(error)")
+                connectionLost("passive declare failed: \(String(reflecting: error))")
             }
         }
+    }
+
+    /// Opens the channel used for passive declares, once per connection.
+    private func openInspectionChannel(on state: amqp_connection_state_t) -> AMQPError? {
+        guard !inspectionChannelOpen else { return nil }
+        _ = amqp_channel_open(state, Self.inspectionChannel)
+        if let error = Self.error(from: amqp_get_rpc_reply(state), context: "channel.open") { return error }
+        inspectionChannelOpen = true
+        return nil
     }
 
     /// Restores queues deleted under this connection (or while it was down) from the remembered
@@ -297,7 +324,7 @@ final class ConnectionLoop {
             if let error = declare(topology, on: state) {
                 // 406 here means someone re-created a queue with other arguments: keep retrying (with
                 // backoff) and let callers see the failures rather than silently running without it.
-                return connectionLost("re-declaring the topology failed: \(error)")
+                return connectionLost("re-declaring the topology failed: \(String(reflecting: error))")
             }
         }
         needsRedeclare = false
@@ -335,7 +362,7 @@ final class ConnectionLoop {
         guard let state, let consumer, !consumerActive else { return }
         _ = amqp_basic_qos(state, Self.channel, 0, consumer.prefetch, 0)
         if let error = Self.error(from: amqp_get_rpc_reply(state), context: "basic.qos") {
-            return connectionLost(error.description)
+            return connectionLost(error.debugDescription)
         }
         let arena = CArena()
         _ = amqp_basic_consume(
@@ -348,7 +375,7 @@ final class ConnectionLoop {
                     throwing: AMQPError(code: .consumerCancelled, replyCode: 404, message: error.message))
                 self.consumer = nil
             }
-            return connectionLost(error.description)
+            return connectionLost(error.debugDescription)
         }
         consumerActive = true
     }
@@ -431,7 +458,7 @@ final class ConnectionLoop {
             var message = amqp_message_t()
             let reply = amqp_read_message(state, frame.channel, &message, 0)
             if let error = Self.error(from: reply, context: "read message") {
-                return connectionLost(error.description)
+                return connectionLost(error.debugDescription)
             }
             defer { amqp_destroy_message(&message) }
             let properties = message.properties
@@ -459,7 +486,7 @@ final class ConnectionLoop {
             var message = amqp_message_t()
             let reply = amqp_read_message(state, frame.channel, &message, 0)
             if let error = Self.error(from: reply, context: "read returned message") {
-                return connectionLost(error.description)
+                return connectionLost(error.debugDescription)
             }
             defer { amqp_destroy_message(&message) }
             if message.properties._flags & amqp_flags_t(AMQP_BASIC_MESSAGE_ID_FLAG) != 0 {
@@ -489,6 +516,10 @@ final class ConnectionLoop {
             let close = decoded?.assumingMemoryBound(to: amqp_channel_close_t.self).pointee
             var closeOk = amqp_channel_close_ok_t(dummy: 0)
             _ = amqp_send_method(state, frame.channel, AMQPMethod.channelCloseOk, &closeOk)
+            if frame.channel == Self.inspectionChannel {
+                inspectionChannelOpen = false
+                return
+            }
             connectionLost(
                 "channel closed by broker: \(close.map { "\($0.reply_code) \($0.reply_text.string)" } ?? "")")
         case AMQPMethod.connectionClose:

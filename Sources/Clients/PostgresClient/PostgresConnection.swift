@@ -36,6 +36,13 @@ public final class PostgresConnection {
         PQsetNoticeProcessor(handle, { _, _ in }, nil)
     }
 
+    /// A handle that cancels the statement this connection is running, from any thread (libpq's
+    /// `PQgetCancel`), or `nil` when not connected.
+    func makeCanceller() -> PostgresCanceller? {
+        guard let handle, let cancel = PQgetCancel(handle) else { return nil }
+        return PostgresCanceller(cancel)
+    }
+
     /// Whether the connection is usable (libpq's view; a dead server is noticed on the next statement).
     public var isHealthy: Bool {
         guard let handle else { return false }
@@ -201,5 +208,30 @@ public final class PostgresConnection {
         }
         let affected = Int(String(cString: PQcmdTuples(result))) ?? 0
         return PostgresRows(columns: columns, rows: rows, affectedRows: affected)
+    }
+}
+
+/// Cancels the statement running on one connection (`PQcancel`); the statement then fails with
+/// SQLSTATE 57014 (`query_canceled`).
+///
+/// `@unchecked Sendable`: the `PGcancel` object is created once, never mutated, and freed in `deinit`;
+/// libpq documents `PQcancel` as safe to call from any thread while the connection is in use.
+final class PostgresCanceller: @unchecked Sendable {
+    private let cancel: OpaquePointer
+
+    init(_ cancel: OpaquePointer) {
+        self.cancel = cancel
+    }
+
+    deinit {
+        PQfreeCancel(cancel)
+    }
+
+    /// Asks the server to cancel the running statement (blocks for a round trip: call it on a thread
+    /// of its own). - Returns: whether the request was sent.
+    @discardableResult
+    func send() -> Bool {
+        var buffer = [CChar](repeating: 0, count: 256)
+        return PQcancel(cancel, &buffer, Int32(buffer.count)) == 1
     }
 }

@@ -1,7 +1,9 @@
 /// An error from PostgreSQL or libpq, with the SQLSTATE when the server sent one.
 ///
 /// `message` is for logs only: it can contain SQL fragments and values, and must never reach a client.
-public struct PostgresError: Error, Sendable, CustomStringConvertible {
+/// So ``description`` names the code and SQLSTATE only; ``debugDescription`` (`String(reflecting:)`,
+/// for logs) adds the server's text — the split postgres-nio's `PSQLError` makes.
+public struct PostgresError: Error, Sendable, CustomStringConvertible, CustomDebugStringConvertible {
     public enum Code: String, Sendable {
         /// Could not connect, or the connection broke; the statement may or may not have run.
         case connectionFailed = "connection_failed"
@@ -24,7 +26,13 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
         self.message = message
     }
 
+    /// Generic: the code and SQLSTATE, never the server's text.
     public var description: String {
+        "PostgresError(\(code.rawValue)\(sqlState.map { ", SQLSTATE \($0.rawValue)" } ?? ""))"
+    }
+
+    /// With the server's or libpq's message, for logs.
+    public var debugDescription: String {
         "PostgresError(\(code.rawValue)\(sqlState.map { ", SQLSTATE \($0.rawValue)" } ?? ""): \(message)"
     }
 }

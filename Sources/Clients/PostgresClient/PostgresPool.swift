@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Synchronization
 
 /// A fixed set of dedicated threads, each owning one ``PostgresConnection``.
 ///
@@ -21,7 +22,73 @@ public final class PostgresPool: Sendable {
     }
 
     private struct Job {
+        let ticket: Ticket
         let run: @Sendable (PostgresConnection?, PostgresError?) -> Void
+    }
+
+    /// One call's place in the pool, so that cancelling its task frees its thread: a call still waiting
+    /// is dropped from the queue, a running one has its statement cancelled on the server.
+    ///
+    /// `@unchecked Sendable`: `phase` is read and written only while `lock` is held. A cancel request is
+    /// sent while holding the lock, and the pool thread takes the lock to finish a call, so a cancel can
+    /// never reach the next call on the same connection.
+    private final class Ticket: @unchecked Sendable {
+        enum Phase {
+            case waiting
+            case running(PostgresCanceller?)
+            case cancelled
+            case finished
+        }
+        let lock = NSLock()
+        var phase = Phase.waiting
+
+        /// Called by the pool thread before running the call. - Returns: `false` when it was cancelled.
+        func start(_ canceller: PostgresCanceller?) -> Bool {
+            lock.withLock {
+                guard case .waiting = phase else { return false }
+                phase = .running(canceller)
+                return true
+            }
+        }
+
+        func finish() {
+            lock.withLock { phase = .finished }
+        }
+
+        /// - Returns: `true` when the call had not started (the caller answers it now). A running call
+        ///   has its statement cancelled (a cancel that reaches the server between two statements is
+        ///   ignored by it; the call then runs on).
+        func cancel() -> Bool {
+            enum Step {
+                case answerNow
+                case cancelStatement(PostgresCanceller)
+                case nothing
+            }
+            let step: Step = lock.withLock {
+                switch phase {
+                case .waiting:
+                    phase = .cancelled
+                    return .answerNow
+                case .running(let canceller?):
+                    return .cancelStatement(canceller)
+                case .running(nil), .cancelled, .finished:
+                    return .nothing
+                }
+            }
+            guard case .cancelStatement(let canceller) = step else {
+                if case .answerNow = step { return true }
+                return false
+            }
+            // PQcancel opens a connection to the server: never on the cooperative pool.
+            let thread = Thread { [self] in
+                lock.withLock {
+                    if case .running = phase { canceller.send() }
+                }
+            }
+            thread.name = "postgres-cancel"
+            thread.start()
+            return false
+        }
     }
 
     /// Shared state between callers and pool threads, guarded by `condition`.
@@ -53,28 +120,46 @@ public final class PostgresPool: Sendable {
     }
 
     /// Runs `body` with a connection on a pool thread and returns its value.
+    ///
+    /// Cancelling the calling task frees the thread: a call still waiting for a thread throws
+    /// `CancellationError` at once; a running one has its statement cancelled on the server (the
+    /// statement fails with SQLSTATE 57014, a transaction rolls back) and throws that error.
     /// - Throws: what `body` throws; ``PostgresError/Code/connectionFailed`` when no connection could be
-    ///   made; ``PostgresError/Code/poolClosed`` after ``shutdown()``.
+    ///   made; ``PostgresError/Code/poolClosed`` after ``shutdown()``; `CancellationError`.
     public func withConnection<T: Sendable>(
         _ body: @escaping @Sendable (PostgresConnection) throws -> T
     ) async throws -> T {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
-            let job = Job { connection, error in
-                guard let connection else {
-                    continuation.resume(throwing: error ?? PostgresError(code: .poolClosed, message: "pool closed"))
+        let ticket = Ticket()
+        let answer = Mutex<CheckedContinuation<T, any Error>?>(nil)
+        @Sendable func resume(_ result: Result<T, any Error>) {
+            answer.withLock { continuation in
+                defer { continuation = nil }
+                return continuation
+            }?.resume(with: result)
+        }
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+                answer.withLock { $0 = continuation }
+                let job = Job(ticket: ticket) { connection, error in
+                    guard let connection else {
+                        resume(.failure(error ?? PostgresError(code: .poolClosed, message: "pool closed")))
+                        return
+                    }
+                    resume(Result { try body(connection) })
+                }
+                state.condition.lock()
+                if state.closed {
+                    state.condition.unlock()
+                    resume(.failure(PostgresError(code: .poolClosed, message: "pool closed")))
                     return
                 }
-                continuation.resume(with: Result { try body(connection) })
-            }
-            state.condition.lock()
-            if state.closed {
+                state.jobs.append(job)
+                state.condition.signal()
                 state.condition.unlock()
-                continuation.resume(throwing: PostgresError(code: .poolClosed, message: "pool closed"))
-                return
+                if Task.isCancelled, ticket.cancel() { resume(.failure(CancellationError())) }
             }
-            state.jobs.append(job)
-            state.condition.signal()
-            state.condition.unlock()
+        } onCancel: {
+            if ticket.cancel() { resume(.failure(CancellationError())) }
         }
     }
 
@@ -110,6 +195,9 @@ public final class PostgresPool: Sendable {
                 } else {
                     connection = try PostgresConnection(conninfo: conninfo)
                 }
+                // A call cancelled while it waited was answered already: skip it.
+                guard job.ticket.start(connection?.makeCanceller()) else { continue }
+                defer { job.ticket.finish() }
                 job.run(connection, nil)
             } catch {
                 logger.warning("postgres connection failed", metadata: ["error": "\(error.message)"])

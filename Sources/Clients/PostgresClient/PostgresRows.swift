@@ -89,3 +89,44 @@ public struct PostgresRow: Sendable {
         }
     }
 }
+
+extension PostgresRow {
+    /// A non-NULL text column read as `Value` (an enum stored by its raw value).
+    /// - Throws: ``PostgresError/Code/unexpectedResult`` when the column is NULL or holds a value this
+    ///   code does not know: a stored value is never silently read as a default.
+    public func required<Value: RawRepresentable>(_ column: String, as type: Value.Type) throws(PostgresError)
+        -> Value
+    where Value.RawValue == String {
+        let text = try requiredString(column)
+        guard let value = Value(rawValue: text) else {
+            throw PostgresError(code: .unexpectedResult, message: "\(column) holds an unknown value '\(text)'")
+        }
+        return value
+    }
+
+    /// A nullable text column read as `Value`; `nil` only for NULL.
+    /// - Throws: ``PostgresError/Code/unexpectedResult`` for a value this code does not know.
+    public func optional<Value: RawRepresentable>(_ column: String, as type: Value.Type) throws(PostgresError)
+        -> Value?
+    where Value.RawValue == String {
+        guard try string(column) != nil else { return nil }
+        return try required(column, as: type)
+    }
+
+    /// A non-NULL uuid column. - Throws: ``PostgresError/Code/unexpectedResult`` when NULL.
+    public func requiredUUID(_ column: String) throws(PostgresError) -> UUID {
+        guard let value = try uuid(column) else {
+            throw PostgresError(code: .unexpectedResult, message: "\(column) is NULL")
+        }
+        return value
+    }
+}
+
+extension Optional where Wrapped == PostgresRow {
+    /// The row a statement with `RETURNING` (or a lookup that cannot miss) must have produced.
+    /// - Throws: ``PostgresError/Code/unexpectedResult``.
+    public func orThrow() throws(PostgresError) -> PostgresRow {
+        guard let self else { throw PostgresError(code: .unexpectedResult, message: "expected a row") }
+        return self
+    }
+}

@@ -2,7 +2,7 @@ import AMQPClient
 import ArgumentParser
 import Foundation
 import Hummingbird
-import JobRuntime
+import JobQueue
 import Logging
 import PostgresClient
 import ServiceConfiguration

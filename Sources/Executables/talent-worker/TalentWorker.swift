@@ -2,7 +2,8 @@ import AMQPClient
 import ArgumentParser
 import AttachmentInspection
 import Foundation
-import JobRuntime
+import JobQueue
+import JobWorker
 import Logging
 import PostgresClient
 import ServiceConfiguration
@@ -83,14 +84,13 @@ struct TalentWorker: AsyncParsableCommand {
         case .attachmentValidation:
             try await Self.consume(
                 AttachmentValidationHandler(
-                    attachments: AttachmentStore(pool: pool), jobs: JobStore(pool: pool),
-                    inspector: ContainedInspector(), policy: environment.attachmentPolicy, logger: logger),
+                    attachments: AttachmentStore(pool: pool), inspector: ContainedInspector(),
+                    policy: environment.attachmentPolicy, logger: logger),
                 kind: jobKind, connection: connection, publisher: publisher, pool: pool,
                 configuration: workerConfiguration, logger: logger)
         case .associationDecision:
             try await Self.consume(
-                AssociationDecisionHandler(
-                    associations: AssociationStore(pool: pool), jobs: JobStore(pool: pool), logger: logger),
+                AssociationDecisionHandler(),
                 kind: jobKind, connection: connection, publisher: publisher, pool: pool,
                 configuration: workerConfiguration, logger: logger)
         }
@@ -102,7 +102,7 @@ struct TalentWorker: AsyncParsableCommand {
         pool: PostgresPool, configuration workerConfiguration: WorkerConfiguration, logger: Logger
     ) async throws {
         let consumer = JobConsumer(
-            connection: connection, publisher: publisher, queues: TalentTopology.queues(for: jobKind),
+            connection: connection, publisher: publisher, pool: pool, queues: TalentTopology.queues(for: jobKind),
             handler: handler, configuration: workerConfiguration, logger: logger)
 
         let signals = SignalDrain()
@@ -118,7 +118,7 @@ struct TalentWorker: AsyncParsableCommand {
         do {
             try await consumer.run()
         } catch {
-            logger.critical("consumer lost", metadata: ["error": "\(error)"])
+            logger.critical("consumer lost", metadata: ["error": "\(String(reflecting: error))"])
             await connection.close()
             await publisher.close()
             pool.shutdown()

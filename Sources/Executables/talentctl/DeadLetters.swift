@@ -1,7 +1,7 @@
 import AMQPClient
 import ArgumentParser
 import Foundation
-import JobRuntime
+import JobQueue
 import PostgresClient
 import ServiceConfiguration
 import TalentCore

@@ -1,6 +1,7 @@
 import AMQPClient
 import ArgumentParser
 import Foundation
+import JobQueue
 import PostgresClient
 import ServiceConfiguration
 import TalentClient
@@ -146,7 +147,9 @@ extension Bench {
                     decision: .approve(approval)))
         }
         for (id, envelope) in zip(ids, envelopes) {
-            _ = try await jobs.insert(envelope, subjectId: id, unitName: nil)
+            _ = try await pool.transaction { connection in
+                try JobStore.insert(envelope, subjectId: id, on: connection)
+            }
         }
         let clock = ContinuousClock()
         let began = clock.now

@@ -1,7 +1,7 @@
 import AMQPClient
 import ArgumentParser
 import Foundation
-import JobRuntime
+import JobQueue
 import PostgresClient
 import ServiceConfiguration
 import TalentCore
@@ -21,7 +21,7 @@ struct Status: AsyncParsableCommand {
                     let state = try await connection.queueState(queue)
                     print("queue\t\(queue)\tmessages=\(state.messages)\tconsumers=\(state.consumers)")
                 } catch {
-                    print("queue\t\(queue)\t\(error)")
+                    print("queue\t\(queue)\t\(String(reflecting: error))")
                 }
             }
         }

@@ -1,6 +1,6 @@
 import AMQPClient
 import ArgumentParser
-import JobRuntime
+import JobQueue
 import ServiceConfiguration
 
 /// `talentctl topology`: declares exchanges, queues and bindings from the one definition.
@@ -14,7 +14,7 @@ struct Topology: AsyncParsableCommand {
             try await connection.declare(TalentTopology.definition, timeout: .seconds(30))
         } catch {
             await connection.close()
-            print("topology: \(error)")
+            print("topology: \(String(reflecting: error))")
             throw ExitCode(1)
         }
         await connection.close()

@@ -1,5 +1,6 @@
 import AMQPClient
 import Hummingbird
+import JobQueue
 import Logging
 import PostgresClient
 import TalentStore
@@ -31,7 +32,7 @@ public struct GatewayApplication: Sendable {
     let logins: LoginRecorder
 
     var submitter: JobSubmitter {
-        JobSubmitter(publisher: publisher, jobs: JobStore(pool: pool))
+        JobSubmitter(pool: pool, publisher: publisher, jobs: JobStore(pool: pool))
     }
 
     var publisher: JobPublisher {
@@ -52,7 +53,8 @@ public struct GatewayApplication: Sendable {
             attachments: AttachmentStore(pool: pool), jobs: JobStore(pool: pool), submitter: submitter,
             policy: configuration.attachmentPolicy)
         let jobRoutes = JobRoutes(jobs: JobStore(pool: pool))
-        let associationRoutes = AssociationRoutes(associations: AssociationStore(pool: pool), submitter: submitter)
+        let associationRoutes = AssociationRoutes(
+            associations: AssociationStore(pool: pool), pool: pool, submitter: submitter)
         let healthRoutes = HealthRoutes(pool: pool, connection: connection)
         let authenticated = router.group().add(middleware: AuthenticationMiddleware(verifier: verifier, logins: logins))
         let services = router.group().add(

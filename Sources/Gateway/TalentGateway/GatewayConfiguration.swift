@@ -1,3 +1,4 @@
+import JobQueue
 import TalentCore
 
 /// Gateway settings (read from the environment by `talent-gateway`).

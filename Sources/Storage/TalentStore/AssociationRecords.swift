@@ -98,16 +98,9 @@ public struct AssociationTransition: Codable, Sendable, Hashable {
 public struct UnlinkCheck: Codable, Sendable, Hashable {
     public var allowed: Bool
     public var reasons: [UnlinkReason]
-}
 
-/// What applying an association-decision job did.
-public enum AssociationOutcome: Sendable, Hashable {
-    /// Applied; the association is now in this state.
-    case applied(AssociationState)
-    /// Refused and recorded on the job (`failed` with the refusal's code).
-    case refused(AssociationRefusal)
-    /// The job was already processed (a redelivery): nothing written.
-    case alreadyProcessed
-    /// No such job for this unit (the gateway discarded it after a failed publish).
-    case unknownJob
+    public init(allowed: Bool, reasons: [UnlinkReason]) {
+        self.allowed = allowed
+        self.reasons = reasons
+    }
 }

@@ -30,7 +30,7 @@ public struct AssociationStore: Sendable {
         associationCode: String, counts: AssociationCounts
     ) {
         try await pool.withConnection { connection in
-            let code = try JobStore.registerUnit(unitId, name: unitName, on: connection)
+            let code = try UnitStore.register(unitId, name: unitName, on: connection)
             let rows = try connection.execute(
                 prepared: "association_counts",
                 """
@@ -119,26 +119,26 @@ public struct AssociationStore: Sendable {
             let decoder = JSONDecoder()
             return EmployeeDetail(
                 associationId: summary.associationId,
-                state: try AssociationState(rawValue: row.requiredString("state")) ?? .pending, name: summary.name,
+                state: try row.required("state", as: AssociationState.self), name: summary.name,
                 residentId: summary.residentId, sex: summary.sex, birthDate: summary.birthDate,
                 mobile: try row.string("mobile"),
-                education: (try? decoder.decode(
-                    [EducationRecord].self, from: Data((try row.string("education") ?? "[]").utf8))) ?? [],
-                workHistory: (try? decoder.decode(
-                    [WorkRecord].self, from: Data((try row.string("work_history") ?? "[]").utf8))) ?? [],
+                education: try decoder.decode(
+                    [EducationRecord].self, from: Data(try row.requiredString("education").utf8)),
+                workHistory: try decoder.decode(
+                    [WorkRecord].self, from: Data(try row.requiredString("work_history").utf8)),
                 position: summary.position, department: summary.department, entryDate: summary.entryDate,
                 leaveDate: try row.string("leave_date").flatMap(CalendarDate.init(iso8601:)),
                 contract: summary.contract, requestedAt: try row.requiredString("requested_at"),
                 decidedAt: try row.string("decided_at"),
                 history: try history.rows.map { transition in
                     AssociationTransition(
-                        action: try AssociationAction(rawValue: transition.requiredString("action")) ?? .request,
-                        fromState: try transition.string("from_state").flatMap(AssociationState.init(rawValue:)),
-                        toState: try AssociationState(rawValue: transition.requiredString("to_state")) ?? .pending,
+                        action: try transition.required("action", as: AssociationAction.self),
+                        fromState: try transition.optional("from_state", as: AssociationState.self),
+                        toState: try transition.required("to_state", as: AssociationState.self),
                         actor: try transition.requiredString("actor"), at: try transition.requiredString("at"),
-                        jobId: try transition.uuid("job_id")!,
-                        form: (try? decoder.decode(
-                            JSONValue.self, from: Data((try transition.string("form") ?? "{}").utf8))) ?? .null)
+                        jobId: try transition.requiredUUID("job_id"),
+                        form: try decoder.decode(JSONValue.self, from: Data(try transition.requiredString("form").utf8))
+                    )
                 })
         }
     }
@@ -149,25 +149,15 @@ public struct AssociationStore: Sendable {
             let rows = try connection.execute(
                 prepared: "association_state", "SELECT state FROM associations WHERE id = $1 AND unit_id = $2",
                 [associationId, unitId.rawValue])
-            return try rows.first.flatMap { AssociationState(rawValue: try $0.requiredString("state")) }
+            return try rows.first?.required("state", as: AssociationState.self)
         }
     }
 
-    /// The unlink pre-check (manual §5), or `nil` when the association is missing or foreign. Counts
-    /// changes to the association still queued as a reason.
-    public func unlinkCheck(unitId: UnifiedSocialCreditCode, associationId: UUID) async throws -> UnlinkCheck? {
-        try await pool.withConnection { connection in
-            guard
-                let facts = try Self.unlinkFacts(
-                    associationId: associationId, unitId: unitId, excludingJob: nil, on: connection)
-            else { return nil }
-            let reasons = UnlinkRules.reasons(facts)
-            return UnlinkCheck(allowed: reasons.isEmpty, reasons: reasons)
-        }
-    }
-
-    static func unlinkFacts(
-        associationId: UUID, unitId: UnifiedSocialCreditCode, excludingJob: UUID?, on connection: PostgresConnection
+    /// What the unlink rules (manual §5) look at, read in the caller's transaction, or `nil` when the
+    /// association is missing or foreign. `changesInProgress` is 0: queued jobs are the job module's
+    /// to count.
+    public static func unlinkFacts(
+        associationId: UUID, unitId: UnifiedSocialCreditCode, on connection: PostgresConnection
     ) throws -> UnlinkFacts? {
         let rows = try connection.execute(
             prepared: "unlink_facts",
@@ -175,16 +165,14 @@ public struct AssociationStore: Sendable {
             SELECT a.state,
                    (SELECT string_agg(s.service, ',' ORDER BY s.service) FROM service_applications s
                     WHERE s.unit_id = a.unit_id AND s.person_id = a.person_id AND s.status = 'in_progress')
-                       AS applications,
-                   (SELECT count(*) FROM jobs j WHERE j.subject_id = a.id AND j.status = 'queued'
-                      AND j.kind = 'association.decision' AND ($3::uuid IS NULL OR j.id <> $3)) AS changes
+                       AS applications
             FROM associations a WHERE a.id = $1 AND a.unit_id = $2
-            """, [associationId, unitId.rawValue, excludingJob])
+            """, [associationId, unitId.rawValue])
         guard let row = rows.first else { return nil }
         let applications = try row.string("applications")?.split(separator: ",").map(String.init) ?? []
         return UnlinkFacts(
-            state: try AssociationState(rawValue: row.requiredString("state")) ?? .pending,
-            applicationsInProgress: applications, changesInProgress: try row.int("changes") ?? 0)
+            state: try row.required("state", as: AssociationState.self),
+            applicationsInProgress: applications, changesInProgress: 0)
     }
 
     /// Records a business application for the association's employee (`work_residence_permit` or
@@ -207,170 +195,111 @@ public struct AssociationStore: Sendable {
         }
     }
 
-    // MARK: Writes (worker)
+    // MARK: Writes (worker), in the caller's transaction
 
-    /// Applies association-decision jobs in one transaction (all or none), each with its idempotency
-    /// record. Refusals are not errors: they are recorded on their jobs. Job rows are locked first (id
-    /// order), then associations in id order.
-    /// - Returns: the outcome of each job, in the order given.
-    /// - Throws: database errors (the caller retries, or applies the jobs one by one).
-    public func apply(_ jobs: [AssociationDecisionJob], today: CalendarDate) async throws -> [AssociationOutcome] {
-        // Lock order: association, then the order the changes were requested in (a later position
-        // update must not be overwritten by an earlier one in the same batch).
-        let order = jobs.indices.sorted {
-            let left = (jobs[$0].associationId.uuidString, jobs[$0].requestedAt, jobs[$0].jobId.uuidString)
-            let right = (jobs[$1].associationId.uuidString, jobs[$1].requestedAt, jobs[$1].jobId.uuidString)
-            return left < right
-        }
-        return try await pool.transaction { connection in
-            try JobStore.lockBatch(jobs.map(\.jobId), on: connection)
-            var outcomes = [AssociationOutcome](repeating: .unknownJob, count: jobs.count)
-            for index in order { outcomes[index] = try Self.apply(jobs[index], today: today, on: connection) }
-            return outcomes
-        }
-    }
-
-    static func apply(_ job: AssociationDecisionJob, today: CalendarDate, on connection: PostgresConnection) throws
-        -> AssociationOutcome
+    /// Locks the unit's association (`FOR UPDATE`) and reads what a decision checks.
+    /// - Returns: its state and entry date, or `nil` when it is missing or foreign.
+    public static func lock(associationId: UUID, unitId: UnifiedSocialCreditCode, on connection: PostgresConnection)
+        throws -> (state: AssociationState, entryDate: CalendarDate?)?
     {
-        switch try JobStore.lockForEffect(jobId: job.jobId, unitId: job.unitId, on: connection) {
-        case .unknownJob: return .unknownJob
-        case .alreadyProcessed: return .alreadyProcessed
-        case .apply: break
-        }
-        do {
-            let state = try applyDecision(job, today: today, on: connection)
-            try connection.execute(
-                prepared: "job_succeed",
-                """
-                UPDATE jobs SET status = 'succeeded', error_code = NULL, error_detail = NULL, finished_at = now(),
-                    deliveries = deliveries + 1
-                WHERE id = $1
-                """,
-                [job.jobId])
-            return .applied(state)
-        } catch let refusal as AssociationRefusal {
-            let reasons = refusal.reasons.map { "\($0.code.rawValue): \($0.detail)" }
-            let detail = ([refusal.detail] + reasons).joined(separator: "; ")
-            try connection.execute(
-                prepared: "job_refuse",
-                """
-                UPDATE jobs SET status = 'failed', error_code = $2, error_detail = $3, finished_at = now(),
-                    deliveries = deliveries + 1
-                WHERE id = $1
-                """, [job.jobId, refusal.code.rawValue, detail])
-            return .refused(refusal)
-        }
-    }
-
-    /// Checks and applies one decision; throws ``AssociationRefusal`` (recorded) or database errors.
-    static func applyDecision(_ job: AssociationDecisionJob, today: CalendarDate, on connection: PostgresConnection)
-        throws -> AssociationState
-    {
-        guard let decision = job.decision else {
-            throw AssociationRefusal(.invalidForm, "the \(job.action.rawValue) form is missing")
-        }
-        if case .request(let profile) = decision {
-            return try applyRequest(job, profile: profile, today: today, on: connection)
-        }
         let rows = try connection.execute(
             prepared: "association_lock",
             """
             SELECT state, to_char(entry_date, 'YYYY-MM-DD') AS entry_date FROM associations
             WHERE id = $1 AND unit_id = $2 FOR UPDATE
-            """, [job.associationId, job.unitId.rawValue])
-        guard let row = rows.first else {
-            throw AssociationRefusal(.notFound, "no such association for this unit")
-        }
-        let current = try AssociationState(rawValue: row.requiredString("state")) ?? .pending
-        let next = try AssociationStateMachine.next(from: current, on: job.action)
-        var update: (sql: String, parameters: [any PostgresBindable])
-        switch decision {
-        case .request:
-            preconditionFailure("handled above")
-        case .approve(let form):
-            try form.validate()
-            update = (
-                """
-                UPDATE associations SET state = 'active', decided_at = now(), entry_date = $2, position = $3,
-                    department = $4, contract_kind = $5, contract_start = $6, contract_end = $7, updated_at = now()
-                WHERE id = $1
-                """,
-                [
-                    job.associationId, form.entryDate, form.position, form.department, form.contract?.kind.rawValue,
-                    form.contract?.startDate, form.contract?.endDate,
-                ]
-            )
-        case .reject(let form):
-            try form.validate()
-            update = (
-                """
-                UPDATE associations SET state = 'rejected', decided_at = now(), rejection_reason = $2,
-                    updated_at = now()
-                WHERE id = $1
-                """, [job.associationId, form.reason]
-            )
-        case .unlink(let form):
-            try form.validate(entryDate: try row.string("entry_date").flatMap(CalendarDate.init(iso8601:)))
-            // Re-checked here, under the association's lock. Other queued changes do not block the
-            // worker: they are applied in turn (the gateway's pre-check reports them).
-            if var facts = try unlinkFacts(
-                associationId: job.associationId, unitId: job.unitId, excludingJob: job.jobId, on: connection)
-            {
-                facts.changesInProgress = 0
-                let reasons = UnlinkRules.reasons(facts)
-                guard reasons.isEmpty else {
-                    throw AssociationRefusal(.unlinkBlocked, "the employee cannot be unlinked now", reasons: reasons)
-                }
-            }
-            update = (
-                """
-                UPDATE associations SET state = 'unlinked', leave_date = $2, unlink_reason = $3, updated_at = now()
-                WHERE id = $1
-                """, [job.associationId, form.leaveDate, form.reason]
-            )
-        case .updatePosition(let form):
-            try form.validate()
-            update = (
-                """
-                UPDATE associations SET position = $2, department = $3, contract_kind = $4, contract_start = $5,
-                    contract_end = $6, updated_at = now()
-                WHERE id = $1
-                """,
-                [
-                    job.associationId, form.position, form.department, form.contract?.kind.rawValue,
-                    form.contract?.startDate, form.contract?.endDate,
-                ]
-            )
-        }
-        try connection.query(update.sql, update.parameters)
-        try recordTransition(job, from: current, to: next, on: connection)
-        return next
+            """, [associationId, unitId.rawValue])
+        guard let row = rows.first else { return nil }
+        return (
+            try row.required("state", as: AssociationState.self),
+            try row.string("entry_date").flatMap(CalendarDate.init(iso8601:))
+        )
     }
 
-    static func applyRequest(
-        _ job: AssociationDecisionJob, profile: PersonProfile, today: CalendarDate, on connection: PostgresConnection
-    ) throws -> AssociationState {
-        let number = try profile.validate(today: today)
-        // Serialises requests for the same unit and person (the unique index is the last line).
+    /// Writes an approval: `active`, with entry date, position and labour contract.
+    public static func approve(associationId: UUID, _ form: ApprovalForm, on connection: PostgresConnection) throws {
+        try connection.execute(
+            prepared: "association_approve",
+            """
+            UPDATE associations SET state = 'active', decided_at = now(), entry_date = $2, position = $3,
+                department = $4, contract_kind = $5, contract_start = $6, contract_end = $7, updated_at = now()
+            WHERE id = $1
+            """,
+            [
+                associationId, form.entryDate, form.position, form.department, form.contract?.kind.rawValue,
+                form.contract?.startDate, form.contract?.endDate,
+            ])
+    }
+
+    /// Writes a rejection with its reason.
+    public static func reject(associationId: UUID, _ form: RejectionForm, on connection: PostgresConnection) throws {
+        try connection.execute(
+            prepared: "association_reject",
+            """
+            UPDATE associations SET state = 'rejected', decided_at = now(), rejection_reason = $2, updated_at = now()
+            WHERE id = $1
+            """, [associationId, form.reason])
+    }
+
+    /// Writes an unlink with leave date and reason.
+    public static func unlink(associationId: UUID, _ form: UnlinkForm, on connection: PostgresConnection) throws {
+        try connection.execute(
+            prepared: "association_unlink",
+            """
+            UPDATE associations SET state = 'unlinked', leave_date = $2, unlink_reason = $3, updated_at = now()
+            WHERE id = $1
+            """, [associationId, form.leaveDate, form.reason])
+    }
+
+    /// Writes a new current position and labour contract.
+    public static func updatePosition(
+        associationId: UUID, _ form: PositionUpdateForm, on connection: PostgresConnection
+    ) throws {
+        try connection.execute(
+            prepared: "association_position",
+            """
+            UPDATE associations SET position = $2, department = $3, contract_kind = $4, contract_start = $5,
+                contract_end = $6, updated_at = now()
+            WHERE id = $1
+            """,
+            [
+                associationId, form.position, form.department, form.contract?.kind.rawValue,
+                form.contract?.startDate, form.contract?.endDate,
+            ])
+    }
+
+    /// Serialises requests for the same unit and person until the transaction ends (an advisory
+    /// lock; the unique index on open associations is the last line).
+    public static func lockRequests(
+        unitId: UnifiedSocialCreditCode, person: ResidentIdentityNumber, on connection: PostgresConnection
+    ) throws {
         try connection.execute(
             prepared: "request_lock", "SELECT pg_advisory_xact_lock(hashtext($1 || '/' || $2))",
-            [job.unitId.rawValue, number.rawValue])
-        // Refuse before writing anything: a refused request must not change the person's data.
-        let open = try connection.execute(
+            [unitId.rawValue, person.rawValue])
+    }
+
+    /// The state of the person's open (pending or active) association with the unit, if any.
+    public static func openState(
+        unitId: UnifiedSocialCreditCode, person: ResidentIdentityNumber, on connection: PostgresConnection
+    ) throws -> AssociationState? {
+        let rows = try connection.execute(
             prepared: "association_open",
             """
             SELECT a.state FROM associations a JOIN persons p ON p.id = a.person_id
             WHERE a.unit_id = $1 AND p.resident_id = $2 AND a.state IN ('pending', 'active')
-            """, [job.unitId.rawValue, number.rawValue])
-        let existing = try open.first.flatMap { AssociationState(rawValue: try $0.requiredString("state")) }
-        let next = try AssociationStateMachine.next(from: existing, on: .request)
+            """, [unitId.rawValue, person.rawValue])
+        return try rows.first?.required("state", as: AssociationState.self)
+    }
+
+    /// Stores the person's latest profile from the personal-edition portal (the source of their
+    /// data); birth date and sex come from the identity number. - Returns: the person's id.
+    public static func upsertPerson(
+        _ profile: PersonProfile, number: ResidentIdentityNumber, mobile: MobileNumber?,
+        on connection: PostgresConnection
+    ) throws -> UUID {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let education = String(decoding: try encoder.encode(profile.education), as: UTF8.self)
         let work = String(decoding: try encoder.encode(profile.workHistory), as: UTF8.self)
-        // The personal-edition portal is the source of the person's data: an accepted request brings
-        // the latest profile.
         let person = try connection.execute(
             prepared: "person_upsert",
             """
@@ -381,44 +310,36 @@ public struct AssociationStore: Sendable {
             RETURNING id
             """,
             [
-                UUID(), number.rawValue, profile.name, number.birthDate, number.sex.rawValue,
-                try profile.mobile.map { try MobileNumber(validating: $0).rawValue }, education, work,
+                UUID(), number.rawValue, profile.name, number.birthDate, number.sex.rawValue, mobile?.rawValue,
+                education, work,
             ])
-        let personId = try person.first.orThrow().uuid("id")!
+        return try person.first.orThrow().requiredUUID("id")
+    }
+
+    /// Inserts a new `pending` association (a request).
+    public static func insertPending(
+        associationId: UUID, unitId: UnifiedSocialCreditCode, personId: UUID, requestedAt: Date,
+        on connection: PostgresConnection
+    ) throws {
         try connection.execute(
             prepared: "association_insert",
             """
             INSERT INTO associations (id, unit_id, person_id, state, requested_at) VALUES ($1, $2, $3, 'pending', $4)
-            """, [job.associationId, job.unitId.rawValue, personId, job.requestedAt])
-        try recordTransition(job, from: nil, to: next, on: connection)
-        return next
+            """, [associationId, unitId.rawValue, personId, requestedAt])
     }
 
-    static func recordTransition(
-        _ job: AssociationDecisionJob, from: AssociationState?, to: AssociationState, on connection: PostgresConnection
+    /// Appends to the association's history: who did what, when, with which form (JSON). `jobId` is
+    /// the job that applied it.
+    public static func recordTransition(
+        associationId: UUID, jobId: UUID, action: AssociationAction, from: AssociationState?, to: AssociationState,
+        actor: String, form: String, on connection: PostgresConnection
     ) throws {
-        let form: String
-        switch job.decision {
-        case .request(let profile)?:
-            // The person's data is stored on the person; the history keeps who asked, masked.
-            form = #"{"name":"\#(Self.jsonEscaped(profile.name))"}"#
-        case .approve(let value)?: form = String(decoding: JobMessageCodec.encode(value), as: UTF8.self)
-        case .reject(let value)?: form = String(decoding: JobMessageCodec.encode(value), as: UTF8.self)
-        case .unlink(let value)?: form = String(decoding: JobMessageCodec.encode(value), as: UTF8.self)
-        case .updatePosition(let value)?: form = String(decoding: JobMessageCodec.encode(value), as: UTF8.self)
-        case nil: form = "{}"
-        }
         try connection.execute(
             prepared: "transition_insert",
             """
             INSERT INTO association_transitions (association_id, job_id, action, from_state, to_state, actor, form)
             VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb)
-            """, [job.associationId, job.jobId, job.action.rawValue, from?.rawValue, to.rawValue, job.actor, form])
-    }
-
-    static func jsonEscaped(_ text: String) -> String {
-        let data = (try? JSONEncoder().encode(text)) ?? Data("\"\"".utf8)
-        return String(decoding: data.dropFirst().dropLast(), as: UTF8.self)
+            """, [associationId, jobId, action.rawValue, from?.rawValue, to.rawValue, actor, form])
     }
 
     // MARK: Row decoding
@@ -434,9 +355,9 @@ public struct AssociationStore: Sendable {
 
     @Sendable static func pendingRequest(_ row: PostgresRow) throws -> PendingRequest {
         PendingRequest(
-            associationId: try row.uuid("id")!, name: try row.requiredString("name"),
+            associationId: try row.requiredUUID("id"), name: try row.requiredString("name"),
             residentId: try row.requiredString("resident_id"),
-            sex: try Sex(rawValue: row.requiredString("sex")) ?? .male,
+            sex: try row.required("sex", as: Sex.self),
             birthDate: try Self.date(row, "birth_date"),
             mobile: try row.string("mobile"), degree: try row.string("degree"),
             requestedAt: try row.requiredString("requested_at"))
@@ -452,9 +373,9 @@ public struct AssociationStore: Sendable {
                 endDate: try row.string("contract_end").flatMap(CalendarDate.init(iso8601:)))
         }
         return EmployeeSummary(
-            associationId: try row.uuid("id")!, name: try row.requiredString("name"),
+            associationId: try row.requiredUUID("id"), name: try row.requiredString("name"),
             residentId: try row.requiredString("resident_id"),
-            sex: try Sex(rawValue: row.requiredString("sex")) ?? .male,
+            sex: try row.required("sex", as: Sex.self),
             birthDate: try Self.date(row, "birth_date"),
             position: try row.string("position"), department: try row.string("department"),
             entryDate: try row.string("entry_date").flatMap(CalendarDate.init(iso8601:)), contract: contract)

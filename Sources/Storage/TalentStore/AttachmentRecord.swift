@@ -28,21 +28,6 @@ public struct AttachmentRecord: Codable, Sendable, Hashable {
     public var validatedAt: String?
 }
 
-/// A job as stored. Also the gateway's JSON representation.
-public struct JobRecord: Codable, Sendable, Hashable {
-    public var id: UUID
-    public var kind: String
-    public var status: JobStatus
-    public var subjectId: UUID?
-    /// Why a job failed or was dead-lettered (machine-readable).
-    public var errorCode: String?
-    /// The reason in words (for refused decisions: every reason).
-    public var errorDetail: String?
-    public var createdAt: String
-    public var publishedAt: String?
-    public var finishedAt: String?
-}
-
 /// The gateway's answer to an accepted upload (`202`): the stored attachment and its validation job.
 public struct UploadAccepted: Codable, Sendable, Hashable {
     public var attachment: AttachmentRecord
@@ -86,33 +71,6 @@ public struct AttachmentContent: Sendable {
     public var bytes: [UInt8]
 }
 
-/// The outcome of ``AttachmentStore/recordVerdict(jobId:unitId:attachmentId:verdict:)``.
-public enum VerdictWrite: Sendable, Hashable {
-    /// Verdict and idempotency record committed together.
-    case applied
-    /// The job's effect was already committed (a redelivery): nothing written.
-    case alreadyApplied
-    /// The attachment is deleted or belongs to another unit: the job is closed without effect.
-    case attachmentGone
-    /// No such job (the gateway discarded it after a failed publish).
-    case unknownJob
-}
-
-/// One verdict to write with ``AttachmentStore/recordVerdicts(_:)``.
-public struct VerdictToRecord: Sendable {
-    public var jobId: UUID
-    public var unitId: UnifiedSocialCreditCode
-    public var attachmentId: UUID
-    public var verdict: AttachmentVerdict
-
-    public init(jobId: UUID, unitId: UnifiedSocialCreditCode, attachmentId: UUID, verdict: AttachmentVerdict) {
-        self.jobId = jobId
-        self.unitId = unitId
-        self.attachmentId = attachmentId
-        self.verdict = verdict
-    }
-}
-
 /// A request's idempotency key (`Idempotency-Key` header) and the hash of what it asks for.
 public struct IdempotencyKey: Sendable, Hashable {
     public var key: String
@@ -124,10 +82,10 @@ public struct IdempotencyKey: Sendable, Hashable {
     }
 }
 
-/// What ``AttachmentStore/create(_:jobId:idempotencyKey:)`` did.
+/// What ``AttachmentStore/create(_:jobId:idempotencyKey:on:)`` did.
 public enum AttachmentCreation: Sendable {
-    /// Stored a new attachment and job.
-    case created(AttachmentRecord, JobRecord)
+    /// Stored a new attachment (its job is written by the caller, in the same transaction).
+    case created(AttachmentRecord)
     /// The key was used before: nothing stored; here is what the first request left.
     case replay(IdempotentReplay)
 }

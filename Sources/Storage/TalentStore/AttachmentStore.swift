@@ -10,57 +10,53 @@ public struct AttachmentStore: Sendable {
         self.pool = pool
     }
 
-    /// Stores a new attachment and its validation job (with its message, the outbox) in one
-    /// transaction, registering the unit on first sight. The job is `queued` and not yet published. With an idempotency key, the key is
-    /// claimed in the same transaction; a key already claimed (or being claimed by a concurrent request,
-    /// which this waits for) stores nothing and returns the first request's state.
-    public func create(
-        _ attachment: NewAttachment, job message: JobEnvelope, idempotencyKey: IdempotencyKey? = nil
-    ) async throws -> AttachmentCreation {
+    /// Stores a new attachment in the caller's transaction (which also registers the unit and writes
+    /// the validation job, the outbox row). With an idempotency key, the key is claimed in the same
+    /// transaction; a key already claimed (or being claimed by a concurrent request, which this waits
+    /// for) stores nothing and returns the first request's state.
+    /// - Throws: ``PostgresError``.
+    public static func create(
+        _ attachment: NewAttachment, jobId: UUID, idempotencyKey: IdempotencyKey?, on connection: PostgresConnection
+    ) throws -> AttachmentCreation {
         let digest = SHA256Hex.of(attachment.content)
-        return try await pool.transaction { connection in
-            _ = try JobStore.registerUnit(attachment.unitId, name: attachment.unitName, on: connection)
-            if let idempotencyKey {
-                let claimed = try connection.execute(
-                    prepared: "idempotency_claim",
-                    """
-                    INSERT INTO idempotency_keys (unit_id, key, request_hash, attachment_id, job_id)
-                    VALUES ($1, $2, $3, $4, $5) ON CONFLICT (unit_id, key) DO NOTHING
-                    """,
-                    [
-                        attachment.unitId.rawValue, idempotencyKey.key, idempotencyKey.requestHash, attachment.id,
-                        message.jobId,
-                    ])
-                if claimed.affectedRows == 0 {
-                    let rows = try connection.execute(
-                        prepared: "idempotency_get",
-                        """
-                        SELECT request_hash, attachment_id, job_id, response_status, response_body FROM idempotency_keys
-                        WHERE unit_id = $1 AND key = $2
-                        """, [attachment.unitId.rawValue, idempotencyKey.key])
-                    let row = try rows.first.orThrow()
-                    return .replay(
-                        IdempotentReplay(
-                            requestHash: try row.requiredString("request_hash"),
-                            attachmentId: try row.uuid("attachment_id"), jobId: try row.uuid("job_id"),
-                            responseStatus: try row.int("response_status"),
-                            responseBody: try row.string("response_body")))
-                }
-            }
-            let inserted = try connection.execute(
-                prepared: "attachment_insert",
+        if let idempotencyKey {
+            let claimed = try connection.execute(
+                prepared: "idempotency_claim",
                 """
-                INSERT INTO attachments (id, unit_id, kind, file_name, byte_count, sha256, content)
-                VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING \(RowDecoding.attachmentColumns)
+                INSERT INTO idempotency_keys (unit_id, key, request_hash, attachment_id, job_id)
+                VALUES ($1, $2, $3, $4, $5) ON CONFLICT (unit_id, key) DO NOTHING
                 """,
                 [
-                    attachment.id, attachment.unitId.rawValue, attachment.kind.rawValue, attachment.fileName,
-                    attachment.content.count, digest, PostgresValue.bytes(attachment.content),
+                    attachment.unitId.rawValue, idempotencyKey.key, idempotencyKey.requestHash, attachment.id,
+                    jobId,
                 ])
-            let job = try JobStore.insert(message, subjectId: attachment.id, on: connection)
-            return .created(
-                try RowDecoding.attachment(try inserted.first.orThrow()), job)
+            if claimed.affectedRows == 0 {
+                let rows = try connection.execute(
+                    prepared: "idempotency_get",
+                    """
+                    SELECT request_hash, attachment_id, job_id, response_status, response_body FROM idempotency_keys
+                    WHERE unit_id = $1 AND key = $2
+                    """, [attachment.unitId.rawValue, idempotencyKey.key])
+                let row = try rows.first.orThrow()
+                return .replay(
+                    IdempotentReplay(
+                        requestHash: try row.requiredString("request_hash"),
+                        attachmentId: try row.uuid("attachment_id"), jobId: try row.uuid("job_id"),
+                        responseStatus: try row.int("response_status"),
+                        responseBody: try row.string("response_body")))
+            }
         }
+        let inserted = try connection.execute(
+            prepared: "attachment_insert",
+            """
+            INSERT INTO attachments (id, unit_id, kind, file_name, byte_count, sha256, content)
+            VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING \(RowDecoding.attachmentColumns)
+            """,
+            [
+                attachment.id, attachment.unitId.rawValue, attachment.kind.rawValue, attachment.fileName,
+                attachment.content.count, digest, PostgresValue.bytes(attachment.content),
+            ])
+        return .created(try RowDecoding.attachment(try inserted.first.orThrow()))
     }
 
     /// Records the response to the first request of an idempotency key, for its retries.
@@ -76,17 +72,10 @@ public struct AttachmentStore: Sendable {
         }
     }
 
-    /// Removes an attachment and its job after their message could not be published, unless a worker
-    /// already processed the job (a message sent but not confirmed in time can still be delivered).
-    /// The job row is locked, so this and the worker's verdict transaction serialise.
-    /// - Returns: `true` when removed (answer the client with an error: nothing was accepted); `false`
-    ///   when the job was already processed (its effect exists: answer as accepted).
-    public func discard(attachmentId: UUID, jobId: UUID) async throws -> Bool {
-        try await pool.transaction { connection in
-            guard try JobStore.discardQueued(jobId, on: connection) else { return false }
-            try connection.query("DELETE FROM attachments WHERE id = $1", [attachmentId])
-            return true
-        }
+    /// Removes an attachment whose job was discarded (its message could not be published), in the
+    /// caller's transaction.
+    public static func deleteUnpublished(attachmentId: UUID, on connection: PostgresConnection) throws {
+        try connection.query("DELETE FROM attachments WHERE id = $1", [attachmentId])
     }
 
     /// The unit's attachment, or `nil` when it does not exist, is deleted, or belongs to another unit.
@@ -153,42 +142,19 @@ public struct AttachmentStore: Sendable {
                 """, [attachmentId, unitId.rawValue])
             guard let row = rows.first, let bytes = try row.bytes("content") else { return nil }
             return AttachmentContent(
-                kind: try AttachmentKind(rawValue: row.requiredString("kind")) ?? .other,
+                kind: try row.required("kind", as: AttachmentKind.self),
                 fileName: try row.requiredString("file_name"), bytes: bytes)
         }
     }
 
-    /// Writes a verdict and the job's idempotency record in one transaction. The job row is locked
-    /// first, so two deliveries of one job serialise and the second finds it done.
-    public func recordVerdict(
-        jobId: UUID, unitId: UnifiedSocialCreditCode, attachmentId: UUID, verdict: AttachmentVerdict
-    ) async throws -> VerdictWrite {
-        try await recordVerdicts([
-            VerdictToRecord(jobId: jobId, unitId: unitId, attachmentId: attachmentId, verdict: verdict)
-        ])[0]
-    }
-
-    /// Writes several verdicts, each with its job's idempotency record, in one transaction (all or
-    /// none). Job rows are locked in job-id order so concurrent batches cannot deadlock.
-    /// - Returns: what happened to each, in the order given.
-    public func recordVerdicts(_ verdicts: [VerdictToRecord]) async throws -> [VerdictWrite] {
-        let order = verdicts.indices.sorted { verdicts[$0].jobId.uuidString < verdicts[$1].jobId.uuidString }
-        return try await pool.transaction { connection in
-            try JobStore.lockBatch(verdicts.map(\.jobId), on: connection)
-            var writes = [VerdictWrite](repeating: .unknownJob, count: verdicts.count)
-            for index in order { writes[index] = try Self.recordVerdict(verdicts[index], on: connection) }
-            return writes
-        }
-    }
-
-    static func recordVerdict(_ entry: VerdictToRecord, on connection: PostgresConnection) throws -> VerdictWrite {
-        let verdict = entry.verdict
-        let warnings = String(decoding: (try? JSONEncoder().encode(verdict.warnings)) ?? Data("[]".utf8), as: UTF8.self)
-        switch try JobStore.lockForEffect(jobId: entry.jobId, unitId: entry.unitId, on: connection) {
-        case .unknownJob: return .unknownJob
-        case .alreadyProcessed: return .alreadyApplied
-        case .apply: break
-        }
+    /// Writes a verdict and its effect-log row (`attachment_verdicts`, keyed by the job) in the
+    /// caller's transaction, in which the job row is already locked.
+    /// - Returns: `false` when the attachment is gone (deleted, or not the unit's): nothing written.
+    public static func recordVerdict(
+        jobId: UUID, unitId: UnifiedSocialCreditCode, attachmentId: UUID, verdict: AttachmentVerdict,
+        on connection: PostgresConnection
+    ) throws -> Bool {
+        let warnings = String(decoding: try JSONEncoder().encode(verdict.warnings), as: UTF8.self)
         let updated = try connection.execute(
             prepared: "attachment_verdict",
             """
@@ -197,44 +163,14 @@ public struct AttachmentStore: Sendable {
             WHERE id = $1 AND unit_id = $2 AND deleted_at IS NULL
             """,
             [
-                entry.attachmentId, entry.unitId.rawValue, verdict.outcome.rawValue, verdict.reason?.rawValue,
+                attachmentId, unitId.rawValue, verdict.outcome.rawValue, verdict.reason?.rawValue,
                 verdict.detail, warnings, verdict.detectedType, verdict.width, verdict.height,
             ])
-        guard updated.affectedRows == 1 else {
-            try connection.execute(
-                prepared: "job_finish_gone",
-                """
-                UPDATE jobs SET status = 'succeeded', error_code = 'attachment_gone', finished_at = now(),
-                    deliveries = deliveries + 1
-                WHERE id = $1
-                """, [entry.jobId])
-            return .attachmentGone
-        }
+        guard updated.affectedRows == 1 else { return false }
         try connection.execute(
             prepared: "verdict_insert",
             "INSERT INTO attachment_verdicts (job_id, attachment_id, outcome, reason) VALUES ($1, $2, $3, $4)",
-            [entry.jobId, entry.attachmentId, verdict.outcome.rawValue, verdict.reason?.rawValue])
-        try connection.execute(
-            prepared: "job_finish",
-            """
-            UPDATE jobs SET status = 'succeeded', error_code = NULL, error_detail = NULL, finished_at = now(),
-                deliveries = deliveries + 1
-            WHERE id = $1
-            """, [entry.jobId])
-        return .applied
-    }
-
-    /// Closes a job without effect (its attachment was deleted or is not the unit's), unless it is
-    /// already closed.
-    /// - Returns: whether this call closed it.
-    public func finishWithoutEffect(jobId: UUID, unitId: UnifiedSocialCreditCode, code: String) async throws -> Bool {
-        try await pool.withConnection { connection in
-            let result = try connection.query(
-                """
-                UPDATE jobs SET status = 'succeeded', error_code = $3, finished_at = now(), deliveries = deliveries + 1
-                WHERE id = $1 AND unit_id = $2 AND status = 'queued'
-                """, [jobId, unitId.rawValue, code])
-            return result.affectedRows == 1
-        }
+            [jobId, attachmentId, verdict.outcome.rawValue, verdict.reason?.rawValue])
+        return true
     }
 }

@@ -1,6 +1,6 @@
 import AMQPClient
 import Foundation
-import JobRuntime
+import JobQueue
 import PostgresClient
 import TalentClient
 import TalentCore

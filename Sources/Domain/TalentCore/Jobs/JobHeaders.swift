@@ -3,7 +3,7 @@
 public enum JobHeaders {
     /// Retries already made through the retry tiers (absent = 0). Integer.
     public static let attempt = "x-talent-attempt"
-    /// Why the message was parked: the `JobRuntime.JobRejection.Code` raw value. String.
+    /// Why the message was parked: the `JobWorker.JobRejection.Code` raw value. String.
     public static let reason = "x-talent-reason"
     /// The last error seen while handling the job (at most ``maxErrorLength`` characters). String.
     public static let lastError = "x-talent-last-error"

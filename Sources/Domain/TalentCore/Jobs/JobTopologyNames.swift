@@ -1,5 +1,5 @@
 /// Names of the broker objects jobs travel through. The full declaration (queue arguments) is built
-/// from these in `JobRuntime.TalentTopology`; the gateway needs only the exchange and routing keys.
+/// from these in `JobQueue.TalentTopology`; the gateway needs only the exchange and routing keys.
 public enum JobTopologyNames {
     /// Direct exchange every job is published to, with its kind as routing key.
     public static let jobsExchange = "talent.jobs"

@@ -24,7 +24,9 @@ final class LoginRecorder: Sendable {
                 operatorId: identity.operatorId, loginMethod: identity.loginMethod.rawValue,
                 issuedAt: identity.issuedAt)
         } catch {
-            logger.warning("could not record the login; retried on the next request", metadata: ["error": "\(error)"])
+            logger.warning(
+                "could not record the login; retried on the next request",
+                metadata: ["error": "\(String(reflecting: error))"])
             return
         }
         seen.withLock { state in

@@ -32,7 +32,7 @@ struct ErrorMappingMiddleware<Context: RequestContext>: RouterMiddleware {
             }
             return try mapped.response(from: request, context: context)
         } catch {
-            context.logger.error("request failed", metadata: ["error": "\(error)"])
+            context.logger.error("request failed", metadata: ["error": "\(String(reflecting: error))"])
             return try GatewayError(.internal, "internal error").response(from: request, context: context)
         }
     }

@@ -1,38 +1,64 @@
 import AMQPClient
 import Foundation
+import JobQueue
 import Logging
+import PostgresClient
 import TalentCore
 import TalentStore
 
-/// Publishes a job whose row is already committed, and decides the answer when publishing fails.
-public struct JobSubmitter: Sendable {
+/// The gateway's side of accepting a job: what the request writes and the job's outbox row commit in
+/// one transaction, then the message is published with confirms, and a failed publish decides the answer.
+struct JobSubmitter: Sendable {
+    let pool: PostgresPool
     let publisher: JobPublisher
     let jobs: JobStore
 
-    /// Publishes `message` and returns once the broker confirmed it. When publishing fails, `discard`
-    /// removes what the request stored unless a worker already processed the job (a message sent but
-    /// not confirmed in time can still be delivered); then the job counts as accepted. When the discard
-    /// itself fails (database unreachable), the stored job stays in the outbox and the relay publishes
-    /// it with confirms: the request counts as accepted too.
+    /// Registers the unit, runs `write` and, when it returns a subject, inserts the job about it — all
+    /// in one transaction. - Returns: what `write` returned, and the job when one was stored.
+    func store<Written: Sendable>(
+        _ message: JobEnvelope, unitName: String?,
+        _ write: @escaping @Sendable (PostgresConnection) throws -> (Written, subjectId: UUID?, createJob: Bool)
+    ) async throws -> (Written, JobRecord?) {
+        try await TalentGateway.store { [pool] in
+            try await pool.transaction { connection in
+                try UnitStore.register(message.unitId, name: unitName, on: connection)
+                let (written, subjectId, createJob) = try write(connection)
+                guard createJob else { return (written, nil) }
+                return (written, try JobStore.insert(message, subjectId: subjectId, on: connection))
+            }
+        }
+    }
+
+    /// Publishes `message` and returns once the broker confirmed it. When publishing fails, the job row
+    /// (and what `undo` removes, in the same transaction) is discarded unless a worker already
+    /// processed the job (a message sent but not confirmed in time can still be delivered); then the
+    /// job counts as accepted. When the discard itself fails (database unreachable), the stored job
+    /// stays in the outbox and the relay publishes it with confirms: the request counts as accepted too.
     /// - Returns: the job as it is now when a worker processed it already, else `nil` (answer with the
     ///   record you have).
     /// - Throws: ``GatewayError`` `broker_blocked` or `unavailable` (503, `Retry-After`) when nothing was
     ///   accepted.
     func publish(
-        _ message: JobEnvelope, logger: Logger, discard: @Sendable () async throws -> Bool
+        _ message: JobEnvelope, logger: Logger,
+        undo: @escaping @Sendable (PostgresConnection) throws -> Void = { _ in }
     ) async throws -> JobRecord? {
         do {
             try await publisher.publish(message)
             return nil
         } catch {
-            logger.warning("publish failed", metadata: ["error": "\(error)", "jobId": "\(message.jobId)"])
+            logger.warning(
+                "publish failed", metadata: ["error": "\(String(reflecting: error))", "jobId": "\(message.jobId)"])
             let discarded: Bool
             do {
-                discarded = try await discard()
+                discarded = try await pool.transaction { connection in
+                    guard try JobStore.discardQueued(message.jobId, on: connection) else { return false }
+                    try undo(connection)
+                    return true
+                }
             } catch let discardError {
                 logger.warning(
                     "could not discard the unpublished job; the relay will publish it",
-                    metadata: ["error": "\(discardError)", "jobId": "\(message.jobId)"])
+                    metadata: ["error": "\(String(reflecting: discardError))", "jobId": "\(message.jobId)"])
                 return nil
             }
             if !discarded {
@@ -48,12 +74,16 @@ public struct JobSubmitter: Sendable {
 
     /// Stores `message` as a job about `subjectId`, publishes it, and returns the job for a `202`.
     func submit(_ message: JobEnvelope, subjectId: UUID?, unitName: String?, logger: Logger) async throws -> JobRecord {
-        let record = try await store { [jobs] in
-            try await jobs.insert(message, subjectId: subjectId, unitName: unitName)
-        }
-        let processed = try await publish(message, logger: logger) { [jobs] in
-            try await jobs.discard(id: message.jobId)
-        }
-        return processed ?? record
+        let (_, stored) = try await store(message, unitName: unitName) { _ in ((), subjectId, true) }
+        let record = try stored.orThrowUnavailable()
+        return try await publish(message, logger: logger) ?? record
+    }
+}
+
+extension Optional where Wrapped == JobRecord {
+    /// A job that `store` was asked to create.
+    fileprivate func orThrowUnavailable() throws -> JobRecord {
+        guard let self else { throw GatewayError(.internal, "internal error") }
+        return self
     }
 }

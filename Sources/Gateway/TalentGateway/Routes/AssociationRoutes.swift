@@ -1,6 +1,8 @@
 import Foundation
 import Hummingbird
+import JobQueue
 import Logging
+import PostgresClient
 import TalentCore
 import TalentStore
 
@@ -10,7 +12,25 @@ import TalentStore
 /// association-decision jobs (`202`); the worker applies them through the state machine.
 struct AssociationRoutes: Sendable {
     let associations: AssociationStore
+    let pool: PostgresPool
     let submitter: JobSubmitter
+
+    /// The unlink pre-check (manual §5): the unlink rules over the association's facts and the
+    /// changes to it still queued; `nil` when the association is missing or foreign.
+    func unlinkCheck(unitId: UnifiedSocialCreditCode, associationId: UUID) async throws -> UnlinkCheck? {
+        try await store { [pool] in
+            try await pool.withConnection { connection -> UnlinkCheck? in
+                guard
+                    var facts = try AssociationStore.unlinkFacts(
+                        associationId: associationId, unitId: unitId, on: connection)
+                else { return nil }
+                facts.changesInProgress = try JobStore.queuedCount(
+                    kind: .associationDecision, subjectId: associationId, excluding: nil, on: connection)
+                let reasons = UnlinkRules.reasons(facts)
+                return UnlinkCheck(allowed: reasons.isEmpty, reasons: reasons)
+            }
+        }
+    }
 
     /// `GET /v1/employee-summary`: counts and the unit's association code.
     func summary(_ request: Request, context: GatewayRequestContext) async throws -> Response {
@@ -65,10 +85,7 @@ struct AssociationRoutes: Sendable {
     func unlinkCheck(_ request: Request, context: GatewayRequestContext) async throws -> Response {
         let identity = try context.requireIdentity()
         let id = try context.uuidParameter("associationId")
-        guard
-            let check = try await store({ [associations] in
-                try await associations.unlinkCheck(unitId: identity.unitId, associationId: id)
-            })
+        guard let check = try await unlinkCheck(unitId: identity.unitId, associationId: id)
         else { throw GatewayError(.notFound, "no such employee") }
         return JSONResponse.make(status: .ok, check)
     }
@@ -103,10 +120,7 @@ struct AssociationRoutes: Sendable {
         let identity = try context.requireIdentity()
         let id = try context.uuidParameter("associationId")
         let form = try await Self.body(UnlinkForm.self, request)
-        guard
-            let check = try await store({ [associations] in
-                try await associations.unlinkCheck(unitId: identity.unitId, associationId: id)
-            })
+        guard let check = try await unlinkCheck(unitId: identity.unitId, associationId: id)
         else { throw GatewayError(.notFound, "no such employee") }
         try Self.checked { () throws(AssociationRefusal) in try form.validate(entryDate: nil) }
         if let notActive = check.reasons.first(where: { $0.code == .notActive }) {

@@ -2,6 +2,7 @@ import AMQPClient
 import Foundation
 import HTTPTypes
 import Hummingbird
+import JobQueue
 import Logging
 import TalentCore
 import TalentStore
@@ -43,23 +44,23 @@ struct AttachmentRoutes: Sendable {
         let message = JobEnvelope(
             AttachmentValidationJob(
                 jobId: UUID(), unitId: identity.unitId, attachmentId: newAttachment.id, requestedAt: Date()))
-        let creation = try await store { [attachments] in
-            try await attachments.create(newAttachment, job: message, idempotencyKey: idempotencyKey)
+        let (creation, stored) = try await submitter.store(message, unitName: identity.unitName) { connection in
+            let creation = try AttachmentStore.create(
+                newAttachment, jobId: message.jobId, idempotencyKey: idempotencyKey, on: connection)
+            guard case .created(let attachment) = creation else { return (creation, nil, false) }
+            return (creation, attachment.id, true)
         }
         let attachment: AttachmentRecord
-        var job: JobRecord
         switch creation {
         case .replay(let replay):
             return try await self.replay(replay, key: idempotencyKey, identity: identity)
-        case .created(let createdAttachment, let createdJob):
+        case .created(let createdAttachment):
             attachment = createdAttachment
-            job = createdJob
         }
+        guard var job = stored else { throw GatewayError(.internal, "internal error") }
         if let processed = try await submitter.publish(
             message, logger: context.logger,
-            discard: { [attachments] in
-                try await attachments.discard(attachmentId: attachment.id, jobId: message.jobId)
-            })
+            undo: { connection in try AttachmentStore.deleteUnpublished(attachmentId: attachment.id, on: connection) })
         {
             job = processed
         }
@@ -188,7 +189,7 @@ func store<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> 
     } catch let error as GatewayError {
         throw error
     } catch {
-        Logger(label: "talent-gateway").error("storage failed", metadata: ["error": "\(error)"])
+        Logger(label: "talent-gateway").error("storage failed", metadata: ["error": "\(String(reflecting: error))"])
         throw GatewayError(.unavailable, "storage is unavailable; retry later", retryAfterSeconds: 5)
     }
 }

@@ -1,5 +1,6 @@
 import Hummingbird
-import TalentStore
+import JobQueue
+import TalentCore
 
 /// Job status (`GET /v1/jobs/{jobId}`), scoped to the unit in the token.
 struct JobRoutes: Sendable {

@@ -1,6 +1,8 @@
 import AMQPClient
 import Foundation
+import JobQueue
 import Logging
+import PostgresClient
 import Synchronization
 import TalentCore
 
@@ -16,12 +18,19 @@ import TalentCore
 ///   `x-talent-reason` and `x-talent-last-error` goes to the parking queue, then the delivery is acked;
 /// - broker or database unreachable while doing so: the delivery returns to the queue after a pause.
 ///
-/// Batches: a slot takes every waiting delivery up to the batch size and applies them with
-/// ``JobHandler/handleBatch(_:)`` in one transaction; if that fails, the same jobs go one by one.
+/// Effects: ``JobHandler/prepare(_:)`` runs first, outside any transaction; then one transaction locks
+/// the batch's job rows (id order), and for each job still `queued` calls
+/// ``JobHandler/apply(_:prepared:in:)`` and records its ``JobOutcome`` on the row (the idempotency
+/// record), in the handler's order. A redelivery finds the outcome and writes nothing.
+///
+/// Batches: a slot takes every waiting delivery up to the batch size and applies them in one
+/// transaction; if that fails, the same jobs go one by one.
 /// ``drain()`` stops taking deliveries and lets those already received finish.
 public final class JobConsumer<Handler: JobHandler>: Sendable {
     let connection: AMQPConnection
     let publisher: AMQPConnection
+    let jobs: JobStore
+    let effects: JobEffects<Handler>
     let queues: JobQueueTopology
     let handler: Handler
     let configuration: WorkerConfiguration
@@ -47,12 +56,15 @@ public final class JobConsumer<Handler: JobHandler>: Sendable {
     ///   - connection: consumes `queues.workQueue` and settles deliveries.
     ///   - publisher: another connection, for retry and parking copies (a connection the broker blocks
     ///     for publishing must not hold up acks).
+    ///   - pool: the database the effects and job records are written to.
     public init(
-        connection: AMQPConnection, publisher: AMQPConnection, queues: JobQueueTopology, handler: Handler,
-        configuration: WorkerConfiguration, logger: Logger
+        connection: AMQPConnection, publisher: AMQPConnection, pool: PostgresPool, queues: JobQueueTopology,
+        handler: Handler, configuration: WorkerConfiguration, logger: Logger
     ) {
         self.connection = connection
         self.publisher = publisher
+        self.jobs = JobStore(pool: pool)
+        self.effects = JobEffects(handler: handler, pool: pool)
         self.queues = queues
         self.handler = handler
         self.configuration = configuration
@@ -94,23 +106,42 @@ public final class JobConsumer<Handler: JobHandler>: Sendable {
         connection.stopConsuming()
     }
 
+    /// A delivery's job, or the rejection that parks it (the job id taken from `message-id` when readable).
+    func decode(_ delivery: AMQPDelivery) throws(JobRejection) -> Job<Handler.Message> {
+        do {
+            let message = try JobMessageCodec.decode(Handler.Message.self, from: delivery.body)
+            return Job(message: message, attempt: Self.attemptHeader(delivery) + 1)
+        } catch {
+            throw JobRejection(
+                code: JobRejection.Code(error.code), detail: error.detail,
+                jobId: delivery.messageId.flatMap(UUID.init(uuidString:)))
+        }
+    }
+
+    /// Retry tiers the delivery went through (`x-talent-attempt`). The header comes from the message:
+    /// clamped, never used unchecked.
+    static func attemptHeader(_ delivery: AMQPDelivery) -> Int {
+        let header = Int(clamping: delivery.headers[JobHeaders.attempt]?.intValue ?? 0)
+        return min(max(header, 0), 1_000)
+    }
+
     func process(_ batch: [AMQPDelivery]) async {
-        var decoded: [(delivery: AMQPDelivery, message: Handler.Message)] = []
+        var decoded: [(delivery: AMQPDelivery, job: Job<Handler.Message>)] = []
         for delivery in batch {
             do {
-                decoded.append((delivery, try handler.decode(delivery)))
+                decoded.append((delivery, try decode(delivery)))
             } catch {
                 logger.error(
                     "parking undecodable message",
                     metadata: ["code": "\(error.code.rawValue)", "messageId": "\(delivery.messageId ?? "")"])
-                await park(delivery, rejection: error)
+                await park(delivery, jobId: error.jobId, rejection: error)
             }
         }
         if decoded.count > 1 {
-            let messages = decoded.map(\.message)
+            let jobs = decoded.map(\.job)
             do {
-                try await withTimeLimit(seconds: configuration.jobTimeLimitSeconds) { [handler] in
-                    try await handler.handleBatch(messages)
+                try await withTimeLimit(seconds: configuration.jobTimeLimitSeconds) { [self] in
+                    try await self.apply(jobs)
                 }
                 for entry in decoded { connection.ack(entry.delivery) }
                 counters.acked.add(decoded.count, ordering: .relaxed)
@@ -120,50 +151,65 @@ public final class JobConsumer<Handler: JobHandler>: Sendable {
                 counters.batchFallbacks.add(1, ordering: .relaxed)
                 logger.warning(
                     "batch failed; applying its jobs one by one",
-                    metadata: ["size": "\(decoded.count)", "error": "\(error)"])
+                    metadata: ["size": "\(decoded.count)", "error": "\(String(reflecting: error))"])
             }
         }
-        for entry in decoded { await processOne(entry.delivery, entry.message) }
+        for entry in decoded { await processOne(entry.delivery, entry.job) }
+    }
+
+    /// Prepares the jobs, then applies them in one transaction with their records.
+    func apply(_ batch: [Job<Handler.Message>]) async throws {
+        let results = try await effects.apply(batch)
+        for (job, result) in zip(batch, results) {
+            switch result {
+            case .applied(.refused(let code, _)):
+                logger.info("job refused", metadata: ["jobId": "\(job.id)", "code": "\(code)"])
+            case .unknownJob:
+                logger.warning("job unknown for its unit; nothing written", metadata: ["jobId": "\(job.id)"])
+            case .applied(.succeeded), .alreadyProcessed:
+                break
+            }
+        }
     }
 
     /// One job: attempts at once, then a retry tier, then parking.
-    func processOne(_ delivery: AMQPDelivery, _ message: Handler.Message) async {
+    func processOne(_ delivery: AMQPDelivery, _ job: Job<Handler.Message>) async {
         do {
             try await withTimeLimit(seconds: configuration.jobTimeLimitSeconds) { [self] in
-                try await self.attempts(message, messageId: delivery.messageId)
+                try await self.attempts(job)
             }
             connection.ack(delivery)
             counters.acked.add(1, ordering: .relaxed)
             return
         } catch {
-            // The header comes from the message: clamp it, never index with it unchecked.
-            let header = Int(clamping: delivery.headers[JobHeaders.attempt]?.intValue ?? 0)
-            let attempt = min(max(header, 0), queues.retryTiers.count)
+            let attempt = min(job.attempt - 1, queues.retryTiers.count)
             if attempt < queues.retryTiers.count {
-                await retry(delivery, tier: queues.retryTiers[attempt], attempt: attempt + 1, error: error)
+                await retry(
+                    delivery, jobId: job.id, tier: queues.retryTiers[attempt], attempt: attempt + 1, error: error)
             } else {
                 await park(
-                    delivery,
+                    delivery, jobId: job.id,
                     rejection: JobRejection(
                         code: .retriesExhausted,
-                        detail: "failed in \(attempt + 1) rounds of attempts; last error: \(error)",
-                        jobId: delivery.messageId.flatMap(UUID.init(uuidString:))))
+                        detail: "failed in \(attempt + 1) rounds of attempts; last error: \(String(reflecting: error))",
+                        jobId: job.id))
             }
         }
     }
 
     /// Up to `retryAttempts` attempts with exponential backoff; rethrows the last error.
-    func attempts(_ message: Handler.Message, messageId: String?) async throws {
+    func attempts(_ job: Job<Handler.Message>) async throws {
         var delay = configuration.retryInitialDelayMilliseconds
         var attempt = 1
         while true {
             do {
-                return try await handler.handle(message)
+                try await apply([job])
+                return
             } catch {
                 guard attempt < configuration.retryAttempts, !Task.isCancelled else { throw error }
                 logger.warning(
                     "job attempt failed",
-                    metadata: ["attempt": "\(attempt)", "error": "\(error)", "messageId": "\(messageId ?? "")"])
+                    metadata: ["attempt": "\(attempt)", "error": "\(String(reflecting: error))", "jobId": "\(job.id)"])
                 try await Task.sleep(for: .milliseconds(delay))
                 delay = min(delay * 2, configuration.retryMaxDelayMilliseconds)
                 attempt += 1
@@ -172,30 +218,34 @@ public final class JobConsumer<Handler: JobHandler>: Sendable {
     }
 
     /// Sends a copy to `tier` and acks the delivery once the broker confirmed the copy.
-    func retry(_ delivery: AMQPDelivery, tier: JobQueueTopology.RetryTier, attempt: Int, error: any Error) async {
+    func retry(
+        _ delivery: AMQPDelivery, jobId: UUID, tier: JobQueueTopology.RetryTier, attempt: Int, error: any Error
+    ) async {
         var headers = Self.carriedHeaders(delivery)
         headers[JobHeaders.attempt] = .int(Int64(attempt))
-        headers[JobHeaders.lastError] = .string(Self.truncated("\(error)"))
+        headers[JobHeaders.lastError] = .string(Self.truncated("\(String(reflecting: error))"))
         guard
             await replace(
-                delivery, with: headers, exchange: queues.retryExchange, routingKey: tier.queue, what: "retry copy")
+                delivery, jobId: jobId, with: headers, exchange: queues.retryExchange, routingKey: tier.queue,
+                what: "retry copy")
         else { return }
         counters.retried.add(1, ordering: .relaxed)
         logger.warning(
             "job failed; retrying later",
             metadata: [
                 "messageId": "\(delivery.messageId ?? "")", "attempt": "\(attempt)",
-                "delayMilliseconds": "\(tier.delayMilliseconds)", "error": "\(error)",
+                "delayMilliseconds": "\(tier.delayMilliseconds)", "error": "\(String(reflecting: error))",
             ])
     }
 
     /// Records the job as dead-lettered, sends a copy with the reason to the parking queue, then acks.
-    func park(_ delivery: AMQPDelivery, rejection: JobRejection) async {
-        if let jobId = rejection.jobId ?? delivery.messageId.flatMap(UUID.init(uuidString:)) {
+    func park(_ delivery: AMQPDelivery, jobId: UUID?, rejection: JobRejection) async {
+        if let jobId {
             do {
-                try await handler.deadLettered(jobId: jobId, rejection: rejection)
+                try await jobs.markDeadLettered(id: jobId, code: rejection.code.rawValue, detail: rejection.detail)
             } catch {
-                return await requeueAfterPause(delivery, because: "dead-letter record not written: \(error)")
+                return await requeueAfterPause(
+                    delivery, because: "dead-letter record not written: \(String(reflecting: error))")
             }
         }
         var headers = Self.carriedHeaders(delivery)
@@ -203,7 +253,7 @@ public final class JobConsumer<Handler: JobHandler>: Sendable {
         headers[JobHeaders.lastError] = .string(Self.truncated(rejection.detail))
         headers[JobHeaders.parkedAt] = .string(ISO8601DateFormatter().string(from: Date()))
         if await replace(
-            delivery, with: headers, exchange: queues.deadLetterExchange, routingKey: queues.routingKey,
+            delivery, jobId: jobId, with: headers, exchange: queues.deadLetterExchange, routingKey: queues.routingKey,
             what: "parked copy")
         {
             counters.deadLettered.add(1, ordering: .relaxed)
@@ -216,20 +266,34 @@ public final class JobConsumer<Handler: JobHandler>: Sendable {
     /// idempotency record makes the second a no-op.
     /// - Returns: whether the delivery was replaced (acked).
     func replace(
-        _ delivery: AMQPDelivery, with headers: [String: AMQPFieldValue], exchange: String, routingKey: String,
-        what: String
+        _ delivery: AMQPDelivery, jobId: UUID?, with headers: [String: AMQPFieldValue], exchange: String,
+        routingKey: String, what: String
     ) async -> Bool {
         let copy = AMQPMessage(
             exchange: exchange, routingKey: routingKey, body: delivery.body,
-            messageId: delivery.messageId ?? UUID().uuidString.lowercased(), type: delivery.type, headers: headers)
+            messageId: Self.copyMessageId(delivery, jobId: jobId), type: delivery.type, headers: headers)
         do {
             try await publisher.publish(copy, timeout: .seconds(10))
             connection.ack(delivery)
             return true
         } catch {
-            await requeueAfterPause(delivery, because: "\(what) not confirmed: \(error)")
+            await requeueAfterPause(delivery, because: "\(what) not confirmed: \(String(reflecting: error))")
             return false
         }
+    }
+
+    /// The `message-id` of a copy: the delivery's own, else the job id from its body, else one derived
+    /// from the body (FNV-1a), so every copy of one message carries the same id — never a new random
+    /// one, which would make the job look like another job.
+    static func copyMessageId(_ delivery: AMQPDelivery, jobId: UUID?) -> String {
+        if let messageId = delivery.messageId { return messageId }
+        if let jobId { return jobId.uuidString.lowercased() }
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in delivery.body {
+            hash ^= UInt64(byte)
+            hash &*= 0x0000_0100_0000_01b3
+        }
+        return "body-" + String(hash, radix: 16)
     }
 
     func requeueAfterPause(_ delivery: AMQPDelivery, because reason: String) async {

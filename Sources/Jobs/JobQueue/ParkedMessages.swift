@@ -1,7 +1,6 @@
 import AMQPClient
 import Foundation
 import TalentCore
-import TalentStore
 
 /// Operator actions on a job kind's parking (dead-letter) queue: list, replay, discard.
 ///

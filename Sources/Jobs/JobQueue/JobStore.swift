@@ -2,7 +2,12 @@ import Foundation
 import PostgresClient
 import TalentCore
 
-/// SQL for job records: status reads, publication marks, dead letters, the relay's backlog.
+/// All SQL on job records (the `jobs` table, which is also the outbox): the producer's insert inside
+/// the caller's transaction and its publication marks, the consumer's locks and outcomes (the job's
+/// idempotency record), dead letters, the relay's backlog, and status reads.
+///
+/// Functions taking a `PostgresConnection` run inside the caller's open transaction; the others open
+/// their own.
 public struct JobStore: Sendable {
     let pool: PostgresPool
 
@@ -14,63 +19,36 @@ public struct JobStore: Sendable {
     public func job(id: UUID, unitId: UnifiedSocialCreditCode) async throws -> JobRecord? {
         try await pool.withConnection { connection in
             let rows = try connection.execute(
-                prepared: "job_get", "SELECT \(RowDecoding.jobColumns) FROM jobs WHERE id = $1 AND unit_id = $2",
+                prepared: "job_get", "SELECT \(Self.jobColumns) FROM jobs WHERE id = $1 AND unit_id = $2",
                 [id, unitId.rawValue])
-            return try rows.first.map(RowDecoding.job)
+            return try rows.first.map(Self.record)
         }
     }
 
-    /// Stores a job with its message (the outbox), registering the unit on first sight, in one
-    /// transaction. The job is `queued` and not yet published.
-    public func insert(_ message: JobEnvelope, subjectId: UUID?, unitName: String?) async throws -> JobRecord {
-        try await pool.transaction { connection in
-            _ = try Self.registerUnit(message.unitId, name: unitName, on: connection)
-            return try Self.insert(message, subjectId: subjectId, on: connection)
-        }
-    }
-
-    /// Registers a unit on first sight (refreshing its name and last-seen time otherwise).
-    /// - Returns: the unit's association code.
-    static func registerUnit(_ unitId: UnifiedSocialCreditCode, name: String?, on connection: PostgresConnection)
-        throws -> String
-    {
-        let rows = try connection.execute(
-            prepared: "unit_upsert",
-            """
-            INSERT INTO units (id, name) VALUES ($1, $2)
-            ON CONFLICT (id) DO UPDATE SET last_seen = now(), name = COALESCE(EXCLUDED.name, units.name)
-            RETURNING association_code
-            """, [unitId.rawValue, name])
-        return try rows.first.orThrow().requiredString("association_code")
-    }
-
-    /// Inserts a `queued` job with its message (the outbox row).
-    static func insert(_ message: JobEnvelope, subjectId: UUID?, on connection: PostgresConnection) throws
+    /// Inserts a `queued` job with its message (the outbox row) in the caller's transaction, which
+    /// also writes what the job is about; publish the message after the commit.
+    /// - Throws: ``PostgresError``.
+    public static func insert(_ message: JobEnvelope, subjectId: UUID?, on connection: PostgresConnection) throws
         -> JobRecord
     {
         let rows = try connection.execute(
             prepared: "job_insert_outbox",
             """
             INSERT INTO jobs (id, kind, unit_id, subject_id, message, schema_version)
-            VALUES ($1, $2, $3, $4, $5, $6) RETURNING \(RowDecoding.jobColumns)
+            VALUES ($1, $2, $3, $4, $5, $6) RETURNING \(Self.jobColumns)
             """,
             [
                 message.jobId, message.kind.rawValue, message.unitId.rawValue, subjectId,
                 PostgresValue.bytes(message.body), message.schemaVersion,
             ])
-        return try RowDecoding.job(try rows.first.orThrow())
-    }
-
-    /// Removes a job whose message could not be published, unless a worker already processed it.
-    /// - Returns: `true` when removed; `false` when it was processed (answer as accepted).
-    public func discard(id: UUID) async throws -> Bool {
-        try await pool.transaction { connection in try Self.discardQueued(id, on: connection) }
+        return try Self.record(try rows.first.orThrow())
     }
 
     /// Locks the job row and deletes it (with an unanswered idempotency key naming it, so a retry with
     /// the same key may try again) when it is still `queued`. The lock serialises this with the
-    /// worker's effect transaction. - Returns: whether it was deleted.
-    static func discardQueued(_ id: UUID, on connection: PostgresConnection) throws -> Bool {
+    /// worker's effect transaction. - Returns: whether it was deleted (`false`: a worker processed it,
+    /// answer as accepted).
+    public static func discardQueued(_ id: UUID, on connection: PostgresConnection) throws -> Bool {
         let job = try connection.query("SELECT status FROM jobs WHERE id = $1 FOR UPDATE", [id])
         guard let status = try job.first?.string("status"), status == JobStatus.queued.rawValue else {
             return false
@@ -185,7 +163,7 @@ public struct JobStore: Sendable {
     }
 
     /// Whether a job's effect may be written now; see ``lockForEffect(jobId:unitId:on:)``.
-    enum EffectLock {
+    public enum EffectLock: Sendable {
         case apply
         case alreadyProcessed
         case unknownJob
@@ -194,7 +172,7 @@ public struct JobStore: Sendable {
     /// Locks the job row (`FOR UPDATE`) inside the effect's transaction, so two deliveries of one job
     /// serialise and the second finds it done. A job the relay closed as `never_completed` whose message
     /// arrives after all is applied: it was accepted, its effect must land.
-    static func lockForEffect(jobId: UUID, unitId: UnifiedSocialCreditCode, on connection: PostgresConnection)
+    public static func lockForEffect(jobId: UUID, unitId: UnifiedSocialCreditCode, on connection: PostgresConnection)
         throws -> EffectLock
     {
         let rows = try connection.execute(
@@ -211,12 +189,41 @@ public struct JobStore: Sendable {
 
     /// Locks the job rows of a batch in id order before anything else, so batches that share a job
     /// (a redelivery next to a republication) cannot deadlock on job rows.
-    static func lockBatch(_ ids: [UUID], on connection: PostgresConnection) throws {
+    public static func lockBatch(_ ids: [UUID], on connection: PostgresConnection) throws {
         guard ids.count > 1 else { return }
         let list = "{" + ids.map { $0.uuidString.lowercased() }.sorted().joined(separator: ",") + "}"
         _ = try connection.execute(
             prepared: "job_lock_batch", "SELECT id FROM jobs WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE",
             [list])
+    }
+
+    /// Closes a job whose effect (or refusal) was just written, in the same transaction: this status
+    /// change is the job's idempotency record.
+    /// - Parameters: `status` `succeeded` or `failed`; `code` and `detail` say why (a refusal, or how it
+    ///   succeeded, e.g. `attachment_gone`).
+    public static func finish(
+        jobId: UUID, status: JobStatus, code: String?, detail: String?, on connection: PostgresConnection
+    ) throws {
+        try connection.execute(
+            prepared: "job_finish",
+            """
+            UPDATE jobs SET status = $2, error_code = $3, error_detail = $4, finished_at = now(),
+                deliveries = deliveries + 1
+            WHERE id = $1
+            """, [jobId, status.rawValue, code, detail])
+    }
+
+    /// Jobs of `kind` about `subjectId` still queued (changes in progress), other than `excluding`.
+    public static func queuedCount(
+        kind: JobKind, subjectId: UUID, excluding: UUID?, on connection: PostgresConnection
+    ) throws -> Int {
+        let rows = try connection.execute(
+            prepared: "job_queued_for_subject",
+            """
+            SELECT count(*) AS n FROM jobs
+            WHERE subject_id = $1 AND kind = $2 AND status = 'queued' AND ($3::uuid IS NULL OR id <> $3)
+            """, [subjectId, kind.rawValue, excluding])
+        return try rows.first?.int("n") ?? 0
     }
 
     /// Counts of jobs by status (for operators and tests).
@@ -227,5 +234,26 @@ public struct JobStore: Sendable {
             for row in rows.rows { counts[try row.requiredString("status")] = try row.int("n") ?? 0 }
             return counts
         }
+    }
+
+    static let jobColumns = """
+        id, kind, status, subject_id, error_code, error_detail, to_json(created_at)#>>'{}' AS created_at,
+        to_json(published_at)#>>'{}' AS published_at, to_json(finished_at)#>>'{}' AS finished_at
+        """
+
+    /// A job row as its record. - Throws: ``PostgresError`` `unexpected_result` for an unknown status.
+    static func record(_ row: PostgresRow) throws -> JobRecord {
+        let status = try row.required("status", as: JobStatus.self)
+        return JobRecord(
+            id: try row.requiredUUID("id"),
+            kind: try row.requiredString("kind"),
+            status: status,
+            subjectId: try row.uuid("subject_id"),
+            errorCode: try row.string("error_code"),
+            // Only refusals carry client-facing words; other details may name internals.
+            errorDetail: status == .failed ? try row.string("error_detail") : nil,
+            createdAt: try row.requiredString("created_at"),
+            publishedAt: try row.string("published_at"),
+            finishedAt: try row.string("finished_at"))
     }
 }

@@ -1,7 +1,6 @@
 import AMQPClient
 import Foundation
 import TalentCore
-import TalentStore
 
 /// Publishes job messages with publisher confirms and records the confirm on the job row.
 public struct JobPublisher: Sendable {

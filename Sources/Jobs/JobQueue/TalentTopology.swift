@@ -37,7 +37,7 @@ public enum TalentTopology {
         } catch let error as AMQPError where error.replyCode == 406 {
             logger.critical(
                 "the broker's topology differs from this version's definition; the broker names the queue and argument",
-                metadata: ["error": "\(error)"])
+                metadata: ["error": "\(String(reflecting: error))"])
             return false
         }
     }

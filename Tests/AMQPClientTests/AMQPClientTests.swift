@@ -1,71 +1,8 @@
-import AMQPClient
 import Foundation
-import JobRuntime
-import PostgresClient
-import TalentCore
 import TalentTestSupport
 import Testing
 
-@Suite("PostgreSQL client")
-struct PostgresClientTests {
-    @Test func parametersAndByteaRoundTrip() async throws {
-        let environment = try TestEnvironment.current()
-        let pool = PostgresPool(configuration: .init(conninfo: environment.postgresConnInfo, size: 2))
-        defer { pool.shutdown() }
-        let bytes = (0...255).map(UInt8.init) + [0, 0, 255]
-        let result = try await pool.withConnection { connection in
-            try connection.query(
-                "SELECT $1::bytea AS b, $2::text AS t, $3::int AS i, $4::bool AS f, $5::uuid AS u, $6::text AS n",
-                [PostgresValue.bytes(bytes), "統一 'quoted' $1", 42, true, UUID(), String?.none])
-        }
-        let row = try #require(result.first)
-        #expect(try row.bytes("b") == bytes)
-        #expect(try row.string("t") == "統一 'quoted' $1")
-        #expect(try row.int("i") == 42)
-        #expect(try row.bool("f") == true)
-        #expect(try row.uuid("u") != nil)
-        #expect(try row.string("n") == nil)
-    }
-
-    @Test func errorsCarryTheSQLStateAndTransactionsRollBack() async throws {
-        let environment = try TestEnvironment.current()
-        let pool = PostgresPool(configuration: .init(conninfo: environment.postgresConnInfo, size: 1))
-        defer { pool.shutdown() }
-        let table = "client_test_\(UInt32.random(in: 0...UInt32.max))"
-        try await pool.withConnection { connection in
-            try connection.query("CREATE TABLE \(table) (id int PRIMARY KEY)")
-        }
-        await #expect(throws: PostgresError.self) {
-            try await pool.transaction { connection in
-                try connection.execute(prepared: "ins", "INSERT INTO \(table) VALUES ($1)", [1])
-                try connection.execute(prepared: "ins", "INSERT INTO \(table) VALUES ($1)", [1])
-            }
-        }
-        do {
-            try await pool.withConnection { connection in
-                try connection.query("INSERT INTO \(table) VALUES (2), (2)")
-            }
-        } catch let error as PostgresError {
-            #expect(error.sqlState == .uniqueViolation)
-            #expect(error.code == .statementFailed)
-        }
-        let count = try await pool.withConnection { connection in
-            try connection.query("SELECT count(*) AS n FROM \(table)").first?.int("n")
-        }
-        #expect(count == 0, "the failed transaction left rows behind")
-    }
-
-    @Test func unreachableServerIsAConnectionError() async throws {
-        let pool = PostgresPool(configuration: .init(conninfo: "host=127.0.0.1 port=1 connect_timeout=2", size: 1))
-        defer { pool.shutdown() }
-        do {
-            _ = try await pool.withConnection { connection in try connection.query("SELECT 1").rows.count }
-            Issue.record("expected a connection error")
-        } catch let error as PostgresError {
-            #expect(error.code == .connectionFailed)
-        }
-    }
-}
+@testable import AMQPClient
 
 @Suite("AMQP client")
 struct AMQPClientTests {
@@ -146,7 +83,7 @@ struct AMQPClientTests {
         } catch let error as AMQPError {
             #expect(error.replyCode == 406)
         }
-        try await connection.declare(TalentTopology.definition)
+        _ = try await Self.queue(environment, connection)  // the connection recovered from the 406
         await connection.close()
     }
 
@@ -175,6 +112,84 @@ struct AMQPClientTests {
         await consumer.close()
         await publisher.close()
     }
+
+    /// The relay's passive declare of a deleted queue must not tear down the publishing connection.
+    @Test func aMissingQueueInspectionKeepsTheConnection() async throws {
+        let environment = try TestEnvironment.current()
+        let connection = AMQPConnection(configuration: environment.amqpConfiguration(name: "test inspect missing"))
+        let queue = try await Self.queue(environment, connection)
+        try await connection.publish(
+            AMQPMessage(exchange: "test.client", routingKey: queue, body: Array("a".utf8), messageId: "a"))
+        do {
+            _ = try await connection.queueState("test.client.missing.\(UUID().uuidString)")
+            Issue.record("expected 404 for a missing queue")
+        } catch let error as AMQPError {
+            #expect(error.replyCode == 404)
+        }
+        try await connection.publish(
+            AMQPMessage(exchange: "test.client", routingKey: queue, body: Array("b".utf8), messageId: "b"))
+        #expect(try await connection.queueState(queue).messages == 2)
+        #expect(connection.shared.connects.load(ordering: .relaxed) == 1, "the connection was re-opened")
+        await connection.close()
+    }
+
+    /// Every command gets an answer, also one submitted while the I/O thread is closing.
+    @Test func commandsRacingTheCloseAreAnswered() async throws {
+        let environment = try TestEnvironment.current()
+        for round in 0..<10 {
+            let connection = AMQPConnection(
+                configuration: environment.amqpConfiguration(name: "test close race \(round)"))
+            let queue = try await Self.queue(environment, connection)
+            let answered = try await withThrowingTaskGroup(of: Bool.self) { group in
+                for index in 0..<50 {
+                    group.addTask {
+                        if index == 10 { await connection.close() }
+                        do {
+                            try await connection.publish(
+                                AMQPMessage(
+                                    exchange: "test.client", routingKey: queue, body: [UInt8(index)],
+                                    messageId: "\(index)"),
+                                timeout: .seconds(30))
+                        } catch {}
+                        return true
+                    }
+                }
+                // A command that is never answered would hold this group until the test times out.
+                return try await group.reduce(0) { $1 ? $0 + 1 : $0 }
+            }
+            #expect(answered == 50)
+            await #expect(throws: AMQPError.self) {
+                try await connection.declare(AMQPTopology(exchanges: [], queues: [], bindings: []))
+            }
+        }
+    }
+
+    /// The wake-up eventfd of each connection is closed with it.
+    @Test func closedConnectionsReleaseTheirDescriptors() async throws {
+        func openDescriptors() -> Int {
+            (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? 0
+        }
+        let before = openDescriptors()
+        for index in 0..<200 {
+            // Port 1: nothing listens; the connection only retries, then closes.
+            let connection = AMQPConnection(
+                configuration: AMQPConfiguration(port: 1, connectionName: "test descriptors \(index)"))
+            await connection.close()
+        }
+        var after = openDescriptors()
+        for _ in 0..<50 where after - before >= 100 {
+            try await Task.sleep(for: .milliseconds(100))
+            after = openDescriptors()
+        }
+        #expect(after - before < 100, "\(after - before) descriptors more after 200 closed connections")
+    }
+
+    /// `description` is generic; the broker's text is in `debugDescription` only.
+    @Test func errorDescriptionsAreGeneric() {
+        let error = AMQPError(code: .channelClosed, replyCode: 406, message: "inequivalent arg 'x-queue-type'")
+        #expect(error.description == "AMQPError(channel_closed, reply code 406)")
+        #expect(String(reflecting: error).contains("inequivalent arg"))
+    }
 }
 
 extension AMQPConnection {
@@ -184,44 +199,5 @@ extension AMQPConnection {
             try await Task.sleep(for: .milliseconds(100))
         }
         return false
-    }
-}
-
-@Suite("Migrations")
-struct MigrationTests {
-    /// `talentctl migrate --dry-run` fails while something is pending, and succeeds once applied;
-    /// concurrent runners apply each migration once.
-    @Test func dryRunFailsWhilePendingAndConcurrentRunsApplyOnce() async throws {
-        let environment = try TestEnvironment.current()
-        let database = "talent_test_migrate_\(UInt32.random(in: 0...UInt32.max))"
-        let admin = PostgresPool(configuration: .init(conninfo: environment.postgresConnInfo, size: 1))
-        defer { admin.shutdown() }
-        try await admin.withConnection { connection in try connection.query("CREATE DATABASE \(database)") }
-        let conninfo = environment.postgresConnInfo.replacingOccurrences(
-            of: "dbname=talent_test", with: "dbname=\(database)")
-        let processEnvironment = environment.processEnvironment(extra: ["TALENT_POSTGRES_URL": conninfo])
-
-        @Sendable func talentctl(_ arguments: [String]) async throws -> (Int32, String) {
-            let output = environment.runDirectory.appendingPathComponent("talentctl-\(UUID().uuidString).out").path
-            let pid = try ChildProcess.spawn(
-                environment.binDirectory.appendingPathComponent("talentctl").path, arguments,
-                environment: processEnvironment, output: output)
-            let status = ChildProcess.exitCode(await ChildProcess.wait(pid))
-            return (status, (try? String(contentsOfFile: output, encoding: .utf8)) ?? "")
-        }
-        let (pendingStatus, pendingOutput) = try await talentctl(["migrate", "--dry-run"])
-        #expect(pendingStatus == 1)
-        #expect(pendingOutput.contains("pending\t0001_attachments_and_jobs"))
-
-        let runs = try await withThrowingTaskGroup(of: (Int32, String).self) { group in
-            for _ in 0..<3 { group.addTask { try await talentctl(["migrate"]) } }
-            return try await group.reduce(into: []) { $0.append($1) }
-        }
-        #expect(runs.allSatisfy { $0.0 == 0 })
-        #expect(runs.filter { $0.1.contains("applied\t0001_attachments_and_jobs") }.count == 1)
-        let (upToDateStatus, upToDate) = try await talentctl(["migrate", "--dry-run"])
-        #expect(upToDateStatus == 0)
-        #expect(upToDate.contains("up to date"))
-        try await admin.withConnection { connection in try connection.query("DROP DATABASE \(database) WITH (FORCE)") }
     }
 }

@@ -1,7 +1,6 @@
 import Foundation
 import Logging
 import TalentCore
-import TalentStore
 
 /// Publishes again, from the job rows (the outbox), jobs whose message may not be in the broker, so a
 /// committed job is never stranded. Runs in every gateway; publishing a job twice is harmless (the
@@ -48,7 +47,7 @@ public struct JobRelay: Sendable {
             if count > 0 { logger.info("relayed unconfirmed jobs", metadata: ["count": "\(count)"]) }
             return count
         } catch {
-            logger.warning("relay pass failed", metadata: ["error": "\(error)"])
+            logger.warning("relay pass failed", metadata: ["error": "\(String(reflecting: error))"])
             return 0
         }
     }
@@ -82,7 +81,8 @@ public struct JobRelay: Sendable {
                 }
                 count += published
             } catch {
-                logger.warning("sweep failed", metadata: ["kind": "\(kind.rawValue)", "error": "\(error)"])
+                logger.warning(
+                    "sweep failed", metadata: ["kind": "\(kind.rawValue)", "error": "\(String(reflecting: error))"])
             }
         }
         return count
@@ -97,7 +97,9 @@ public struct JobRelay: Sendable {
                 try await publisher.publish(job)
                 count += 1
             } catch {
-                logger.warning("relay publish failed", metadata: ["jobId": "\(job.jobId)", "error": "\(error)"])
+                logger.warning(
+                    "relay publish failed",
+                    metadata: ["jobId": "\(job.jobId)", "error": "\(String(reflecting: error))"])
                 break
             }
         }
