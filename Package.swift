@@ -21,6 +21,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
         // C layer: system libraries from Debian -dev packages, with thin shims.
@@ -43,11 +45,17 @@ let package = Package(
         // Clients: Swift wrappers that never leak C types.
         .target(
             name: "AMQPClient",
-            dependencies: ["CRabbitMQ", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "CRabbitMQ", .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             path: "Sources/Clients/AMQPClient", swiftSettings: strict),
         .target(
             name: "PostgresClient",
-            dependencies: ["CLibPQ", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "CLibPQ", .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             path: "Sources/Clients/PostgresClient", swiftSettings: strict),
 
         // Domain core: no I/O.
@@ -71,6 +79,7 @@ let package = Package(
             name: "JobQueue",
             dependencies: [
                 "AMQPClient", "PostgresClient", "TalentCore", .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Sources/Jobs/JobQueue", swiftSettings: strict),
         // JobWorker: the consumer face (consume, batch, settle, retry tiers, park, time limit, drain).
@@ -79,6 +88,7 @@ let package = Package(
             dependencies: [
                 "JobQueue", "AMQPClient", "PostgresClient", "TalentCore",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Sources/Jobs/JobWorker", swiftSettings: strict),
 
@@ -103,6 +113,8 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
                 "TalentStore", "JobQueue", "AMQPClient", "PostgresClient", "TalentCore",
             ],
             path: "Sources/Gateway/TalentGateway", swiftSettings: strict),
@@ -116,14 +128,18 @@ let package = Package(
         .executableTarget(
             name: "talent-gateway",
             dependencies: [
-                "TalentGateway", "ServiceConfiguration", "JobQueue",
+                "TalentGateway", "ServiceConfiguration", "JobQueue", "AMQPClient", "PostgresClient", "TalentCore",
+                .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/Executables/talent-gateway", swiftSettings: strict),
         .executableTarget(
             name: "talent-worker",
             dependencies: [
-                "TalentJobs", "JobQueue", "JobWorker", "ServiceConfiguration",
+                "TalentJobs", "JobQueue", "JobWorker", "ServiceConfiguration", "AMQPClient", "PostgresClient",
+                "TalentCore", "TalentStore", "AttachmentInspection", .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/Executables/talent-worker", swiftSettings: strict),
@@ -134,7 +150,7 @@ let package = Package(
             name: "talentctl",
             dependencies: [
                 "TalentStore", "JobQueue", "TalentGateway", "AttachmentInspection", "ServiceConfiguration",
-                "TalentClient",
+                "TalentClient", "AMQPClient", "PostgresClient", "TalentCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/Executables/talentctl", swiftSettings: strict),
@@ -159,13 +175,14 @@ let package = Package(
             name: "JobWorkerTests", dependencies: ["JobWorker", "AMQPClient", "PostgresClient", "TalentCore"],
             swiftSettings: strict),
         .testTarget(
-            name: "AttachmentInspectionTests", dependencies: ["AttachmentInspection", "TalentTestSupport"],
+            name: "AttachmentInspectionTests",
+            dependencies: ["AttachmentInspection", "TalentTestSupport", "TalentClient", "TalentCore"],
             swiftSettings: strict),
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
                 "TalentTestSupport", "TalentStore", "AMQPClient", "PostgresClient", "JobQueue", "JobWorker",
-                "TalentJobs",
+                "TalentJobs", .product(name: "Logging", package: "swift-log"),
                 "TalentGateway", "TalentCore", "TalentClient",
             ],
             swiftSettings: strict),

@@ -17,6 +17,9 @@ RMQ=/usr/lib/rabbitmq/bin/rabbitmqctl
 echo "== swift format lint --strict"
 swift format lint --strict --recursive Package.swift Sources Tests
 
+echo "== architecture (docs/architecture.md: who may import whom; Package.swift declares every import)"
+python3 scripts/check-architecture.py
+
 echo "== build"
 # The same products as the run command (deploy/local/up.sh), so neither relinks the other's; a failed
 # build fails this command (pipefail), and no stale binary runs.

@@ -97,7 +97,6 @@ struct AssociationDecisionHandlerTests {
     /// A job the relay gave up on (`never_completed`) whose message arrives after all is applied once.
     @Test func aJobClosedAsNeverCompletedIsAppliedWhenItArrives() async throws {
         let system = try await SharedSystem.instance.get()
-        let associations = AssociationStore(pool: system.pool)
         let jobs = JobStore(pool: system.pool)
         let decisions = Decisions(pool: system.pool)
         var population = DemoPopulation(seed: .random(in: 1...UInt64.max))
@@ -114,7 +113,6 @@ struct AssociationDecisionHandlerTests {
 
     @Test func invalidDataIsRefusedByTheWorkerToo() async throws {
         let system = try await SharedSystem.instance.get()
-        let associations = AssociationStore(pool: system.pool)
         let jobs = JobStore(pool: system.pool)
         let decisions = Decisions(pool: system.pool)
         var population = DemoPopulation(seed: .random(in: 1...UInt64.max))

@@ -126,6 +126,7 @@ public final class PostgresPool: Sendable {
     /// statement fails with SQLSTATE 57014, a transaction rolls back) and throws that error.
     /// - Throws: what `body` throws; ``PostgresError/Code/connectionFailed`` when no connection could be
     ///   made; ``PostgresError/Code/poolClosed`` after ``shutdown()``; `CancellationError`.
+    @discardableResult
     public func withConnection<T: Sendable>(
         _ body: @escaping @Sendable (PostgresConnection) throws -> T
     ) async throws -> T {
@@ -164,6 +165,7 @@ public final class PostgresPool: Sendable {
     }
 
     /// Runs `body` in a transaction on a pool thread.
+    @discardableResult
     public func transaction<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T
     {
         try await withConnection { connection in try connection.transaction(body) }

@@ -6,6 +6,7 @@ import JobQueue
 import Logging
 import PostgresClient
 import ServiceConfiguration
+import ServiceLifecycle
 import TalentCore
 import TalentGateway
 
@@ -17,6 +18,9 @@ import TalentGateway
 struct TalentGatewayCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "talent-gateway", abstract: "Serve the HTTP API; publish state changes as jobs.")
+
+    @Option(help: "Seconds given to requests in flight after SIGTERM before they are cancelled.")
+    var shutdownGrace: Int = 30
 
     mutating func run() async throws {
         let env = ProcessInfo.processInfo.environment
@@ -64,14 +68,23 @@ struct TalentGatewayCommand: AsyncParsableCommand {
         guard try await TalentTopology.declareAtStartUp(on: connection, logger: logger) else { throw ExitCode(78) }
         let gateway = try await GatewayApplication(
             configuration: configuration, pool: pool, connection: connection, logger: logger)
-        let relay = gateway.relay
-        let application = gateway.application()
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await relay.run() }
-            try await application.runService()
-            group.cancelAll()
+        // Started in this order, shut down in reverse on SIGTERM / SIGINT: the HTTP server stops
+        // accepting and finishes its requests, then the relay, the broker connection, the pool.
+        var group = ServiceGroupConfiguration(
+            services: [
+                .init(service: pool, serviceName: "postgres pool"),
+                .init(service: connection, serviceName: "amqp publisher connection"),
+                .init(service: gateway.relay, serviceName: "job relay"),
+                .init(service: gateway.application(), serviceName: "http server"),
+            ],
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        group.maximumGracefulShutdownDuration = .seconds(shutdownGrace)
+        group.maximumCancellationDuration = .seconds(5)
+        do {
+            try await ServiceGroup(configuration: group).run()
+        } catch {
+            logger.critical("stopped: a service failed", metadata: ["error": "\(String(reflecting: error))"])
+            throw ExitCode(1)
         }
-        await connection.close()
-        pool.shutdown()
     }
 }

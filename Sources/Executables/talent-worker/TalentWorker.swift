@@ -7,6 +7,7 @@ import JobWorker
 import Logging
 import PostgresClient
 import ServiceConfiguration
+import ServiceLifecycle
 import TalentCore
 import TalentJobs
 import TalentStore
@@ -96,7 +97,8 @@ struct TalentWorker: AsyncParsableCommand {
         }
     }
 
-    /// Consumes `kind`'s queue with `handler` until drained (SIGTERM) or the consumer is lost (exit 1).
+    /// Consumes `kind`'s queue with `handler` until drained (SIGTERM / SIGINT: exit 0) or until a
+    /// service fails, for example the consumer lost for good (exit 1, with a log line naming it).
     static func consume<Handler: JobHandler>(
         _ handler: Handler, kind jobKind: JobKind, connection: AMQPConnection, publisher: AMQPConnection,
         pool: PostgresPool, configuration workerConfiguration: WorkerConfiguration, logger: Logger
@@ -104,10 +106,6 @@ struct TalentWorker: AsyncParsableCommand {
         let consumer = JobConsumer(
             connection: connection, publisher: publisher, pool: pool, queues: TalentTopology.queues(for: jobKind),
             handler: handler, configuration: workerConfiguration, logger: logger)
-
-        let signals = SignalDrain()
-        signals.install(graceSeconds: workerConfiguration.drainGraceSeconds, logger: logger) { consumer.drain() }
-        defer { withExtendedLifetime(signals) {} }
         logger.info(
             "consuming",
             metadata: [
@@ -115,18 +113,25 @@ struct TalentWorker: AsyncParsableCommand {
                 "concurrency": "\(workerConfiguration.concurrency)", "batchSize": "\(workerConfiguration.batchSize)",
                 "jobTimeLimitSeconds": "\(workerConfiguration.jobTimeLimitSeconds)",
             ])
+        // Started in this order, shut down in reverse: the consumer drains (settles what it holds),
+        // then the connections close, then the pool. Past the grace period, jobs are cancelled and
+        // their unacknowledged deliveries return to the queue.
+        var group = ServiceGroupConfiguration(
+            services: [
+                .init(service: pool, serviceName: "postgres pool"),
+                .init(service: publisher, serviceName: "amqp publisher connection"),
+                .init(service: connection, serviceName: "amqp consumer connection"),
+                .init(service: consumer, serviceName: "consumer \(jobKind.rawValue)"),
+            ],
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        group.maximumGracefulShutdownDuration = .seconds(workerConfiguration.drainGraceSeconds)
+        group.maximumCancellationDuration = .seconds(5)
         do {
-            try await consumer.run()
+            try await ServiceGroup(configuration: group).run()
         } catch {
-            logger.critical("consumer lost", metadata: ["error": "\(String(reflecting: error))"])
-            await connection.close()
-            await publisher.close()
-            pool.shutdown()
+            logger.critical("stopped: a service failed", metadata: ["error": "\(String(reflecting: error))"])
             throw ExitCode(1)
         }
-        await connection.close()
-        await publisher.close()
-        pool.shutdown()
         let stats = consumer.statistics
         logger.info(
             "drained",

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import ServiceLifecycle
 import TalentCore
 
 /// Publishes again, from the job rows (the outbox), jobs whose message may not be in the broker, so a
@@ -12,7 +13,7 @@ import TalentCore
 ///   while none of its kind's queues holds a ready message, e.g. an operator deleted a queue. Each job
 ///   is republished at most ``RelaySettings/maxRepublications`` times, then closed as `dead_lettered`
 ///   with code `never_completed`.
-public struct JobRelay: Sendable {
+public struct JobRelay: Service {
     let jobs: JobStore
     let publisher: JobPublisher
     let settings: RelaySettings
@@ -25,8 +26,14 @@ public struct JobRelay: Sendable {
         self.logger = logger
     }
 
+    /// As a `Service`: passes until the service group shuts down (gracefully or by cancellation); no
+    /// pass starts during shutdown.
+    public func run() async throws {
+        await cancelWhenGracefulShutdown { await self.loop() }
+    }
+
     /// Loops until cancelled, one pass every `afterSeconds / 2` seconds.
-    public func run() async {
+    func loop() async {
         while !Task.isCancelled {
             do {
                 try await Task.sleep(for: .seconds(max(settings.afterSeconds / 2, 1)))

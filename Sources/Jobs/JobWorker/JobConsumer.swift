@@ -74,8 +74,9 @@ public final class JobConsumer<Handler: JobHandler>: Sendable {
     public var statistics: Counters { counters }
 
     /// Consumes until ``drain()`` (returns normally once the deliveries received are settled) or until
-    /// the consumer is lost for good (throws ``AMQPError`` after settling what it holds).
-    public func run() async throws {
+    /// the consumer is lost for good (throws ``AMQPError`` after settling what it holds). As a
+    /// `Service`, ``run()`` calls this and drains on graceful shutdown.
+    public func consume() async throws {
         let deliveries = connection.consume(queue: queues.workQueue, prefetch: configuration.prefetch)
         let buffer = DeliveryBuffer()
         let batchSize = max(1, min(configuration.batchSize, handler.maximumBatchSize))
