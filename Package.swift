@@ -94,7 +94,11 @@ let package = Package(
 
         // Service settings read from the environment, in one place, for every executable.
         .target(
-            name: "ServiceConfiguration", dependencies: ["AMQPClient", "PostgresClient", "TalentCore"],
+            name: "ServiceConfiguration",
+            dependencies: [
+                "AMQPClient", "PostgresClient", "TalentCore", .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             path: "Sources/Runtime/ServiceConfiguration", swiftSettings: strict),
 
         // Handlers: one per job kind.
@@ -130,7 +134,6 @@ let package = Package(
             dependencies: [
                 "TalentGateway", "ServiceConfiguration", "JobQueue", "AMQPClient", "PostgresClient", "TalentCore",
                 .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/Executables/talent-gateway", swiftSettings: strict),
@@ -139,7 +142,6 @@ let package = Package(
             dependencies: [
                 "TalentJobs", "JobQueue", "JobWorker", "ServiceConfiguration", "AMQPClient", "PostgresClient",
                 "TalentCore", "TalentStore", "AttachmentInspection", .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/Executables/talent-worker", swiftSettings: strict),

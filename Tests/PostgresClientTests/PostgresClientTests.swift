@@ -113,6 +113,19 @@ struct PostgresClientTests {
         try await pool.withConnection { connection in try connection.query("DROP TABLE \(table)") }
     }
 
+    /// A task cancelled before it calls in is answered with `CancellationError` (its cancellation
+    /// handler runs before the continuation exists; the call must not wait forever).
+    @Test func aCallFromACancelledTaskIsAnswered() async throws {
+        let environment = try TestEnvironment.current()
+        let pool = PostgresPool(configuration: .init(conninfo: environment.postgresConnInfo, size: 1))
+        defer { pool.shutdown() }
+        let call = Task {
+            withUnsafeCurrentTask { $0?.cancel() }
+            return try await pool.withConnection { connection in try connection.query("SELECT 1").rows.count }
+        }
+        await #expect(throws: CancellationError.self) { _ = try await call.value }
+    }
+
     /// `description` never carries the server's text (it can hold SQL and values); `debugDescription` does.
     @Test func errorDescriptionsAreGeneric() async throws {
         let environment = try TestEnvironment.current()

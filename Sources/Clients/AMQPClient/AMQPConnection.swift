@@ -170,9 +170,6 @@ final class ConnectionShared: Sendable {
         if wakeDescriptor >= 0 { _ = Glibc.close(wakeDescriptor) }
     }
 
-    /// Whether the I/O thread has shut down; commands submitted from then on are refused at once.
-    var isClosed: Bool { queue.withLock { $0.closed } }
-
     func submit(_ command: Command) {
         let accepted = queue.withLock { queue -> Bool in
             guard !queue.closed else { return false }

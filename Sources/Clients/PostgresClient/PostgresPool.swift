@@ -66,12 +66,15 @@ public final class PostgresPool: Sendable {
             }
             let step: Step = lock.withLock {
                 switch phase {
-                case .waiting:
+                case .waiting, .cancelled:
+                    // Also when cancelled before: a task cancelled before it called in runs the
+                    // cancellation handler before the continuation exists, so the answer comes
+                    // from the second call (answering twice is harmless: resume is once-only).
                     phase = .cancelled
                     return .answerNow
                 case .running(let canceller?):
                     return .cancelStatement(canceller)
-                case .running(nil), .cancelled, .finished:
+                case .running(nil), .finished:
                     return .nothing
                 }
             }

@@ -6,7 +6,6 @@ import JobQueue
 import Logging
 import PostgresClient
 import ServiceConfiguration
-import ServiceLifecycle
 import TalentCore
 import TalentGateway
 
@@ -70,21 +69,11 @@ struct TalentGatewayCommand: AsyncParsableCommand {
             configuration: configuration, pool: pool, connection: connection, logger: logger)
         // Started in this order, shut down in reverse on SIGTERM / SIGINT: the HTTP server stops
         // accepting and finishes its requests, then the relay, the broker connection, the pool.
-        var group = ServiceGroupConfiguration(
-            services: [
-                .init(service: pool, serviceName: "postgres pool"),
-                .init(service: connection, serviceName: "amqp publisher connection"),
-                .init(service: gateway.relay, serviceName: "job relay"),
-                .init(service: gateway.application(), serviceName: "http server"),
-            ],
-            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
-        group.maximumGracefulShutdownDuration = .seconds(shutdownGrace)
-        group.maximumCancellationDuration = .seconds(5)
-        do {
-            try await ServiceGroup(configuration: group).run()
-        } catch {
-            logger.critical("stopped: a service failed", metadata: ["error": "\(String(reflecting: error))"])
-            throw ExitCode(1)
-        }
+        let drained = await ProcessServices.run(
+            [
+                (pool, "postgres pool"), (connection, "amqp publisher connection"), (gateway.relay, "job relay"),
+                (gateway.application(), "http server"),
+            ], graceSeconds: shutdownGrace, logger: logger)
+        guard drained else { throw ExitCode(1) }
     }
 }

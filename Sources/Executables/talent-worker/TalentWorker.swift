@@ -7,7 +7,6 @@ import JobWorker
 import Logging
 import PostgresClient
 import ServiceConfiguration
-import ServiceLifecycle
 import TalentCore
 import TalentJobs
 import TalentStore
@@ -116,22 +115,12 @@ struct TalentWorker: AsyncParsableCommand {
         // Started in this order, shut down in reverse: the consumer drains (settles what it holds),
         // then the connections close, then the pool. Past the grace period, jobs are cancelled and
         // their unacknowledged deliveries return to the queue.
-        var group = ServiceGroupConfiguration(
-            services: [
-                .init(service: pool, serviceName: "postgres pool"),
-                .init(service: publisher, serviceName: "amqp publisher connection"),
-                .init(service: connection, serviceName: "amqp consumer connection"),
-                .init(service: consumer, serviceName: "consumer \(jobKind.rawValue)"),
-            ],
-            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
-        group.maximumGracefulShutdownDuration = .seconds(workerConfiguration.drainGraceSeconds)
-        group.maximumCancellationDuration = .seconds(5)
-        do {
-            try await ServiceGroup(configuration: group).run()
-        } catch {
-            logger.critical("stopped: a service failed", metadata: ["error": "\(String(reflecting: error))"])
-            throw ExitCode(1)
-        }
+        let drained = await ProcessServices.run(
+            [
+                (pool, "postgres pool"), (publisher, "amqp publisher connection"),
+                (connection, "amqp consumer connection"), (consumer, "consumer \(jobKind.rawValue)"),
+            ], graceSeconds: workerConfiguration.drainGraceSeconds, logger: logger)
+        guard drained else { throw ExitCode(1) }
         let stats = consumer.statistics
         logger.info(
             "drained",

@@ -75,15 +75,7 @@ struct JobSubmitter: Sendable {
     /// Stores `message` as a job about `subjectId`, publishes it, and returns the job for a `202`.
     func submit(_ message: JobEnvelope, subjectId: UUID?, unitName: String?, logger: Logger) async throws -> JobRecord {
         let (_, stored) = try await store(message, unitName: unitName) { _ in ((), subjectId, true) }
-        let record = try stored.orThrowUnavailable()
+        guard let record = stored else { throw GatewayError(.internal, "internal error") }
         return try await publish(message, logger: logger) ?? record
-    }
-}
-
-extension Optional where Wrapped == JobRecord {
-    /// A job that `store` was asked to create.
-    fileprivate func orThrowUnavailable() throws -> JobRecord {
-        guard let self else { throw GatewayError(.internal, "internal error") }
-        return self
     }
 }
