@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-configuration.git", from: "1.4.0"),
     ],
     targets: [
         // C layer: system libraries from Debian -dev packages, with thin shims.
@@ -98,6 +99,7 @@ let package = Package(
             dependencies: [
                 "AMQPClient", "PostgresClient", "TalentCore", .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Configuration", package: "swift-configuration"),
             ],
             path: "Sources/Runtime/ServiceConfiguration", swiftSettings: strict),
 
@@ -171,6 +173,8 @@ let package = Package(
             name: "PostgresClientTests", dependencies: ["PostgresClient", "TalentTestSupport"], swiftSettings: strict),
         .testTarget(
             name: "AMQPClientTests", dependencies: ["AMQPClient", "TalentTestSupport"], swiftSettings: strict),
+        .testTarget(
+            name: "ServiceConfigurationTests", dependencies: ["ServiceConfiguration"], swiftSettings: strict),
         .testTarget(
             name: "JobQueueTests", dependencies: ["JobQueue", "AMQPClient", "TalentCore"], swiftSettings: strict),
         .testTarget(

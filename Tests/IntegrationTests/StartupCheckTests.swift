@@ -48,4 +48,25 @@ struct StartupCheckTests {
         #expect(output.contains("topology differs"), "\(output)")
         #expect(output.contains("inequivalent arg"), "\(output)")
     }
+
+    /// A setting that does not parse stops the process at start with exit 78 and a line naming the
+    /// variable (before: `TALENT_HTTP_PORT=abc` silently listened on 8080).
+    @Test(arguments: [
+        ("talent-gateway", "TALENT_HTTP_PORT", "abc"), ("talent-gateway", "TALENT_JWT_ISSUER", ""),
+        ("talent-worker", "TALENT_WORKER_CONCURRENCY", "many"), ("talent-worker", "TALENT_AMQP_PORT", "99999"),
+    ])
+    func aBadSettingStopsTheProcess(executable: String, variable: String, value: String) async throws {
+        let environment = try await SharedSystem.instance.get().environment  // keys created
+        var processEnvironment = environment.processEnvironment()
+        processEnvironment[variable] = value
+        let log = environment.runDirectory.appendingPathComponent("setting-\(executable)-\(variable).log").path
+        let pid = try ChildProcess.spawn(
+            environment.binDirectory.appendingPathComponent(executable).path,
+            executable == "talent-worker" ? [JobKind.attachmentValidation.rawValue] : [],
+            environment: processEnvironment, output: log)
+        let status = ChildProcess.exitCode(await ChildProcess.wait(pid))
+        #expect(status == 78)
+        let output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        #expect(output.contains("refusing to start: \(variable)"), "\(output)")
+    }
 }

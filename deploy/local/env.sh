@@ -10,6 +10,9 @@ export TALENT_HTTP_PORT="${TALENT_HTTP_PORT:-58080}"
 export TALENT_DATABASE="${TALENT_DATABASE:-talent}"
 export TALENT_POSTGRES_URL="${TALENT_POSTGRES_URL:-host=127.0.0.1 port=$TALENT_PG_PORT dbname=$TALENT_DATABASE user=postgres}"
 export TALENT_AMQP_HOST=127.0.0.1
+# The development issuer (`talentctl dev-keys`, `talentctl token`) stands in for the identity platform;
+# production names its own issuer (the gateway has no default).
+export TALENT_JWT_ISSUER="${TALENT_JWT_ISSUER:-https://sso.beijing.gov.cn.local-dev}"
 export TALENT_JWT_PRIVATE_KEY="${TALENT_JWT_PRIVATE_KEY:-$TALENT_HOME/keys/issuer-private.pem}"
 export TALENT_JWT_PUBLIC_KEY="${TALENT_JWT_PUBLIC_KEY:-$TALENT_HOME/keys/issuer-public.pem}"
 export TALENT_SERVICE_PRIVATE_KEY="${TALENT_SERVICE_PRIVATE_KEY:-$TALENT_HOME/keys/service-private.pem}"

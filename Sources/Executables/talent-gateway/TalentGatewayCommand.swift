@@ -9,10 +9,19 @@ import ServiceConfiguration
 import TalentCore
 import TalentGateway
 
-/// `talent-gateway`: the HTTP gateway. Settings from the environment (see ServiceEnvironment) plus:
-/// `TALENT_HTTP_HOST` (127.0.0.1), `TALENT_HTTP_PORT` (8080), `TALENT_JWT_PUBLIC_KEY` (PEM path),
-/// `TALENT_JWT_ISSUER`, `TALENT_JWT_AUDIENCE`, `TALENT_SERVICE_PUBLIC_KEY` (PEM path; unset = no service tokens), `TALENT_RELAY_AFTER_SECONDS` (30),
-/// `TALENT_RELAY_STALE_SECONDS` (900); see ``GatewayConfiguration`` and ``RelaySettings``.
+/// `talent-gateway`: the HTTP gateway. Settings are read once, at start, by ``settings(_:)``; a refused
+/// one stops the process with exit 78 naming the variable.
+///
+/// | variable | accepts | default |
+/// |---|---|---|
+/// | shared ones | see `ServiceEnvironment` | |
+/// | `TALENT_HTTP_HOST` / `TALENT_HTTP_PORT` | listen address / 1…65535 | `127.0.0.1` / 8080 |
+/// | `TALENT_JWT_PUBLIC_KEY` | path of the identity platform's ES256 public key (PEM) | required |
+/// | `TALENT_JWT_ISSUER` | the identity platform's `iss` | required (no development default) |
+/// | `TALENT_JWT_AUDIENCE` | expected `aud` | `talent-gateway` |
+/// | `TALENT_SERVICE_PUBLIC_KEY` | path of the upstream services' ES256 public key (PEM) | unset: no service tokens |
+/// | `TALENT_RELAY_AFTER_SECONDS` | 1…86,400 | 30 |
+/// | `TALENT_RELAY_STALE_SECONDS` | 1…86,400 | 900 |
 @main
 struct TalentGatewayCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -21,41 +30,39 @@ struct TalentGatewayCommand: AsyncParsableCommand {
     @Option(help: "Seconds given to requests in flight after SIGTERM before they are cancelled.")
     var shutdownGrace: Int = 30
 
+    /// Every setting of the gateway. - Throws: ``SettingError`` naming the first refused variable.
+    static func settings(_ reader: SettingsReader) throws(SettingError) -> (ServiceEnvironment, GatewayConfiguration) {
+        let service = try ServiceEnvironment(reader)
+        var configuration = GatewayConfiguration(
+            host: try reader.string("talent.http.host", default: "127.0.0.1"),
+            port: try reader.int("talent.http.port", default: 8080, in: 1...65_535),
+            tokenPublicKeyPEM: try reader.requiredFile(
+                "talent.jwt.public.key", accepts: "the path of the identity issuer's public key (PEM)"),
+            tokenIssuer: try reader.requiredString(
+                "talent.jwt.issuer", accepts: "the identity platform's issuer (iss)"),
+            tokenAudience: try reader.string("talent.jwt.audience", default: DevelopmentIssuer.defaultAudience),
+            attachmentPolicy: service.attachmentPolicy)
+        configuration.servicePublicKeyPEM = try reader.optionalFile(
+            "talent.service.public.key", accepts: "the path of the upstream services' public key (PEM)")
+        configuration.relay.pendingQueues = Dictionary(
+            uniqueKeysWithValues: JobKind.allCases.map { ($0, TalentTopology.queues(for: $0).pendingQueues) })
+        configuration.relay.afterSeconds = try reader.int(
+            "talent.relay.after.seconds", default: configuration.relay.afterSeconds, in: 1...86_400)
+        configuration.relay.staleAfterSeconds = try reader.int(
+            "talent.relay.stale.seconds", default: configuration.relay.staleAfterSeconds, in: 1...86_400)
+        return (service, configuration)
+    }
+
     mutating func run() async throws {
-        let env = ProcessInfo.processInfo.environment
+        let (service, configuration) = SettingsReader.readOrExit { () throws(SettingError) in
+            try Self.settings(SettingsReader())
+        }
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = env["TALENT_LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0) } ?? .info
+            handler.logLevel = Logger.Level(rawValue: service.logLevel) ?? .info
             return handler
         }
         let logger = Logger(label: "talent-gateway")
-        let service = ServiceEnvironment()
-        guard let keyPath = env["TALENT_JWT_PUBLIC_KEY"],
-            let publicKey = try? String(contentsOfFile: keyPath, encoding: .utf8)
-        else {
-            logger.critical("TALENT_JWT_PUBLIC_KEY must name the identity issuer's public key (PEM)")
-            throw ExitCode(78)
-        }
-        var configuration = GatewayConfiguration(
-            host: env["TALENT_HTTP_HOST"] ?? "127.0.0.1", port: env["TALENT_HTTP_PORT"].flatMap(Int.init) ?? 8080,
-            tokenPublicKeyPEM: publicKey, attachmentPolicy: service.attachmentPolicy)
-        if let issuer = env["TALENT_JWT_ISSUER"] { configuration.tokenIssuer = issuer }
-        if let audience = env["TALENT_JWT_AUDIENCE"] { configuration.tokenAudience = audience }
-        if let path = env["TALENT_SERVICE_PUBLIC_KEY"] {
-            guard let pem = try? String(contentsOfFile: path, encoding: .utf8) else {
-                logger.critical("TALENT_SERVICE_PUBLIC_KEY names a file that cannot be read")
-                throw ExitCode(78)
-            }
-            configuration.servicePublicKeyPEM = pem
-        }
-        configuration.relay.pendingQueues = Dictionary(
-            uniqueKeysWithValues: JobKind.allCases.map { ($0, TalentTopology.queues(for: $0).pendingQueues) })
-        if let seconds = env["TALENT_RELAY_AFTER_SECONDS"].flatMap(Int.init) {
-            configuration.relay.afterSeconds = seconds
-        }
-        if let seconds = env["TALENT_RELAY_STALE_SECONDS"].flatMap(Int.init) {
-            configuration.relay.staleAfterSeconds = seconds
-        }
 
         let pool = PostgresPool(
             configuration: service.postgres(poolSize: configuration.databasePoolSize), logger: Logger(label: "postgres")

@@ -35,38 +35,57 @@ struct TalentWorker: AsyncParsableCommand {
     @Option(help: "Seconds given to in-flight jobs after SIGTERM.")
     var drainGrace: Int = 30
 
-    mutating func run() async throws {
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel =
-                ProcessInfo.processInfo.environment["TALENT_LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0) } ?? .info
-            return handler
+    /// Every setting of the worker; flags win over the environment.
+    ///
+    /// | variable | accepts | default |
+    /// |---|---|---|
+    /// | shared ones | see `ServiceEnvironment` | |
+    /// | `TALENT_WORKER_PREFETCH` (`--prefetch`) | 1…65,535 | 8 |
+    /// | `TALENT_WORKER_CONCURRENCY` (`--concurrency`) | 1…256 | 2 |
+    /// | `TALENT_WORKER_BATCH_SIZE` (`--batch-size`) | 1…1,000 | 16 |
+    /// | `TALENT_WORKER_JOB_TIME_LIMIT` (`--job-time-limit`) | 1…86,400 seconds | 120 |
+    /// - Throws: ``SettingError`` naming the first refused variable, also when the combination could
+    ///   hold a delivery past the broker's `consumer_timeout`.
+    func settings(_ reader: SettingsReader) throws(SettingError) -> (ServiceEnvironment, WorkerConfiguration) {
+        let environment = try ServiceEnvironment(reader)
+        var worker = WorkerConfiguration(drainGraceSeconds: drainGrace)
+        worker.prefetch = UInt16(
+            try prefetch.map(Int.init).orSetting { () throws(SettingError) in
+                try reader.int("talent.worker.prefetch", default: 8, in: 1...65_535)
+            })
+        worker.concurrency = try concurrency.orSetting { () throws(SettingError) in
+            try reader.int("talent.worker.concurrency", default: 2, in: 1...256)
         }
-        let logger = Logger(label: "talent-worker")
+        worker.batchSize = try batchSize.orSetting { () throws(SettingError) in
+            try reader.int("talent.worker.batch.size", default: 16, in: 1...1_000)
+        }
+        worker.jobTimeLimitSeconds = try jobTimeLimit.orSetting { () throws(SettingError) in
+            try reader.int("talent.worker.job.time.limit", default: 120, in: 1...86_400)
+        }
+        do {
+            try worker.validate()
+        } catch {
+            throw SettingError(
+                variable: "TALENT_WORKER_PREFETCH, _CONCURRENCY, _BATCH_SIZE, _JOB_TIME_LIMIT",
+                accepts: "values whose worst wait stays below the broker's consumer_timeout (\(error.description))",
+                given: nil)
+        }
+        return (environment, worker)
+    }
+
+    mutating func run() async throws {
         guard let jobKind = JobKind(rawValue: kind) else {
             throw ValidationError("unknown job kind \(kind)")
         }
-        let environment = ServiceEnvironment()
-        let env = ProcessInfo.processInfo.environment
-        var workerConfiguration = WorkerConfiguration(drainGraceSeconds: drainGrace)
-        if let value = prefetch ?? env["TALENT_WORKER_PREFETCH"].flatMap(UInt16.init) {
-            workerConfiguration.prefetch = value
+        let (environment, workerConfiguration) = SettingsReader.readOrExit { () throws(SettingError) in
+            try settings(SettingsReader())
         }
-        if let value = concurrency ?? env["TALENT_WORKER_CONCURRENCY"].flatMap(Int.init) {
-            workerConfiguration.concurrency = value
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = Logger.Level(rawValue: environment.logLevel) ?? .info
+            return handler
         }
-        if let value = batchSize ?? env["TALENT_WORKER_BATCH_SIZE"].flatMap(Int.init) {
-            workerConfiguration.batchSize = value
-        }
-        if let value = jobTimeLimit ?? env["TALENT_WORKER_JOB_TIME_LIMIT"].flatMap(Int.init) {
-            workerConfiguration.jobTimeLimitSeconds = value
-        }
-        do {
-            try workerConfiguration.validate()
-        } catch {
-            logger.critical("refusing to start: \(error.description)")
-            throw ExitCode(78)
-        }
+        let logger = Logger(label: "talent-worker")
 
         let pool = PostgresPool(
             configuration: environment.postgres(poolSize: workerConfiguration.concurrency + 1),
@@ -130,5 +149,13 @@ struct TalentWorker: AsyncParsableCommand {
                 "deadLettered": "\(stats.deadLettered.load(ordering: .relaxed))",
                 "batches": "\(stats.batches.load(ordering: .relaxed))",
             ])
+    }
+}
+
+extension Optional where Wrapped == Int {
+    /// The flag's value, else the setting's.
+    fileprivate func orSetting(_ read: () throws(SettingError) -> Int) throws(SettingError) -> Int {
+        if let self { return self }
+        return try read()
     }
 }

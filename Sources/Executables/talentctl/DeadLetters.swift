@@ -41,7 +41,7 @@ struct DeadLetters: AsyncParsableCommand {
             parkedAction = .discard(Set(ids))
         default: throw ValidationError("action must be list, replay or discard")
         }
-        let environment = ServiceEnvironment()
+        let environment = SettingsReader.readOrExit { () throws(SettingError) in try ServiceEnvironment() }
         let consumer = AMQPConnection(configuration: environment.amqp(connectionName: "talentctl dead-letters"))
         let publisher = AMQPConnection(
             configuration: environment.amqp(connectionName: "talentctl dead-letters publisher"))

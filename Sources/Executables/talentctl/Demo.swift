@@ -38,7 +38,7 @@ struct Demo: AsyncParsableCommand {
         let issuer = try await DevelopmentIssuer.local()
         let service = GatewayClient(
             baseURL: base, token: try await DevelopmentIssuer.localServices().mintService(service: "personal-portal"))
-        let environment = ServiceEnvironment()
+        let environment = SettingsReader.readOrExit { () throws(SettingError) in try ServiceEnvironment() }
         let pool = PostgresPool(configuration: environment.postgres(poolSize: 1))
         defer { pool.shutdown() }
         let store = AssociationStore(pool: pool)
@@ -135,7 +135,7 @@ extension Bench {
         let start = try await demo.summary()
         let ids = try await demo.submitRequests(people, code: start.code, concurrency: concurrency)
         try await demo.waitForCounts { pending, _ in pending >= start.pending + people.count }
-        let environment = ServiceEnvironment()
+        let environment = SettingsReader.readOrExit { () throws(SettingError) in try ServiceEnvironment() }
         let pool = PostgresPool(configuration: environment.postgres(poolSize: 4))
         defer { pool.shutdown() }
         let jobs = JobStore(pool: pool)

@@ -13,7 +13,7 @@ struct Migrate: AsyncParsableCommand {
     var dryRun = false
 
     func run() async throws {
-        let environment = ServiceEnvironment()
+        let environment = SettingsReader.readOrExit { () throws(SettingError) in try ServiceEnvironment() }
         let runner = MigrationRunner(directory: environment.schemasDirectory.appendingPathComponent("migrations"))
         // libpq blocks: run it on the pool's dedicated thread, not on the cooperative pool.
         let pool = PostgresPool(configuration: environment.postgres(poolSize: 1))

@@ -12,7 +12,7 @@ struct Status: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Show queue and job state.")
 
     func run() async throws {
-        let environment = ServiceEnvironment()
+        let environment = SettingsReader.readOrExit { () throws(SettingError) in try ServiceEnvironment() }
         let connection = AMQPConnection(configuration: environment.amqp(connectionName: "talentctl status"))
         for kind in JobKind.allCases {
             let queues = TalentTopology.queues(for: kind)

@@ -41,12 +41,14 @@ struct Token: AsyncParsableCommand {
 
 extension DevelopmentIssuer {
     /// The issuer whose key pair is at `TALENT_JWT_PRIVATE_KEY` / `TALENT_JWT_PUBLIC_KEY`
-    /// (defaults `.local/keys/issuer-{private,public}.pem`).
+    /// (defaults `.local/keys/issuer-{private,public}.pem`), named `TALENT_JWT_ISSUER` (default
+    /// ``DevelopmentIssuer/defaultIssuer``, as `deploy/local/env.sh` sets it for the gateway).
     static func local() async throws -> DevelopmentIssuer {
         let env = ProcessInfo.processInfo.environment
         return try await DevelopmentIssuer(
             privateKeyPath: env["TALENT_JWT_PRIVATE_KEY"] ?? ".local/keys/issuer-private.pem",
-            publicKeyPath: env["TALENT_JWT_PUBLIC_KEY"] ?? ".local/keys/issuer-public.pem")
+            publicKeyPath: env["TALENT_JWT_PUBLIC_KEY"] ?? ".local/keys/issuer-public.pem",
+            issuer: env["TALENT_JWT_ISSUER"] ?? defaultIssuer)
     }
 }
 

@@ -8,7 +8,7 @@ struct Topology: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Declare the broker topology (idempotent).")
 
     func run() async throws {
-        let environment = ServiceEnvironment()
+        let environment = SettingsReader.readOrExit { () throws(SettingError) in try ServiceEnvironment() }
         let connection = AMQPConnection(configuration: environment.amqp(connectionName: "talentctl topology"))
         do {
             try await connection.declare(TalentTopology.definition, timeout: .seconds(30))

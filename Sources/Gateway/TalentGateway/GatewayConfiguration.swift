@@ -12,7 +12,7 @@ public struct GatewayConfiguration: Sendable {
     /// PEM of the upstream services' ES256 public key (service-to-service tokens, e.g. the
     /// personal-edition portal). Default `nil`: service endpoints refuse every token.
     public var servicePublicKeyPEM: String?
-    /// Expected `iss`. Default ``DevelopmentIssuer/defaultIssuer``.
+    /// Expected `iss` (no default: production must name its identity platform).
     public var tokenIssuer: String
     /// Expected `aud`. Default ``DevelopmentIssuer/defaultAudience``.
     public var tokenAudience: String
@@ -26,8 +26,7 @@ public struct GatewayConfiguration: Sendable {
     public var relay: RelaySettings
 
     public init(
-        host: String = "127.0.0.1", port: Int = 8080, tokenPublicKeyPEM: String,
-        tokenIssuer: String = DevelopmentIssuer.defaultIssuer,
+        host: String = "127.0.0.1", port: Int = 8080, tokenPublicKeyPEM: String, tokenIssuer: String,
         tokenAudience: String = DevelopmentIssuer.defaultAudience,
         attachmentPolicy: AttachmentPolicy = AttachmentPolicy(), publishConfirmTimeoutSeconds: Int = 5,
         databasePoolSize: Int = 8, relay: RelaySettings = RelaySettings()

@@ -52,6 +52,7 @@ public struct TestEnvironment: Sendable {
         // Short relay periods, so jobs lost from the broker (fault tests) come back within a minute.
         environment["TALENT_RELAY_AFTER_SECONDS"] = "10"
         environment["TALENT_RELAY_STALE_SECONDS"] = "20"
+        environment["TALENT_JWT_ISSUER"] = "https://sso.beijing.gov.cn.local-dev"
         environment["TALENT_JWT_PRIVATE_KEY"] = runDirectory.appendingPathComponent("keys/private.pem").path
         environment["TALENT_JWT_PUBLIC_KEY"] = runDirectory.appendingPathComponent("keys/public.pem").path
         environment["TALENT_SERVICE_PRIVATE_KEY"] = runDirectory.appendingPathComponent("keys/service-private.pem").path
