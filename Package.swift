@@ -71,7 +71,9 @@ let package = Package(
         // Storage: all SQL lives here.
         .target(
             name: "TalentStore",
-            dependencies: ["PostgresClient", "TalentCore", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                "PostgresClient", "TalentCore", "TalentAPI", .product(name: "Crypto", package: "swift-crypto"),
+            ],
             path: "Sources/Storage/TalentStore", swiftSettings: strict),
 
         // Jobs: one owner of a job's life. JobQueue: topology, all job SQL, producer face (outbox row in
@@ -112,6 +114,10 @@ let package = Package(
             ],
             path: "Sources/Runtime/TalentJobs", swiftSettings: strict),
 
+        // The HTTP API's wire types (request and response bodies): shared by gateway, client and store reads.
+        .target(
+            name: "TalentAPI", dependencies: ["TalentCore"], path: "Sources/Gateway/TalentAPI", swiftSettings: strict),
+
         // Gateway: HTTP surface.
         .target(
             name: "TalentGateway",
@@ -121,13 +127,13 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
-                "TalentStore", "JobQueue", "AMQPClient", "PostgresClient", "TalentCore",
+                "TalentStore", "TalentAPI", "JobQueue", "AMQPClient", "PostgresClient", "TalentCore",
             ],
             path: "Sources/Gateway/TalentGateway", swiftSettings: strict),
 
         // HTTP client of the gateway's API, for the operator CLI and tests.
         .target(
-            name: "TalentClient", dependencies: ["TalentCore", "TalentStore"],
+            name: "TalentClient", dependencies: ["TalentCore", "TalentAPI"],
             path: "Sources/Gateway/TalentClient", swiftSettings: strict),
 
         // Executables: thin mains.
@@ -153,7 +159,7 @@ let package = Package(
         .executableTarget(
             name: "talentctl",
             dependencies: [
-                "TalentStore", "JobQueue", "TalentGateway", "AttachmentInspection", "ServiceConfiguration",
+                "TalentStore", "TalentAPI", "JobQueue", "TalentGateway", "AttachmentInspection", "ServiceConfiguration",
                 "TalentClient", "AMQPClient", "PostgresClient", "TalentCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -163,7 +169,8 @@ let package = Package(
         .target(
             name: "TalentTestSupport",
             dependencies: [
-                "TalentCore", "TalentStore", "AMQPClient", "PostgresClient", "ServiceConfiguration", "TalentClient",
+                "TalentCore", "TalentStore", "TalentAPI", "AMQPClient", "PostgresClient", "ServiceConfiguration",
+                "TalentClient",
                 "TalentGateway", "JobQueue", "CSpawn",
             ],
             path: "Sources/Testing/TalentTestSupport", swiftSettings: strict),
@@ -176,6 +183,15 @@ let package = Package(
         .testTarget(
             name: "ServiceConfigurationTests", dependencies: ["ServiceConfiguration"], swiftSettings: strict),
         .testTarget(
+            name: "TalentGatewayTests",
+            dependencies: [
+                "TalentGateway", "TalentStore", "TalentTestSupport", "TalentCore", "AMQPClient", "PostgresClient",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
+        .testTarget(
             name: "JobQueueTests", dependencies: ["JobQueue", "AMQPClient", "TalentCore"], swiftSettings: strict),
         .testTarget(
             name: "JobWorkerTests", dependencies: ["JobWorker", "AMQPClient", "PostgresClient", "TalentCore"],
@@ -187,7 +203,8 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "TalentTestSupport", "TalentStore", "AMQPClient", "PostgresClient", "JobQueue", "JobWorker",
+                "TalentTestSupport", "TalentStore", "TalentAPI", "AMQPClient", "PostgresClient", "JobQueue",
+                "JobWorker",
                 "TalentJobs", .product(name: "Logging", package: "swift-log"),
                 "TalentGateway", "TalentCore", "TalentClient",
             ],

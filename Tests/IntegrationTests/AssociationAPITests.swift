@@ -1,5 +1,6 @@
 import Foundation
 import PostgresClient
+import TalentAPI
 import TalentClient
 import TalentCore
 import TalentGateway

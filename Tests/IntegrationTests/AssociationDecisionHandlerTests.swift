@@ -23,7 +23,7 @@ struct AssociationDecisionHandlerTests {
         let system = try await SharedSystem.instance.get()
         _ = try await system.pool.transaction { connection in
             try UnitStore.register(unit, name: nil, on: connection)
-            return try JobStore.insert(JobEnvelope(job), subjectId: association, on: connection)
+            return try JobStore.insert(try JobEnvelope(job), subjectId: association, on: connection)
         }
         return job
     }

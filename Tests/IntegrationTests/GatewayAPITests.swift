@@ -1,4 +1,5 @@
 import Foundation
+import TalentAPI
 import TalentClient
 import TalentCore
 import TalentGateway

@@ -152,7 +152,7 @@ struct JobConsumerTests {
             var bytes = Array(body.utf8)
             var id = UUID()
             if ["ok:", "fail:", "flaky:", "slow:"].contains(where: body.hasPrefix) {
-                let envelope = JobEnvelope(TestJob(behaviour: body))
+                let envelope = try JobEnvelope(TestJob(behaviour: body))
                 _ = try await pool.transaction { transaction in
                     try JobStore.insert(envelope, subjectId: nil, on: transaction)
                 }
@@ -225,7 +225,7 @@ struct JobConsumerTests {
             try await running.publisher.publish(
                 AMQPMessage(
                     exchange: running.queues.jobsExchange, routingKey: running.queues.routingKey,
-                    body: JobMessageCodec.encode(TestJob(behaviour: "fail:\(attempt)")),
+                    body: try JobMessageCodec.encode(TestJob(behaviour: "fail:\(attempt)")),
                     messageId: UUID().uuidString.lowercased(), headers: [JobHeaders.attempt: .int(attempt)]))
         }
         #expect(try await running.parked(2, within: .seconds(60)))

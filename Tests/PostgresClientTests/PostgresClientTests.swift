@@ -5,22 +5,38 @@ import Testing
 
 @Suite("PostgreSQL client")
 struct PostgresClientTests {
-    @Test func parametersAndByteaRoundTrip() async throws {
+    /// Parameters in, values out, in both result formats; `bytea` comes back as its bytes in libpq's
+    /// binary format and is never hex-decoded from text.
+    @Test(arguments: [PostgresResultFormat.text, .binary])
+    func parametersAndValuesRoundTrip(format: PostgresResultFormat) async throws {
         let environment = try TestEnvironment.current()
         let pool = PostgresPool(configuration: .init(conninfo: environment.postgresConnInfo, size: 2))
         defer { pool.shutdown() }
         let bytes = (0...255).map(UInt8.init) + [0, 0, 255]
+        let id = UUID()
         let result = try await pool.withConnection { connection in
             try connection.query(
-                "SELECT $1::bytea AS b, $2::text AS t, $3::int AS i, $4::bool AS f, $5::uuid AS u, $6::text AS n",
-                [PostgresValue.bytes(bytes), "統一 'quoted' $1", 42, true, UUID(), String?.none])
+                """
+                SELECT $1::bytea AS b, $2::text AS t, $3::int AS i, $4::bool AS f, $5::uuid AS u, $6::text AS n,
+                       (-70000)::int4 AS negative, 9000000000::int8 AS big, (-2)::int2 AS small
+                """,
+                [PostgresValue.bytes(bytes), "統一 'quoted' $1", 42, true, id, String?.none], results: format)
         }
         let row = try #require(result.first)
-        #expect(try row.bytes("b") == bytes)
+        if format == .binary {
+            #expect(try row.bytes("b") == bytes)
+        } else {
+            #expect(throws: PostgresError.self, "text-format bytea must not be decoded by hand") {
+                _ = try row.bytes("b")
+            }
+        }
         #expect(try row.string("t") == "統一 'quoted' $1")
         #expect(try row.int("i") == 42)
+        #expect(try row.int("negative") == -70_000)
+        #expect(try row.int("big") == 9_000_000_000)
+        #expect(try row.int("small") == -2)
         #expect(try row.bool("f") == true)
-        #expect(try row.uuid("u") != nil)
+        #expect(try row.uuid("u") == id)
         #expect(try row.string("n") == nil)
     }
 

@@ -10,13 +10,13 @@ struct JobMessageCodecTests {
         requestedAt: Date(timeIntervalSince1970: 1_800_000_000))
 
     @Test func roundTrips() throws {
-        let decoded = try JobMessageCodec.decodeAttachmentValidation(JobMessageCodec.encode(job))
+        let decoded = try JobMessageCodec.decodeAttachmentValidation(try JobMessageCodec.encode(job))
         #expect(decoded == job)
     }
 
     @Test func refusesUnknownSchemaVersion() throws {
         var object = try #require(
-            try JSONSerialization.jsonObject(with: Data(JobMessageCodec.encode(job))) as? [String: Any])
+            try JSONSerialization.jsonObject(with: Data(try JobMessageCodec.encode(job))) as? [String: Any])
         object["schemaVersion"] = 99
         let body = Array(try JSONSerialization.data(withJSONObject: object))
         #expect(throws: JobMessageCodec.DecodeError.self) { try JobMessageCodec.decodeAttachmentValidation(body) }
@@ -45,7 +45,7 @@ struct JobMessageCodecTests {
     }
 
     @Test func envelopeCarriesTheEncodedJob() throws {
-        let envelope = JobEnvelope(job)
+        let envelope = try JobEnvelope(job)
         #expect(envelope.kind == .attachmentValidation)
         #expect(envelope.messageId == job.jobId.uuidString.lowercased())
         #expect(try JobMessageCodec.decodeAttachmentValidation(envelope.body) == job)
@@ -60,7 +60,7 @@ struct JobMessageCodecTests {
         let properties = try #require(schema["properties"] as? [String: Any])
         let required = try #require(schema["required"] as? [String])
         let encoded = try #require(
-            try JSONSerialization.jsonObject(with: Data(JobMessageCodec.encode(job))) as? [String: Any])
+            try JSONSerialization.jsonObject(with: Data(try JobMessageCodec.encode(job))) as? [String: Any])
         #expect(Set(properties.keys) == Set(encoded.keys))
         #expect(Set(required) == Set(encoded.keys))
         let version = try #require(properties["schemaVersion"] as? [String: Any])

@@ -76,9 +76,13 @@ public final class PostgresConnection {
     /// Runs one statement with `$1…$n` parameters (text, or binary for bytes). Never interpolate values
     /// into `sql`.
     @discardableResult
-    public func query(_ sql: String, _ parameters: [any PostgresBindable] = []) throws(PostgresError) -> PostgresRows {
+    /// `results: .binary` returns every column in libpq's binary format (needed for `bytea`; see
+    /// ``PostgresRow`` for the types it reads).
+    public func query(
+        _ sql: String, _ parameters: [any PostgresBindable] = [], results: PostgresResultFormat = .text
+    ) throws(PostgresError) -> PostgresRows {
         try withParameters(parameters) { (handle, count, values, lengths, formats) in
-            PQexecParams(handle, sql, count, nil, values, lengths, formats, 0)
+            PQexecParams(handle, sql, count, nil, values, lengths, formats, results.rawValue)
         }
     }
 
@@ -91,9 +95,10 @@ public final class PostgresConnection {
 
     /// Runs a statement prepared once per connection under `name` (server-side prepared statement).
     @discardableResult
-    public func execute(prepared name: String, _ sql: String, _ parameters: [any PostgresBindable] = [])
-        throws(PostgresError) -> PostgresRows
-    {
+    public func execute(
+        prepared name: String, _ sql: String, _ parameters: [any PostgresBindable] = [],
+        results: PostgresResultFormat = .text
+    ) throws(PostgresError) -> PostgresRows {
         guard let handle else { throw PostgresError(code: .connectionFailed, message: "not connected") }
         if !prepared.contains(name) {
             let result = PQprepare(handle, name, sql, Int32(parameters.count), nil)
@@ -101,7 +106,7 @@ public final class PostgresConnection {
             prepared.insert(name)
         }
         return try withParameters(parameters) { (handle, count, values, lengths, formats) in
-            PQexecPrepared(handle, name, count, values, lengths, formats, 0)
+            PQexecPrepared(handle, name, count, values, lengths, formats, results.rawValue)
         }
     }
 
@@ -187,24 +192,30 @@ public final class PostgresConnection {
         let rowCount = Int(PQntuples(result))
         var columns: [String] = []
         var index: [String: Int] = [:]
+        var types: [PostgresRow.ColumnType] = []
         for column in 0..<columnCount {
             let name = String(cString: PQfname(result, Int32(column)))
             columns.append(name)
             index[name] = column
+            types.append(
+                PostgresRow.ColumnType(
+                    oid: UInt32(PQftype(result, Int32(column))), binary: PQfformat(result, Int32(column)) == 1))
         }
         var rows: [PostgresRow] = []
         rows.reserveCapacity(rowCount)
         for row in 0..<rowCount {
-            var values: [String?] = []
+            var values: [[UInt8]?] = []
             values.reserveCapacity(columnCount)
             for column in 0..<columnCount {
                 if PQgetisnull(result, Int32(row), Int32(column)) != 0 {
                     values.append(nil)
                 } else {
-                    values.append(String(cString: PQgetvalue(result, Int32(row), Int32(column))))
+                    let length = Int(PQgetlength(result, Int32(row), Int32(column)))
+                    let start = UnsafeRawPointer(PQgetvalue(result, Int32(row), Int32(column)))
+                    values.append(start.map { Array(UnsafeRawBufferPointer(start: $0, count: length)) } ?? [])
                 }
             }
-            rows.append(PostgresRow(columnIndex: index, values: values))
+            rows.append(PostgresRow(columnIndex: index, types: types, values: values))
         }
         let affected = Int(String(cString: PQcmdTuples(result))) ?? 0
         return PostgresRows(columns: columns, rows: rows, affectedRows: affected)

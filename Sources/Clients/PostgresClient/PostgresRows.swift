@@ -1,6 +1,15 @@
 import Foundation
 
-/// The rows of a statement's result, in text format, copied out of libpq's result.
+/// The format libpq returns a statement's columns in (`resultFormat` of `PQexecParams`).
+public enum PostgresResultFormat: Int32, Sendable {
+    /// Text (the default): every type readable as text.
+    case text = 0
+    /// Binary: `bytea` as its bytes; the typed accessors read `text`/`varchar`, `int2`/`int4`/`int8`,
+    /// `bool`, `uuid` and `bytea`, and refuse other types (select them as text in the SQL).
+    case binary = 1
+}
+
+/// The rows of a statement's result, copied out of libpq's result.
 public struct PostgresRows: Sendable {
     public let columns: [String]
     public let rows: [PostgresRow]
@@ -11,23 +20,52 @@ public struct PostgresRows: Sendable {
     public var isEmpty: Bool { rows.isEmpty }
 }
 
-/// One row; columns are addressed by name.
+/// One row; columns are addressed by name. Every accessor throws ``PostgresError/Code/unexpectedResult``
+/// when there is no such column or its value is not of the type asked for.
 public struct PostgresRow: Sendable {
-    let columnIndex: [String: Int]
-    let values: [String?]
+    /// A column's type (`PQftype`) and format (`PQfformat`).
+    struct ColumnType: Sendable {
+        var oid: UInt32
+        var binary: Bool
+    }
 
-    init(columnIndex: [String: Int], values: [String?]) {
+    // Type OIDs (PostgreSQL's pg_type.dat).
+    static let boolOID: UInt32 = 16
+    static let byteaOID: UInt32 = 17
+    static let int8OID: UInt32 = 20
+    static let int2OID: UInt32 = 21
+    static let int4OID: UInt32 = 23
+    static let uuidOID: UInt32 = 2950
+    static let textOIDs: Set<UInt32> = [18, 19, 25, 1042, 1043]  // char, name, text, bpchar, varchar
+
+    let columnIndex: [String: Int]
+    let types: [ColumnType]
+    let values: [[UInt8]?]
+
+    init(columnIndex: [String: Int], types: [ColumnType], values: [[UInt8]?]) {
         self.columnIndex = columnIndex
+        self.types = types
         self.values = values
     }
 
-    /// The column's text value, `nil` for NULL.
-    /// - Throws: ``PostgresError/Code/unexpectedResult`` when there is no such column.
-    public func string(_ column: String) throws(PostgresError) -> String? {
+    func cell(_ column: String) throws(PostgresError) -> (bytes: [UInt8], type: ColumnType)? {
         guard let index = columnIndex[column] else {
             throw PostgresError(code: .unexpectedResult, message: "no column \(column)")
         }
-        return values[index]
+        return values[index].map { ($0, types[index]) }
+    }
+
+    static func mismatch(_ column: String, _ wanted: String, _ type: ColumnType) -> PostgresError {
+        PostgresError(
+            code: .unexpectedResult,
+            message: "column \(column) (type oid \(type.oid), \(type.binary ? "binary" : "text")) is not \(wanted)")
+    }
+
+    /// The column's text value, `nil` for NULL.
+    public func string(_ column: String) throws(PostgresError) -> String? {
+        guard let (bytes, type) = try cell(column) else { return nil }
+        guard !type.binary || Self.textOIDs.contains(type.oid) else { throw Self.mismatch(column, "text", type) }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// A non-NULL text column.
@@ -39,54 +77,56 @@ public struct PostgresRow: Sendable {
     }
 
     public func int(_ column: String) throws(PostgresError) -> Int? {
-        guard let text = try string(column) else { return nil }
-        guard let value = Int(text) else {
-            throw PostgresError(code: .unexpectedResult, message: "column \(column) is not an integer")
+        guard let (bytes, type) = try cell(column) else { return nil }
+        if !type.binary {
+            guard let value = Int(String(decoding: bytes, as: UTF8.self)) else {
+                throw Self.mismatch(column, "an integer", type)
+            }
+            return value
         }
+        let width: Int
+        switch type.oid {
+        case Self.int2OID: width = 2
+        case Self.int4OID: width = 4
+        case Self.int8OID: width = 8
+        default: throw Self.mismatch(column, "an integer", type)
+        }
+        guard bytes.count == width else { throw Self.mismatch(column, "an integer", type) }
+        // Network byte order, two's complement: sign-extend from the first byte.
+        var value = Int(Int8(bitPattern: bytes[0]))
+        for byte in bytes.dropFirst() { value = value << 8 | Int(byte) }
         return value
     }
 
     public func bool(_ column: String) throws(PostgresError) -> Bool? {
-        guard let text = try string(column) else { return nil }
-        return text == "t"
+        guard let (bytes, type) = try cell(column) else { return nil }
+        if !type.binary { return bytes == [UInt8(ascii: "t")] }
+        guard type.oid == Self.boolOID, bytes.count == 1 else { throw Self.mismatch(column, "a bool", type) }
+        return bytes[0] != 0
     }
 
     public func uuid(_ column: String) throws(PostgresError) -> UUID? {
-        guard let text = try string(column) else { return nil }
-        guard let value = UUID(uuidString: text) else {
-            throw PostgresError(code: .unexpectedResult, message: "column \(column) is not a uuid")
-        }
-        return value
-    }
-
-    /// A `bytea` column (text format `\x` hex) decoded to bytes.
-    public func bytes(_ column: String) throws(PostgresError) -> [UInt8]? {
-        guard let text = try string(column) else { return nil }
-        var utf8 = Array(text.utf8)
-        guard utf8.count >= 2, utf8[0] == UInt8(ascii: "\\"), utf8[1] == UInt8(ascii: "x"), utf8.count % 2 == 0 else {
-            throw PostgresError(code: .unexpectedResult, message: "column \(column) is not hex bytea")
-        }
-        utf8.removeFirst(2)
-        var out = [UInt8]()
-        out.reserveCapacity(utf8.count / 2)
-        var index = 0
-        while index < utf8.count {
-            guard let high = Self.hexValue(utf8[index]), let low = Self.hexValue(utf8[index + 1]) else {
-                throw PostgresError(code: .unexpectedResult, message: "column \(column) is not hex bytea")
+        guard let (bytes, type) = try cell(column) else { return nil }
+        if !type.binary {
+            guard let value = UUID(uuidString: String(decoding: bytes, as: UTF8.self)) else {
+                throw Self.mismatch(column, "a uuid", type)
             }
-            out.append(high << 4 | low)
-            index += 2
+            return value
         }
-        return out
+        guard type.oid == Self.uuidOID, bytes.count == 16 else { throw Self.mismatch(column, "a uuid", type) }
+        return UUID(
+            uuid: (
+                bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7], bytes[8], bytes[9],
+                bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]
+            ))
     }
 
-    private static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case 48...57: byte - 48
-        case 97...102: byte - 87
-        case 65...70: byte - 55
-        default: nil
-        }
+    /// A `bytea` column's bytes, as libpq's binary format returns them: query with `results: .binary`.
+    /// - Throws: ``PostgresError/Code/unexpectedResult`` for a text-format result (never hex-decoded here).
+    public func bytes(_ column: String) throws(PostgresError) -> [UInt8]? {
+        guard let (bytes, type) = try cell(column) else { return nil }
+        guard type.binary, type.oid == Self.byteaOID else { throw Self.mismatch(column, "binary bytea", type) }
+        return bytes
     }
 }
 

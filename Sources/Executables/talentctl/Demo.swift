@@ -140,8 +140,8 @@ extension Bench {
         defer { pool.shutdown() }
         let jobs = JobStore(pool: pool)
         let connection = AMQPConnection(configuration: environment.amqp(connectionName: "talentctl bench"))
-        let envelopes = ids.map { id in
-            JobEnvelope(
+        let envelopes = try ids.map { id in
+            try JobEnvelope(
                 AssociationDecisionJob(
                     jobId: UUID(), unitId: unit, associationId: id, actor: "bench", requestedAt: Date(),
                     decision: .approve(approval)))

@@ -1,6 +1,5 @@
 import Foundation
 import TalentCore
-import TalentStore
 
 /// The association demo and benchmark, driven through the gateway as the portals would: requests
 /// through the service endpoint (personal-edition portal), decisions with the unit's token.

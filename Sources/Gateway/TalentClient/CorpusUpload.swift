@@ -1,6 +1,6 @@
 import Foundation
+import TalentAPI
 import TalentCore
-import TalentStore
 
 /// Uploads every file of a directory through the gateway and waits for each verdict: the demo, the
 /// `talentctl upload` command and the corpus integration test all use it.

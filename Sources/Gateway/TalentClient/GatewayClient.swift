@@ -1,6 +1,6 @@
 import Foundation
+import TalentAPI
 import TalentCore
-import TalentStore
 
 #if canImport(FoundationNetworking)
     import FoundationNetworking

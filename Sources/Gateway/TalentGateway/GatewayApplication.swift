@@ -3,6 +3,7 @@ import Hummingbird
 import JobQueue
 import Logging
 import PostgresClient
+import TalentAPI
 import TalentStore
 
 /// Builds the gateway's router and application from its dependencies.

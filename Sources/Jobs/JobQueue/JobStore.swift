@@ -90,7 +90,7 @@ public struct JobStore: Sendable {
                 WHERE published_at IS NULL AND status = 'queued' AND message IS NOT NULL
                   AND created_at < now() - make_interval(secs => $1)
                 ORDER BY created_at LIMIT $2
-                """, [olderThanSeconds, limit])
+                """, [olderThanSeconds, limit], results: .binary)
             return try rows.rows.compactMap(Self.envelope)
         }
     }
@@ -108,7 +108,7 @@ public struct JobStore: Sendable {
                   AND COALESCE(last_published_at, published_at) < now() - make_interval(secs => $2)
                   AND republished < $3
                 ORDER BY published_at LIMIT $4
-                """, [kind.rawValue, olderThanSeconds, maxRepublications, limit])
+                """, [kind.rawValue, olderThanSeconds, maxRepublications, limit], results: .binary)
             return try rows.rows.compactMap(Self.envelope)
         }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import PostgresClient
+import TalentAPI
 import TalentCore
 
 /// SQL for persons, associations and their history. Every read and write is scoped to a unit; a

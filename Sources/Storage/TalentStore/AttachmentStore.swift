@@ -1,5 +1,6 @@
 import Foundation
 import PostgresClient
+import TalentAPI
 import TalentCore
 
 /// SQL for attachments and their validation jobs. Every read and write is scoped to a unit.
@@ -139,7 +140,7 @@ public struct AttachmentStore: Sendable {
                 """
                 SELECT kind, file_name, content FROM attachments
                 WHERE id = $1 AND unit_id = $2 AND deleted_at IS NULL
-                """, [attachmentId, unitId.rawValue])
+                """, [attachmentId, unitId.rawValue], results: .binary)
             guard let row = rows.first, let bytes = try row.bytes("content") else { return nil }
             return AttachmentContent(
                 kind: try row.required("kind", as: AttachmentKind.self),

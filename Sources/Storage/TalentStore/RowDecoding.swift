@@ -1,5 +1,6 @@
 import Foundation
 import PostgresClient
+import TalentAPI
 import TalentCore
 
 /// Column lists and row decoders shared by the stores, so each shape is written once.

@@ -21,11 +21,11 @@ public struct JobEnvelope: Sendable, Hashable {
         self.body = body
     }
 
-    /// The envelope of a job message.
-    public init<Message: VersionedJobMessage>(_ job: Message) {
+    /// The envelope of a job message. - Throws: ``JobMessageCodec/EncodeError``.
+    public init<Message: VersionedJobMessage>(_ job: Message) throws(JobMessageCodec.EncodeError) {
         self.init(
             kind: Message.kind, jobId: job.jobId, unitId: job.unitId, schemaVersion: job.schemaVersion,
-            body: JobMessageCodec.encode(job))
+            body: try JobMessageCodec.encode(job))
     }
 
     /// The `message-id` property: the job id in lower case.

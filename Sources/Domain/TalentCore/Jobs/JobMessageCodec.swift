@@ -21,15 +21,26 @@ public enum JobMessageCodec {
     /// file contents (those stay in PostgreSQL).
     public static let maxBodyBytes = 65_536
 
-    public static func encode<Message: Encodable>(_ message: Message) -> [UInt8] {
+    /// A message that could not be encoded (a value JSON cannot carry, such as a non-finite number).
+    public struct EncodeError: Error, Sendable, CustomStringConvertible {
+        public var detail: String
+        public var description: String { "job message not encodable: \(detail)" }
+    }
+
+    /// Encodes a job message as UTF-8 JSON (sorted keys, dates with milliseconds).
+    /// - Throws: ``EncodeError``; never an empty or partial body.
+    public static func encode<Message: Encodable>(_ message: Message) throws(EncodeError) -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .custom { date, encoder in
             var container = encoder.singleValueContainer()
             try container.encode(date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true)))
         }
         encoder.outputFormatting = [.sortedKeys]
-        // Encoding these plain structs cannot fail.
-        return Array((try? encoder.encode(message)) ?? Data())
+        do {
+            return Array(try encoder.encode(message))
+        } catch {
+            throw EncodeError(detail: "\(error)")
+        }
     }
 
     /// Decodes an attachment-validation job.

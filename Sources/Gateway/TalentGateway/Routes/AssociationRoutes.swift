@@ -3,6 +3,7 @@ import Hummingbird
 import JobQueue
 import Logging
 import PostgresClient
+import TalentAPI
 import TalentCore
 import TalentStore
 
@@ -155,7 +156,7 @@ struct AssociationRoutes: Sendable {
             jobId: UUID(), unitId: identity.unitId, associationId: id, actor: identity.operatorId,
             requestedAt: Date(), decision: decision)
         let record = try await submitter.submit(
-            JobEnvelope(job), subjectId: id, unitName: identity.unitName, logger: context.logger)
+            try JobEnvelope(job), subjectId: id, unitName: identity.unitName, logger: context.logger)
         return Self.accepted(AssociationJobAccepted(associationId: id, job: record))
     }
 
@@ -178,7 +179,8 @@ struct AssociationRoutes: Sendable {
         let job = AssociationDecisionJob(
             jobId: UUID(), unitId: unitId, associationId: id, actor: "service:\(service.service)",
             requestedAt: Date(), decision: .request(body.person))
-        let record = try await submitter.submit(JobEnvelope(job), subjectId: id, unitName: nil, logger: context.logger)
+        let record = try await submitter.submit(
+            try JobEnvelope(job), subjectId: id, unitName: nil, logger: context.logger)
         return Self.accepted(
             AssociationJobAccepted(associationId: id, job: record, warnings: warnings.isEmpty ? nil : warnings))
     }
@@ -262,39 +264,5 @@ struct AssociationRoutes: Sendable {
         guard let value = request.optionalQuery(name), !value.isEmpty else { return nil }
         guard value.count <= 100 else { throw GatewayError(.invalidParameter, "\(name) is longer than 100 characters") }
         return value
-    }
-}
-
-/// `GET /v1/employee-summary`.
-struct EmployeeSummaryResponse: Codable, Sendable {
-    /// What employees enter to ask to be associated with the unit (关联代码).
-    var associationCode: String
-    var pending: Int
-    var active: Int
-}
-
-/// The `202` answer to an association change.
-public struct AssociationJobAccepted: Codable, Sendable, Hashable {
-    public var associationId: UUID
-    public var job: JobRecord
-    /// Accepted with warnings, e.g. a resident identity number whose region code is not in GB/T 2260.
-    public var warnings: [String]?
-
-    public init(associationId: UUID, job: JobRecord, warnings: [String]? = nil) {
-        self.associationId = associationId
-        self.job = job
-        self.warnings = warnings
-    }
-}
-
-/// The body of `POST /v1/service/association-requests`.
-public struct AssociationRequestSubmission: Codable, Sendable, Hashable {
-    /// The unit's association code (关联代码) as the employee entered it.
-    public var associationCode: String
-    public var person: PersonProfile
-
-    public init(associationCode: String, person: PersonProfile) {
-        self.associationCode = associationCode
-        self.person = person
     }
 }

@@ -4,6 +4,7 @@ import HTTPTypes
 import Hummingbird
 import JobQueue
 import Logging
+import TalentAPI
 import TalentCore
 import TalentStore
 
@@ -41,7 +42,7 @@ struct AttachmentRoutes: Sendable {
         let idempotencyKey = try Self.idempotencyKey(request, kind: kind, fileName: fileName, bytes: bytes)
         let newAttachment = NewAttachment(
             unitId: identity.unitId, unitName: identity.unitName, kind: kind, fileName: fileName, content: bytes)
-        let message = JobEnvelope(
+        let message = try JobEnvelope(
             AttachmentValidationJob(
                 jobId: UUID(), unitId: identity.unitId, attachmentId: newAttachment.id, requestedAt: Date()))
         let (creation, stored) = try await submitter.store(message, unitName: identity.unitName) { connection in

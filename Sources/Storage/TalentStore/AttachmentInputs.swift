@@ -1,46 +1,6 @@
 import Foundation
+import TalentAPI
 import TalentCore
-
-/// An attachment as stored, without its bytes. Also the gateway's JSON representation.
-public struct AttachmentRecord: Codable, Sendable, Hashable {
-    public enum Status: String, Codable, Sendable {
-        case pending
-        case accepted
-        case rejected
-    }
-
-    public var id: UUID
-    public var unitId: String
-    public var kind: AttachmentKind
-    public var fileName: String
-    public var byteCount: Int
-    /// Hex SHA-256 of the bytes.
-    public var sha256: String
-    public var status: Status
-    /// Set when rejected.
-    public var reason: AttachmentReason?
-    public var warnings: [String]
-    public var detectedType: String?
-    public var width: Int?
-    public var height: Int?
-    /// ISO 8601.
-    public var uploadedAt: String
-    public var validatedAt: String?
-}
-
-/// The gateway's answer to an accepted upload (`202`): the stored attachment and its validation job.
-public struct UploadAccepted: Codable, Sendable, Hashable {
-    public var attachment: AttachmentRecord
-    public var job: JobRecord
-
-    public init(attachment: AttachmentRecord, job: JobRecord) {
-        self.attachment = attachment
-        self.job = job
-    }
-}
-
-/// A page of a unit's attachments, as the gateway lists them.
-public typealias AttachmentPage = Page<AttachmentRecord>
 
 /// A new attachment, as received by the gateway.
 public struct NewAttachment: Sendable {
