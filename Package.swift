@@ -192,6 +192,9 @@ let package = Package(
             ],
             swiftSettings: strict),
         .testTarget(
+            name: "TalentStoreTests",
+            dependencies: ["TalentStore", "PostgresClient", "TalentCore", "TalentTestSupport"], swiftSettings: strict),
+        .testTarget(
             name: "JobQueueTests", dependencies: ["JobQueue", "AMQPClient", "TalentCore"], swiftSettings: strict),
         .testTarget(
             name: "JobWorkerTests", dependencies: ["JobWorker", "AMQPClient", "PostgresClient", "TalentCore"],
@@ -199,6 +202,12 @@ let package = Package(
         .testTarget(
             name: "AttachmentInspectionTests",
             dependencies: ["AttachmentInspection", "TalentTestSupport", "TalentClient", "TalentCore"],
+            swiftSettings: strict),
+        .testTarget(
+            name: "FaultTests",
+            dependencies: [
+                "TalentTestSupport", "AMQPClient", "PostgresClient", "JobQueue", "TalentClient", "TalentCore",
+            ],
             swiftSettings: strict),
         .testTarget(
             name: "IntegrationTests",

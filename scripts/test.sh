@@ -56,6 +56,7 @@ if [ "${TALENT_SKIP_FAULTS:-0}" != 1 ] && [ $# -eq 0 ]; then
   TALENT_TEST_FAULTS=1 timeout 1200 swift test --skip-build --filter FaultTests 2>&1 | tee "$TALENT_TEST_RUN_DIR/faults.log" \
     | grep -vE "^[0-9T:+-]+ (info|debug)"
   test "${PIPESTATUS[0]}" = 0
+  printf 'fault\taccepted\teffects\tduplicates\tlost\n'
   grep -E "^fault	" "$TALENT_TEST_RUN_DIR/faults.log" | sed 's/^fault	//'
 fi
 

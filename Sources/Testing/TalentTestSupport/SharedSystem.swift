@@ -1,15 +1,14 @@
 import Foundation
 import PostgresClient
-import TalentTestSupport
 
-/// One running system (gateway + worker processes) shared by the integration suites, started on
-/// first use.
-actor SharedSystem {
-    static let instance = SharedSystem()
+/// One running system (gateway + worker processes) shared by the suites of one test process, started
+/// on first use.
+public actor SharedSystem {
+    public static let instance = SharedSystem()
     private var starting: Task<TestSystem, any Error>?
 
     /// The running system; concurrent callers share one start-up.
-    func get() async throws -> TestSystem {
+    public func get() async throws -> TestSystem {
         if starting == nil {
             starting = Task {
                 let created = TestSystem(environment: try TestEnvironment.current())
@@ -23,12 +22,12 @@ actor SharedSystem {
 
 extension TestSystem {
     /// Runs one query on the test database and returns its rows.
-    func rows(_ sql: String, _ parameters: [String] = []) async throws -> PostgresRows {
+    public func rows(_ sql: String, _ parameters: [String] = []) async throws -> PostgresRows {
         try await pool.withConnection { connection in try connection.query(sql, parameters) }
     }
 
     /// Waits until `condition` holds, for at most `timeout`.
-    func wait(timeout: Duration = .seconds(180), until condition: () async throws -> Bool) async throws -> Bool {
+    public func wait(timeout: Duration = .seconds(180), until condition: () async throws -> Bool) async throws -> Bool {
         try await eventually(timeout: timeout, condition)
     }
 }

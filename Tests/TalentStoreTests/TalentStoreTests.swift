@@ -1,0 +1,80 @@
+import Foundation
+import PostgresClient
+import TalentCore
+import TalentStore
+import TalentTestSupport
+import Testing
+
+/// SQL per aggregate against the real test database: units, attachments and their idempotency keys,
+/// and reads that refuse values this code does not know.
+@Suite("Talent store")
+struct TalentStoreTests {
+    static func pool() async throws -> PostgresPool {
+        let environment = try TestEnvironment.current()
+        let pool = PostgresPool(configuration: .init(conninfo: environment.postgresConnInfo, size: 2))
+        let runner = MigrationRunner(directory: environment.schemasDirectory.appendingPathComponent("migrations"))
+        _ = try await pool.withConnection { connection in try runner.apply(on: connection).count }
+        return pool
+    }
+
+    @Test func aUnitKeepsItsAssociationCode() async throws {
+        let pool = try await Self.pool()
+        defer { pool.shutdown() }
+        let unit = Fixtures.unit(501, salt: "S")
+        let first = try await pool.transaction { connection in
+            try UnitStore.register(unit, name: "第一名称", on: connection)
+        }
+        let second = try await pool.transaction { connection in
+            try UnitStore.register(unit, name: nil, on: connection)
+        }
+        #expect(first == second)
+        #expect(!first.isEmpty)
+    }
+
+    /// The first request of an idempotency key stores the attachment; a second one stores nothing and
+    /// names the first request's attachment and job.
+    @Test func anIdempotencyKeyIsClaimedOnce() async throws {
+        let pool = try await Self.pool()
+        defer { pool.shutdown() }
+        let unit = Fixtures.unit(502, salt: "S")
+        let key = IdempotencyKey(key: "key-\(UUID().uuidString)", requestHash: "hash")
+        let firstJob = UUID()
+        let first = NewAttachment(unitId: unit, unitName: nil, kind: .other, fileName: "a.pdf", content: [1, 2, 3])
+        let created = try await pool.transaction { connection in
+            try UnitStore.register(unit, name: nil, on: connection)
+            return try AttachmentStore.create(first, jobId: firstJob, idempotencyKey: key, on: connection)
+        }
+        guard case .created(let record) = created else {
+            Issue.record("the first request was not stored")
+            return
+        }
+        #expect(record.byteCount == 3)
+        let second = NewAttachment(unitId: unit, unitName: nil, kind: .other, fileName: "b.pdf", content: [4])
+        let replayed = try await pool.transaction { connection in
+            try AttachmentStore.create(second, jobId: UUID(), idempotencyKey: key, on: connection)
+        }
+        guard case .replay(let replay) = replayed else {
+            Issue.record("a second request with the same key stored another attachment")
+            return
+        }
+        #expect(replay.attachmentId == record.id)
+        #expect(replay.jobId == firstJob)
+        #expect(
+            try await AttachmentStore(pool: pool).content(attachmentId: record.id, unitId: unit)?.bytes == [1, 2, 3])
+    }
+
+    /// A stored value this version does not know is an error, never a default (before: an unknown
+    /// association state read as `pending`, an unknown sex as `male`).
+    @Test func unknownStoredValuesAreErrors() async throws {
+        let pool = try await Self.pool()
+        defer { pool.shutdown() }
+        let row = try #require(
+            try await pool.withConnection { connection in
+                try connection.query("SELECT 'suspended' AS state, 'x' AS sex, NULL::text AS none").first
+            })
+        #expect(throws: PostgresError.self) { _ = try row.required("state", as: AssociationState.self) }
+        #expect(throws: PostgresError.self) { _ = try row.required("sex", as: Sex.self) }
+        #expect(throws: PostgresError.self) { _ = try row.required("none", as: Sex.self) }
+        #expect(try row.optional("none", as: Sex.self) == nil)
+    }
+}
