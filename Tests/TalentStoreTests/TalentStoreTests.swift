@@ -20,7 +20,7 @@ struct TalentStoreTests {
     @Test func aUnitKeepsItsAssociationCode() async throws {
         let pool = try await Self.pool()
         defer { pool.shutdown() }
-        let unit = Fixtures.unit(501, salt: "S")
+        let unit = Fixtures.unit(501, salt: "M")
         let first = try await pool.transaction { connection in
             try UnitStore.register(unit, name: "第一名称", on: connection)
         }
@@ -36,7 +36,7 @@ struct TalentStoreTests {
     @Test func anIdempotencyKeyIsClaimedOnce() async throws {
         let pool = try await Self.pool()
         defer { pool.shutdown() }
-        let unit = Fixtures.unit(502, salt: "S")
+        let unit = Fixtures.unit(502, salt: "M")
         let key = IdempotencyKey(key: "key-\(UUID().uuidString)", requestHash: "hash")
         let firstJob = UUID()
         let first = NewAttachment(unitId: unit, unitName: nil, kind: .other, fileName: "a.pdf", content: [1, 2, 3])
