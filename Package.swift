@@ -136,6 +136,14 @@ let package = Package(
             name: "TalentClient", dependencies: ["TalentCore", "TalentAPI"],
             path: "Sources/Gateway/TalentClient", swiftSettings: strict),
 
+        // The benchmark's pieces (raw ceilings, decision backlogs); `scripts/bench.sh` runs them.
+        .target(
+            name: "TalentBench",
+            dependencies: [
+                "AMQPClient", "PostgresClient", "JobQueue", "JobWorker", "TalentStore", "TalentClient", "TalentCore",
+            ],
+            path: "Sources/Tools/TalentBench", swiftSettings: strict),
+
         // Executables: thin mains.
         .executableTarget(
             name: "talent-gateway",
@@ -160,7 +168,7 @@ let package = Package(
             name: "talentctl",
             dependencies: [
                 "TalentStore", "TalentAPI", "JobQueue", "TalentGateway", "AttachmentInspection", "ServiceConfiguration",
-                "TalentClient", "AMQPClient", "PostgresClient", "TalentCore",
+                "TalentClient", "TalentBench", "AMQPClient", "PostgresClient", "TalentCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/Executables/talentctl", swiftSettings: strict),

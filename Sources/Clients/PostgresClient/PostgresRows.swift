@@ -108,9 +108,7 @@ public struct PostgresRow: Sendable {
     public func uuid(_ column: String) throws(PostgresError) -> UUID? {
         guard let (bytes, type) = try cell(column) else { return nil }
         if !type.binary {
-            guard let value = UUID(uuidString: String(decoding: bytes, as: UTF8.self)) else {
-                throw Self.mismatch(column, "a uuid", type)
-            }
+            guard let value = Self.uuid(text: bytes) else { throw Self.mismatch(column, "a uuid", type) }
             return value
         }
         guard type.oid == Self.uuidOID, bytes.count == 16 else { throw Self.mismatch(column, "a uuid", type) }
@@ -168,5 +166,38 @@ extension Optional where Wrapped == PostgresRow {
     public func orThrow() throws(PostgresError) -> PostgresRow {
         guard let self else { throw PostgresError(code: .unexpectedResult, message: "expected a row") }
         return self
+    }
+}
+
+extension PostgresRow {
+    /// Parses PostgreSQL's text form of a uuid (`8-4-4-4-12` hex digits, either case) without going
+    /// through `UUID(uuidString:)` (`sscanf`): every batch reads a hundred ids.
+    static func uuid(text: [UInt8]) -> UUID? {
+        guard text.count == 36 else { return nil }
+        var bytes = [UInt8](repeating: 0, count: 16)
+        var position = 0
+        for index in 0..<16 {
+            if index == 4 || index == 6 || index == 8 || index == 10 {
+                guard text[position] == UInt8(ascii: "-") else { return nil }
+                position += 1
+            }
+            guard let high = hexValue(text[position]), let low = hexValue(text[position + 1]) else { return nil }
+            bytes[index] = high << 4 | low
+            position += 2
+        }
+        return UUID(
+            uuid: (
+                bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7], bytes[8], bytes[9],
+                bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]
+            ))
+    }
+
+    private static func hexValue(_ digit: UInt8) -> UInt8? {
+        switch digit {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): digit - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): digit - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): digit - UInt8(ascii: "A") + 10
+        default: nil
+        }
     }
 }

@@ -40,27 +40,34 @@ struct TalentWorker: AsyncParsableCommand {
     /// | variable | accepts | default |
     /// |---|---|---|
     /// | shared ones | see `ServiceEnvironment` | |
-    /// | `TALENT_WORKER_PREFETCH` (`--prefetch`) | 1…65,535 | 8 |
+    /// | `TALENT_WORKER_PREFETCH` (`--prefetch`) | 1…65,535 | 8; association decisions 300 |
     /// | `TALENT_WORKER_CONCURRENCY` (`--concurrency`) | 1…256 | 2 |
-    /// | `TALENT_WORKER_BATCH_SIZE` (`--batch-size`) | 1…1,000 | 16 |
-    /// | `TALENT_WORKER_JOB_TIME_LIMIT` (`--job-time-limit`) | 1…86,400 seconds | 120 |
+    /// | `TALENT_WORKER_BATCH_SIZE` (`--batch-size`) | 1…1,000 | 16; association decisions 100 |
+    /// | `TALENT_WORKER_JOB_TIME_LIMIT` (`--job-time-limit`) | 1…86,400 seconds | 120; association decisions 10 |
+    ///
+    /// Association decisions only touch the database and batch (set-based writes), so their worker
+    /// holds more deliveries and applies up to 100 per transaction; their time limit is shorter so
+    /// that a held delivery still cannot reach the broker's `consumer_timeout`.
     /// - Throws: ``SettingError`` naming the first refused variable, also when the combination could
     ///   hold a delivery past the broker's `consumer_timeout`.
-    func settings(_ reader: SettingsReader) throws(SettingError) -> (ServiceEnvironment, WorkerConfiguration) {
+    func settings(_ reader: SettingsReader, kind: JobKind) throws(SettingError) -> (
+        ServiceEnvironment, WorkerConfiguration
+    ) {
         let environment = try ServiceEnvironment(reader)
+        let defaults = Self.defaults(for: kind)
         var worker = WorkerConfiguration(drainGraceSeconds: drainGrace)
         worker.prefetch = UInt16(
             try prefetch.map(Int.init).orSetting { () throws(SettingError) in
-                try reader.int("talent.worker.prefetch", default: 8, in: 1...65_535)
+                try reader.int("talent.worker.prefetch", default: Int(defaults.prefetch), in: 1...65_535)
             })
         worker.concurrency = try concurrency.orSetting { () throws(SettingError) in
-            try reader.int("talent.worker.concurrency", default: 2, in: 1...256)
+            try reader.int("talent.worker.concurrency", default: defaults.concurrency, in: 1...256)
         }
         worker.batchSize = try batchSize.orSetting { () throws(SettingError) in
-            try reader.int("talent.worker.batch.size", default: 16, in: 1...1_000)
+            try reader.int("talent.worker.batch.size", default: defaults.batchSize, in: 1...1_000)
         }
         worker.jobTimeLimitSeconds = try jobTimeLimit.orSetting { () throws(SettingError) in
-            try reader.int("talent.worker.job.time.limit", default: 120, in: 1...86_400)
+            try reader.int("talent.worker.job.time.limit", default: defaults.jobTimeLimitSeconds, in: 1...86_400)
         }
         do {
             try worker.validate()
@@ -73,12 +80,20 @@ struct TalentWorker: AsyncParsableCommand {
         return (environment, worker)
     }
 
+    /// The defaults of one kind's worker (see ``settings(_:kind:)``).
+    static func defaults(for kind: JobKind) -> WorkerConfiguration {
+        switch kind {
+        case .attachmentValidation: WorkerConfiguration()
+        case .associationDecision: WorkerConfiguration(prefetch: 300, batchSize: 100, jobTimeLimitSeconds: 10)
+        }
+    }
+
     mutating func run() async throws {
         guard let jobKind = JobKind(rawValue: kind) else {
             throw ValidationError("unknown job kind \(kind)")
         }
         let (environment, workerConfiguration) = SettingsReader.readOrExit { () throws(SettingError) in
-            try settings(SettingsReader())
+            try settings(SettingsReader(), kind: jobKind)
         }
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)

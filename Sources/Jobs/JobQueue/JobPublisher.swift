@@ -2,15 +2,18 @@ import AMQPClient
 import Foundation
 import TalentCore
 
-/// Publishes job messages with publisher confirms and records the confirm on the job row.
+/// Publishes job messages with publisher confirms and records the confirm on the job row (batched,
+/// off the caller's path: ``PublicationMarks``).
 public struct JobPublisher: Sendable {
     let connection: AMQPConnection
     let jobs: JobStore
+    let marks: PublicationMarks
     let confirmTimeout: Duration
 
     public init(connection: AMQPConnection, jobs: JobStore, confirmTimeout: Duration) {
         self.connection = connection
         self.jobs = jobs
+        self.marks = PublicationMarks(jobs: jobs)
         self.confirmTimeout = confirmTimeout
     }
 
@@ -31,8 +34,11 @@ public struct JobPublisher: Sendable {
                 JobHeaders.unitId: .string(job.unitId.rawValue),
             ])
         try await connection.publish(message, timeout: confirmTimeout)
-        // Best effort: if this write is lost, the relay republishes later and the worker's
-        // idempotency record absorbs the duplicate.
-        try? await jobs.markPublished(id: job.jobId)
+        marks.record(job.jobId)
+    }
+
+    /// Writes the confirms recorded so far (before a short-lived process exits).
+    public func flushMarks() async {
+        await marks.flush()
     }
 }

@@ -44,6 +44,26 @@ public struct JobStore: Sendable {
         return try Self.record(try rows.first.orThrow())
     }
 
+    /// Inserts many `queued` jobs with their messages in one statement, in the caller's transaction
+    /// (bulk producers: the benchmark's backlogs). Publish the messages after the commit.
+    /// - Throws: ``PostgresError``.
+    public static func insert(_ messages: [(message: JobEnvelope, subjectId: UUID?)], on connection: PostgresConnection)
+        throws
+    {
+        guard !messages.isEmpty else { return }
+        try connection.execute(
+            prepared: "job_insert_outbox_batch",
+            """
+            INSERT INTO jobs (id, kind, unit_id, subject_id, message, schema_version)
+            SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::uuid[], $5::bytea[], $6::int[])
+            """,
+            [
+                messages.map(\.message.jobId), messages.map(\.message.kind.rawValue),
+                messages.map(\.message.unitId.rawValue), messages.map(\.subjectId),
+                messages.map { PostgresValue.bytes($0.message.body) }, messages.map(\.message.schemaVersion),
+            ])
+    }
+
     /// Locks the job row and deletes it (with an unanswered idempotency key naming it, so a retry with
     /// the same key may try again) when it is still `queued`. The lock serialises this with the
     /// worker's effect transaction. - Returns: whether it was deleted (`false`: a worker processed it,
@@ -58,13 +78,21 @@ public struct JobStore: Sendable {
         return true
     }
 
-    /// Records that the broker confirmed the job's message.
-    public func markPublished(id: UUID) async throws {
-        _ = try await pool.withConnection { connection in
+    /// Records that the broker confirmed these jobs' messages (one statement; a job a worker finished
+    /// before the mark gets its finishing time: the broker had the message by then). The transaction does
+    /// not wait for its WAL flush (`synchronous_commit = off`): a mark lost in a crash only makes the
+    /// relay publish the job again, which the worker's idempotency record absorbs.
+    public func markPublished(ids: [UUID]) async throws {
+        guard !ids.isEmpty else { return }
+        _ = try await pool.transaction { connection in
+            try connection.query("SET LOCAL synchronous_commit = off")
             try connection.execute(
-                prepared: "job_published",
-                "UPDATE jobs SET published_at = now() WHERE id = $1 AND published_at IS NULL",
-                [id])
+                prepared: "jobs_published",
+                """
+                UPDATE jobs SET published_at = LEAST(now(), COALESCE(finished_at, now()))
+                WHERE id = ANY($1::uuid[]) AND published_at IS NULL
+                """,
+                [ids])
         }
     }
 
@@ -162,55 +190,83 @@ public struct JobStore: Sendable {
         return JobEnvelope(kind: kind, jobId: id, unitId: unit, schemaVersion: version, body: body)
     }
 
-    /// Whether a job's effect may be written now; see ``lockForEffect(jobId:unitId:on:)``.
+    /// Whether a job's effect may be written now; see ``lockForEffect(_:on:)``.
     public enum EffectLock: Sendable {
         case apply
         case alreadyProcessed
         case unknownJob
     }
 
-    /// Locks the job row (`FOR UPDATE`) inside the effect's transaction, so two deliveries of one job
-    /// serialise and the second finds it done. A job the relay closed as `never_completed` whose message
-    /// arrives after all is applied: it was accepted, its effect must land.
-    public static func lockForEffect(jobId: UUID, unitId: UnifiedSocialCreditCode, on connection: PostgresConnection)
-        throws -> EffectLock
-    {
+    /// Locks the batch's job rows (`FOR UPDATE`, in id order, one statement) inside the effect's
+    /// transaction, so two deliveries of one job serialise and the second finds it done, and batches
+    /// that share a job (a redelivery next to a republication) cannot deadlock on job rows. A job the
+    /// relay closed as `never_completed` whose message arrives after all is applied: it was accepted,
+    /// its effect must land. A job of another unit than the message says is unknown.
+    /// - Returns: for each job id given, whether to apply it.
+    public static func lockForEffect(
+        _ jobs: [(id: UUID, unitId: UnifiedSocialCreditCode)], on connection: PostgresConnection
+    ) throws -> [UUID: EffectLock] {
         let rows = try connection.execute(
-            prepared: "job_lock_effect",
-            "SELECT status, error_code FROM jobs WHERE id = $1 AND unit_id = $2 FOR UPDATE",
-            [jobId, unitId.rawValue])
-        guard let row = rows.first, let status = try row.string("status") else { return .unknownJob }
-        if status == JobStatus.queued.rawValue { return .apply }
-        if status == JobStatus.deadLettered.rawValue, try row.string("error_code") == "never_completed" {
-            return .apply
-        }
-        return .alreadyProcessed
-    }
-
-    /// Locks the job rows of a batch in id order before anything else, so batches that share a job
-    /// (a redelivery next to a republication) cannot deadlock on job rows.
-    public static func lockBatch(_ ids: [UUID], on connection: PostgresConnection) throws {
-        guard ids.count > 1 else { return }
-        let list = "{" + ids.map { $0.uuidString.lowercased() }.sorted().joined(separator: ",") + "}"
-        _ = try connection.execute(
-            prepared: "job_lock_batch", "SELECT id FROM jobs WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE",
-            [list])
-    }
-
-    /// Closes a job whose effect (or refusal) was just written, in the same transaction: this status
-    /// change is the job's idempotency record.
-    /// - Parameters: `status` `succeeded` or `failed`; `code` and `detail` say why (a refusal, or how it
-    ///   succeeded, e.g. `attachment_gone`).
-    public static func finish(
-        jobId: UUID, status: JobStatus, code: String?, detail: String?, on connection: PostgresConnection
-    ) throws {
-        try connection.execute(
-            prepared: "job_finish",
+            prepared: "job_lock_effects",
             """
-            UPDATE jobs SET status = $2, error_code = $3, error_detail = $4, finished_at = now(),
-                deliveries = deliveries + 1
-            WHERE id = $1
-            """, [jobId, status.rawValue, code, detail])
+            SELECT id, unit_id, status, error_code FROM jobs WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE
+            """, [jobs.map(\.id)])
+        var found: [UUID: (unit: String, lock: EffectLock)] = [:]
+        for row in rows.rows {
+            let status = try row.requiredString("status")
+            let lock: EffectLock
+            if status == JobStatus.queued.rawValue {
+                lock = .apply
+            } else if status == JobStatus.deadLettered.rawValue, try row.string("error_code") == "never_completed" {
+                lock = .apply
+            } else {
+                lock = .alreadyProcessed
+            }
+            found[try row.requiredUUID("id")] = (try row.requiredString("unit_id"), lock)
+        }
+        var locks: [UUID: EffectLock] = [:]
+        for job in jobs {
+            guard let row = found[job.id], row.unit == job.unitId.rawValue else {
+                locks[job.id] = .unknownJob
+                continue
+            }
+            locks[job.id] = row.lock
+        }
+        return locks
+    }
+
+    /// A job's closing record: `status` `succeeded` or `failed`; `code` and `detail` say why (a
+    /// refusal, or how it succeeded, e.g. `attachment_gone`).
+    public struct Finish: Sendable {
+        public var jobId: UUID
+        public var status: JobStatus
+        public var code: String?
+        public var detail: String?
+
+        public init(jobId: UUID, status: JobStatus, code: String?, detail: String?) {
+            self.jobId = jobId
+            self.status = status
+            self.code = code
+            self.detail = detail
+        }
+    }
+
+    /// Closes jobs whose effects (or refusals) were just written, in the same transaction and in one
+    /// statement: this status change is each job's idempotency record.
+    public static func finish(_ finishes: [Finish], on connection: PostgresConnection) throws {
+        guard !finishes.isEmpty else { return }
+        try connection.execute(
+            prepared: "job_finish_batch",
+            """
+            UPDATE jobs SET status = f.status, error_code = f.code, error_detail = f.detail,
+                finished_at = now(), deliveries = deliveries + 1
+            FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) AS f(id, status, code, detail)
+            WHERE jobs.id = f.id
+            """,
+            [
+                finishes.map(\.jobId), finishes.map(\.status.rawValue), finishes.map(\.code),
+                finishes.map(\.detail),
+            ])
     }
 
     /// Jobs of `kind` about `subjectId` still queued (changes in progress), other than `excluding`.

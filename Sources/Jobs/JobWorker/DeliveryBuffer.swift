@@ -3,7 +3,7 @@ import Synchronization
 
 /// Deliveries received but not yet taken by a job slot. A slot takes everything available up to its
 /// batch size, so batches form by themselves when deliveries arrive faster than jobs finish.
-final class DeliveryBuffer: Sendable {
+public final class DeliveryBuffer: Sendable {
     private struct State {
         var deliveries: [AMQPDelivery] = []
         var waiters: [(Int, CheckedContinuation<[AMQPDelivery], Never>)] = []
@@ -12,7 +12,10 @@ final class DeliveryBuffer: Sendable {
 
     private let state = Mutex(State())
 
-    func put(_ delivery: AMQPDelivery) {
+    public init() {}
+
+    /// Adds a delivery; hands it (with any others waiting) to a slot that waits.
+    public func put(_ delivery: AMQPDelivery) {
         let resumed = state.withLock { state -> (CheckedContinuation<[AMQPDelivery], Never>, [AMQPDelivery])? in
             state.deliveries.append(delivery)
             guard !state.waiters.isEmpty else { return nil }
@@ -23,7 +26,7 @@ final class DeliveryBuffer: Sendable {
     }
 
     /// No more deliveries will come: waiting slots get an empty batch.
-    func finish() {
+    public func finish() {
         let waiters = state.withLock { state in
             state.finished = true
             defer { state.waiters.removeAll() }
@@ -33,7 +36,7 @@ final class DeliveryBuffer: Sendable {
     }
 
     /// Up to `limit` deliveries, waiting for the first; empty once finished and drained.
-    func take(limit: Int) async -> [AMQPDelivery] {
+    public func take(limit: Int) async -> [AMQPDelivery] {
         await withCheckedContinuation { continuation in
             let ready = state.withLock { state -> [AMQPDelivery]? in
                 if !state.deliveries.isEmpty { return Self.take(from: &state.deliveries, limit: limit) }

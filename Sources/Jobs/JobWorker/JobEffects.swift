@@ -1,3 +1,4 @@
+import Foundation
 import JobQueue
 import PostgresClient
 import TalentCore
@@ -16,10 +17,10 @@ public enum JobApplication: Sendable, Hashable {
 /// without a broker (tests of a handler go through it, so they exercise the production locks).
 ///
 /// ``JobHandler/prepare(_:)`` runs for each job first, outside any transaction. Then one transaction
-/// locks the batch's job rows in id order and, in the handler's order, locks each job for its
-/// effect: a job still to do (`queued`, or closed `never_completed` by the relay and arriving after
-/// all) is applied and its outcome written on its row; one already done is skipped. All or none: a
-/// thrown error rolls the batch back.
+/// locks the batch's job rows in id order (one statement); the jobs still to do (`queued`, or closed
+/// `never_completed` by the relay and arriving after all) go to the handler in its order, and their
+/// outcomes are written on their rows (one statement); jobs already done are skipped, and a job id
+/// twice in one batch is applied once. All or none: a thrown error rolls the batch back.
 public struct JobEffects<Handler: JobHandler>: Sendable {
     let handler: Handler
     let pool: PostgresPool
@@ -29,32 +30,53 @@ public struct JobEffects<Handler: JobHandler>: Sendable {
         self.pool = pool
     }
 
+    /// Why a handler's answer could not be recorded.
+    public struct HandlerError: Error, Sendable, CustomStringConvertible {
+        public var description: String
+    }
+
     /// - Returns: what happened to each job, in the order given.
-    /// - Throws: what ``JobHandler/prepare(_:)`` or ``JobHandler/apply(_:prepared:in:)`` throws, and
-    ///   database errors; nothing is then written.
+    /// - Throws: what ``JobHandler/prepare(_:)`` or ``JobHandler/apply(_:in:)`` throws, database
+    ///   errors, and ``HandlerError`` when the handler returned another number of outcomes than jobs;
+    ///   nothing is then written.
     public func apply(_ batch: [Job<Handler.Message>]) async throws -> [JobApplication] {
         var prepared: [Handler.Prepared] = []
         for job in batch { prepared.append(try await handler.prepare(job)) }
         let order = batch.indices.sorted { handler.appliesBefore(batch[$0], batch[$1]) }
         return try await pool.transaction { [handler, prepared] connection in
-            try JobStore.lockBatch(batch.map(\.id), on: connection)
+            let locks = try JobStore.lockForEffect(batch.map { ($0.id, $0.unitId) }, on: connection)
             var results = [JobApplication](repeating: .unknownJob, count: batch.count)
+            var toDo: [Int] = []
+            var taken = Set<UUID>()
             for index in order {
-                let job = batch[index]
-                switch try JobStore.lockForEffect(jobId: job.id, unitId: job.unitId, on: connection) {
+                switch locks[batch[index].id] ?? .unknownJob {
                 case .unknownJob: results[index] = .unknownJob
                 case .alreadyProcessed: results[index] = .alreadyProcessed
                 case .apply:
-                    let outcome = try handler.apply(job, prepared: prepared[index], in: connection)
-                    switch outcome {
-                    case .succeeded(let code):
-                        try JobStore.finish(jobId: job.id, status: .succeeded, code: code, detail: nil, on: connection)
-                    case .refused(let code, let detail):
-                        try JobStore.finish(jobId: job.id, status: .failed, code: code, detail: detail, on: connection)
+                    if taken.insert(batch[index].id).inserted {
+                        toDo.append(index)
+                    } else {
+                        results[index] = .alreadyProcessed
                     }
-                    results[index] = .applied(outcome)
                 }
             }
+            guard !toDo.isEmpty else { return results }
+            let outcomes = try handler.apply(
+                toDo.map { PreparedJob(job: batch[$0], prepared: prepared[$0]) }, in: connection)
+            guard outcomes.count == toDo.count else {
+                throw HandlerError(description: "\(outcomes.count) outcomes for \(toDo.count) jobs")
+            }
+            var finishes: [JobStore.Finish] = []
+            for (index, outcome) in zip(toDo, outcomes) {
+                switch outcome {
+                case .succeeded(let code):
+                    finishes.append(.init(jobId: batch[index].id, status: .succeeded, code: code, detail: nil))
+                case .refused(let code, let detail):
+                    finishes.append(.init(jobId: batch[index].id, status: .failed, code: code, detail: detail))
+                }
+                results[index] = .applied(outcome)
+            }
+            try JobStore.finish(finishes, on: connection)
             return results
         }
     }

@@ -58,13 +58,37 @@ public protocol JobHandler: Sendable {
     /// to do). Runs on a database thread: it must not block on anything but the database.
     /// - Throws: database errors: the whole batch rolls back and is retried one job at a time.
     func apply(_ job: Job<Message>, prepared: Prepared, in transaction: PostgresConnection) throws -> JobOutcome
+
+    /// Writes the effects of a batch of jobs still to do, in the order given (``appliesBefore(_:_:)``),
+    /// in one transaction: a kind that can write a batch with a few set-based statements instead of
+    /// a few per job implements this. Default: ``apply(_:prepared:in:)`` for each job in turn.
+    /// - Returns: one outcome per job, in the order given.
+    /// - Throws: database errors: the whole batch rolls back and is retried one job at a time.
+    func apply(_ batch: [PreparedJob<Message, Prepared>], in transaction: PostgresConnection) throws -> [JobOutcome]
+}
+
+/// A job with what ``JobHandler/prepare(_:)`` returned for it.
+public struct PreparedJob<Message: VersionedJobMessage, Prepared: Sendable>: Sendable {
+    public var job: Job<Message>
+    public var prepared: Prepared
+
+    public init(job: Job<Message>, prepared: Prepared) {
+        self.job = job
+        self.prepared = prepared
+    }
 }
 
 extension JobHandler {
     public var maximumBatchSize: Int { 1 }
 
+    public func apply(_ batch: [PreparedJob<Message, Prepared>], in transaction: PostgresConnection) throws
+        -> [JobOutcome]
+    {
+        try batch.map { try apply($0.job, prepared: $0.prepared, in: transaction) }
+    }
+
     public func appliesBefore(_ first: Job<Message>, _ second: Job<Message>) -> Bool {
-        first.id.uuidString < second.id.uuidString
+        first.id < second.id
     }
 }
 

@@ -11,7 +11,8 @@ import TalentStore
 /// job's unit and is in the state the action needs, so two conflicting decisions on one request
 /// serialise and exactly one wins; the loser is refused with `not_pending`. A refusal is recorded on
 /// the job (`failed`, with its code and every reason) in the same transaction as the other jobs'
-/// effects. Decisions batch: one transaction for up to 32 jobs.
+/// effects. Decisions batch: one transaction for up to 200 jobs, approvals and rejections written
+/// with set-based statements.
 public struct AssociationDecisionHandler: JobHandler {
     /// Today's date for identity-number checks (birth date not in the future), in Beijing time.
     let today: @Sendable () -> CalendarDate
@@ -20,36 +21,125 @@ public struct AssociationDecisionHandler: JobHandler {
         self.today = today
     }
 
-    public var maximumBatchSize: Int { 32 }
+    public var maximumBatchSize: Int { 200 }
 
     /// Lock order: association, then the order the changes were requested in (a later position update
     /// must not be overwritten by an earlier one in the same batch), then job id.
     public func appliesBefore(_ first: Job<AssociationDecisionJob>, _ second: Job<AssociationDecisionJob>) -> Bool {
-        let left = (first.message.associationId.uuidString, first.message.requestedAt, first.id.uuidString)
-        let right = (second.message.associationId.uuidString, second.message.requestedAt, second.id.uuidString)
+        // UUIDs order by their bytes, which is the order of their text.
+        let left = (first.message.associationId, first.message.requestedAt, first.id)
+        let right = (second.message.associationId, second.message.requestedAt, second.id)
         return left < right
     }
 
     public func apply(_ job: Job<AssociationDecisionJob>, prepared: Void, in transaction: PostgresConnection) throws
         -> JobOutcome
     {
-        do {
-            try decide(job.message, on: transaction)
-            return .succeeded()
-        } catch let refusal as AssociationRefusal {
-            let reasons = refusal.reasons.map { "\($0.code.rawValue): \($0.detail)" }
-            return .refused(code: refusal.code.rawValue, detail: ([refusal.detail] + reasons).joined(separator: "; "))
-        }
+        try apply([PreparedJob(job: job, prepared: ())], in: transaction)[0]
     }
 
-    /// Checks and applies one decision. Every refusal is thrown before anything is written.
+    /// Applies the batch in rounds, each holding at most one job per association in the batch's
+    /// order, so a later change to one association sees the earlier one. In a round, approvals and
+    /// rejections are decided together (one lock statement, one write per kind, one history insert);
+    /// requests, unlinks and position updates one by one.
+    public func apply(_ batch: [PreparedJob<AssociationDecisionJob, Void>], in transaction: PostgresConnection) throws
+        -> [JobOutcome]
+    {
+        var outcomes = [JobOutcome](repeating: .succeeded(), count: batch.count)
+        for round in Self.rounds(batch.map(\.job.message.associationId)) {
+            let together = round.filter { batch[$0].job.message.isDecidedTogether }
+            let decided = try decideTogether(together.map { batch[$0].job.message }, on: transaction)
+            for (index, outcome) in zip(together, decided) { outcomes[index] = outcome }
+            for index in round where !batch[index].job.message.isDecidedTogether {
+                do {
+                    try decide(batch[index].job.message, on: transaction)
+                } catch let refusal as AssociationRefusal {
+                    outcomes[index] = Self.refused(refusal)
+                }
+            }
+        }
+        return outcomes
+    }
+
+    /// Job indices grouped so that each group holds an association at most once, in order: the
+    /// first job of every association, then the second, and so on.
+    static func rounds(_ associations: [UUID]) -> [[Int]] {
+        var seen: [UUID: Int] = [:]
+        var rounds: [[Int]] = []
+        for (index, association) in associations.enumerated() {
+            let round = seen[association, default: 0]
+            seen[association] = round + 1
+            if round == rounds.count { rounds.append([]) }
+            rounds[round].append(index)
+        }
+        return rounds
+    }
+
+    static func refused(_ refusal: AssociationRefusal) -> JobOutcome {
+        let reasons = refusal.reasons.map { "\($0.code.rawValue): \($0.detail)" }
+        return .refused(code: refusal.code.rawValue, detail: ([refusal.detail] + reasons).joined(separator: "; "))
+    }
+
+    /// Approvals and rejections of distinct associations: locks them in one statement, checks each
+    /// (the association belongs to the job's unit, the state machine allows the action, the form is
+    /// valid), then writes the accepted ones per kind and their history, one statement each.
+    /// - Returns: one outcome per job, in order; a refused job writes nothing.
+    func decideTogether(_ jobs: [AssociationDecisionJob], on connection: PostgresConnection) throws -> [JobOutcome] {
+        guard !jobs.isEmpty else { return [] }
+        let locked = try AssociationStore.lock(associationIds: jobs.map(\.associationId), on: connection)
+        var outcomes: [JobOutcome] = []
+        var approvals: [(associationId: UUID, form: ApprovalForm)] = []
+        var rejections: [(associationId: UUID, form: RejectionForm)] = []
+        var transitions: [AssociationStore.Transition] = []
+        for job in jobs {
+            do {
+                guard job.decision != nil else {
+                    throw AssociationRefusal(.invalidForm, "the \(job.action.rawValue) form is missing")
+                }
+                guard let association = locked[job.associationId], association.unitId == job.unitId.rawValue else {
+                    throw AssociationRefusal(.notFound, "no such association for this unit")
+                }
+                let next = try AssociationStateMachine.next(from: association.state, on: job.action)
+                let form: String
+                switch job.decision {
+                case .approve(let approval):
+                    try approval.validate()
+                    form = try Self.json(approval)
+                    approvals.append((job.associationId, approval))
+                case .reject(let rejection):
+                    try rejection.validate()
+                    form = try Self.json(rejection)
+                    rejections.append((job.associationId, rejection))
+                case .request, .unlink, .updatePosition, nil:
+                    throw AssociationRefusal(.invalidForm, "the \(job.action.rawValue) form is missing")
+                }
+                transitions.append(
+                    AssociationStore.Transition(
+                        associationId: job.associationId, jobId: job.jobId, action: job.action,
+                        from: association.state, to: next, actor: job.actor, form: form))
+                outcomes.append(.succeeded())
+            } catch let refusal as AssociationRefusal {
+                outcomes.append(Self.refused(refusal))
+            }
+        }
+        try AssociationStore.approve(approvals, on: connection)
+        try AssociationStore.reject(rejections, on: connection)
+        try AssociationStore.record(transitions, on: connection)
+        return outcomes
+    }
+
+    /// Checks and applies one request, unlink or position update. Every refusal is thrown before
+    /// anything is written.
     /// - Throws: ``AssociationRefusal`` (recorded on the job) or database errors.
     func decide(_ job: AssociationDecisionJob, on connection: PostgresConnection) throws {
-        guard let decision = job.decision else {
+        let decision: AssociationDecision
+        switch job.decision {
+        case nil, .approve, .reject:
             throw AssociationRefusal(.invalidForm, "the \(job.action.rawValue) form is missing")
-        }
-        if case .request(let profile) = decision {
+        case .request(let profile):
             return try request(job, profile: profile, on: connection)
+        case .some(let other):
+            decision = other
         }
         guard
             let locked = try AssociationStore.lock(associationId: job.associationId, unitId: job.unitId, on: connection)
@@ -57,16 +147,8 @@ public struct AssociationDecisionHandler: JobHandler {
         let next = try AssociationStateMachine.next(from: locked.state, on: job.action)
         let form: String
         switch decision {
-        case .request:
-            preconditionFailure("handled above")
-        case .approve(let approval):
-            try approval.validate()
-            try AssociationStore.approve(associationId: job.associationId, approval, on: connection)
-            form = try Self.json(approval)
-        case .reject(let rejection):
-            try rejection.validate()
-            try AssociationStore.reject(associationId: job.associationId, rejection, on: connection)
-            form = try Self.json(rejection)
+        case .request, .approve, .reject:
+            throw AssociationRefusal(.invalidForm, "the \(job.action.rawValue) form is missing")
         case .unlink(let unlink):
             try unlink.validate(entryDate: locked.entryDate)
             // Re-checked here, under the association's lock. Other queued changes do not block the
@@ -86,9 +168,13 @@ public struct AssociationDecisionHandler: JobHandler {
             try AssociationStore.updatePosition(associationId: job.associationId, update, on: connection)
             form = try Self.json(update)
         }
-        try AssociationStore.recordTransition(
-            associationId: job.associationId, jobId: job.jobId, action: job.action, from: locked.state, to: next,
-            actor: job.actor, form: form, on: connection)
+        try AssociationStore.record(
+            [
+                .init(
+                    associationId: job.associationId, jobId: job.jobId, action: job.action, from: locked.state,
+                    to: next,
+                    actor: job.actor, form: form)
+            ], on: connection)
     }
 
     /// A request from the personal-edition portal: a new pending association, refused while the person
@@ -108,9 +194,12 @@ public struct AssociationDecisionHandler: JobHandler {
             associationId: job.associationId, unitId: job.unitId, personId: personId, requestedAt: job.requestedAt,
             on: connection)
         // The person's data is stored on the person; the history keeps who asked.
-        try AssociationStore.recordTransition(
-            associationId: job.associationId, jobId: job.jobId, action: .request, from: nil, to: next, actor: job.actor,
-            form: try Self.json(["name": profile.name]), on: connection)
+        try AssociationStore.record(
+            [
+                .init(
+                    associationId: job.associationId, jobId: job.jobId, action: .request, from: nil, to: next,
+                    actor: job.actor, form: try Self.json(["name": profile.name]))
+            ], on: connection)
     }
 
     /// A form as the JSON kept in the association's history.
@@ -119,4 +208,9 @@ public struct AssociationDecisionHandler: JobHandler {
         encoder.outputFormatting = [.sortedKeys]
         return String(decoding: try encoder.encode(form), as: UTF8.self)
     }
+}
+
+extension AssociationDecisionJob {
+    /// Approvals and rejections are decided together within a round (``AssociationDecisionHandler``).
+    fileprivate var isDecidedTogether: Bool { action == .approve || action == .reject }
 }

@@ -216,29 +216,71 @@ public struct AssociationStore: Sendable {
         )
     }
 
-    /// Writes an approval: `active`, with entry date, position and labour contract.
-    public static func approve(associationId: UUID, _ form: ApprovalForm, on connection: PostgresConnection) throws {
-        try connection.execute(
-            prepared: "association_approve",
+    /// Locks associations (`FOR UPDATE`, in id order, one statement) for a batch of decisions.
+    /// - Returns: each one found, with its unit, state and entry date; ids not found are absent.
+    public static func lock(associationIds: [UUID], on connection: PostgresConnection) throws -> [UUID:
+        LockedAssociation]
+    {
+        let rows = try connection.execute(
+            prepared: "association_lock_batch",
             """
-            UPDATE associations SET state = 'active', decided_at = now(), entry_date = $2, position = $3,
-                department = $4, contract_kind = $5, contract_start = $6, contract_end = $7, updated_at = now()
-            WHERE id = $1
+            SELECT id, unit_id, state, to_char(entry_date, 'YYYY-MM-DD') AS entry_date FROM associations
+            WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE
+            """, [associationIds])
+        var locked: [UUID: LockedAssociation] = [:]
+        for row in rows.rows {
+            locked[try row.requiredUUID("id")] = LockedAssociation(
+                unitId: try row.requiredString("unit_id"), state: try row.required("state", as: AssociationState.self),
+                entryDate: try row.string("entry_date").flatMap(CalendarDate.init(iso8601:)))
+        }
+        return locked
+    }
+
+    /// An association as ``lock(associationIds:on:)`` found it.
+    public struct LockedAssociation: Sendable {
+        public var unitId: String
+        public var state: AssociationState
+        public var entryDate: CalendarDate?
+    }
+
+    /// Writes approvals (one statement): `active`, with entry date, position and labour contract.
+    public static func approve(
+        _ approvals: [(associationId: UUID, form: ApprovalForm)], on connection: PostgresConnection
+    )
+        throws
+    {
+        guard !approvals.isEmpty else { return }
+        let forms = approvals.map(\.form)
+        try connection.execute(
+            prepared: "association_approve_batch",
+            """
+            UPDATE associations AS a SET state = 'active', decided_at = now(), entry_date = f.entry_date,
+                position = f.position, department = f.department, contract_kind = f.contract_kind,
+                contract_start = f.contract_start, contract_end = f.contract_end, updated_at = now()
+            FROM unnest($1::uuid[], $2::date[], $3::text[], $4::text[], $5::text[], $6::date[], $7::date[])
+                AS f(id, entry_date, position, department, contract_kind, contract_start, contract_end)
+            WHERE a.id = f.id
             """,
             [
-                associationId, form.entryDate, form.position, form.department, form.contract?.kind.rawValue,
-                form.contract?.startDate, form.contract?.endDate,
+                approvals.map(\.associationId), forms.map(\.entryDate), forms.map(\.position), forms.map(\.department),
+                forms.map { $0.contract?.kind.rawValue }, forms.map { $0.contract?.startDate },
+                forms.map { $0.contract?.endDate },
             ])
     }
 
-    /// Writes a rejection with its reason.
-    public static func reject(associationId: UUID, _ form: RejectionForm, on connection: PostgresConnection) throws {
+    /// Writes rejections with their reasons (one statement).
+    public static func reject(
+        _ rejections: [(associationId: UUID, form: RejectionForm)], on connection: PostgresConnection
+    ) throws {
+        guard !rejections.isEmpty else { return }
         try connection.execute(
-            prepared: "association_reject",
+            prepared: "association_reject_batch",
             """
-            UPDATE associations SET state = 'rejected', decided_at = now(), rejection_reason = $2, updated_at = now()
-            WHERE id = $1
-            """, [associationId, form.reason])
+            UPDATE associations AS a SET state = 'rejected', decided_at = now(), rejection_reason = f.reason,
+                updated_at = now()
+            FROM unnest($1::uuid[], $2::text[]) AS f(id, reason)
+            WHERE a.id = f.id
+            """, [rejections.map(\.associationId), rejections.map(\.form.reason)])
     }
 
     /// Writes an unlink with leave date and reason.
@@ -329,18 +371,45 @@ public struct AssociationStore: Sendable {
             """, [associationId, unitId.rawValue, personId, requestedAt])
     }
 
-    /// Appends to the association's history: who did what, when, with which form (JSON). `jobId` is
-    /// the job that applied it.
-    public static func recordTransition(
-        associationId: UUID, jobId: UUID, action: AssociationAction, from: AssociationState?, to: AssociationState,
-        actor: String, form: String, on connection: PostgresConnection
-    ) throws {
+    /// One step of an association's history, written with the decision that made it.
+    public struct Transition: Sendable {
+        public var associationId: UUID
+        public var jobId: UUID
+        public var action: AssociationAction
+        public var from: AssociationState?
+        public var to: AssociationState
+        public var actor: String
+        /// The decision's form as JSON.
+        public var form: String
+
+        public init(
+            associationId: UUID, jobId: UUID, action: AssociationAction, from: AssociationState?,
+            to: AssociationState, actor: String, form: String
+        ) {
+            self.associationId = associationId
+            self.jobId = jobId
+            self.action = action
+            self.from = from
+            self.to = to
+            self.actor = actor
+            self.form = form
+        }
+    }
+
+    /// Appends steps to associations' histories (one statement).
+    public static func record(_ transitions: [Transition], on connection: PostgresConnection) throws {
+        guard !transitions.isEmpty else { return }
         try connection.execute(
-            prepared: "transition_insert",
+            prepared: "transition_insert_batch",
             """
             INSERT INTO association_transitions (association_id, job_id, action, from_state, to_state, actor, form)
-            VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb)
-            """, [associationId, jobId, action.rawValue, from?.rawValue, to.rawValue, actor, form])
+            SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::jsonb[])
+            """,
+            [
+                transitions.map(\.associationId), transitions.map(\.jobId), transitions.map(\.action.rawValue),
+                transitions.map { $0.from?.rawValue }, transitions.map(\.to.rawValue), transitions.map(\.actor),
+                transitions.map(\.form),
+            ])
     }
 
     // MARK: Row decoding

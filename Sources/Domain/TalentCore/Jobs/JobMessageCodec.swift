@@ -49,7 +49,7 @@ public enum JobMessageCodec {
         try decode(AttachmentValidationJob.self, from: body)
     }
 
-    /// Decodes a job message of type `Message`: size first, then `schemaVersion`, then the shape.
+    /// Decodes a job message of type `Message`: size first, then the shape and its `schemaVersion`.
     /// - Throws: ``DecodeError``.
     public static func decode<Message: VersionedJobMessage>(_ type: Message.Type, from body: [UInt8])
         throws(DecodeError) -> Message
@@ -68,23 +68,32 @@ public enum JobMessageCodec {
             throw DecodingError.dataCorrupted(
                 .init(codingPath: decoder.codingPath, debugDescription: "not an ISO 8601 date-time: \(text)"))
         }
-        let version: SchemaVersion
+        // One parse in the common case: the shape, then its version; only a body that does not decode
+        // is parsed again for its version, to tell an unknown version from a malformed body.
+        let decoded: Message
         do {
-            version = try decoder.decode(SchemaVersion.self, from: data)
+            decoded = try decoder.decode(Message.self, from: data)
         } catch {
-            throw DecodeError(code: .malformed, detail: "body is not a JSON object")
-        }
-        guard version.schemaVersion == Message.currentSchemaVersion else {
-            throw DecodeError(
-                code: .unknownSchemaVersion,
-                detail: "schemaVersion \(version.schemaVersion.map(String.init) ?? "missing")")
-        }
-        do {
-            return try decoder.decode(Message.self, from: data)
-        } catch {
+            let version: SchemaVersion
+            do {
+                version = try decoder.decode(SchemaVersion.self, from: data)
+            } catch {
+                throw DecodeError(code: .malformed, detail: "body is not a JSON object")
+            }
+            guard version.schemaVersion == Message.currentSchemaVersion else {
+                throw Self.unknownVersion(version.schemaVersion)
+            }
             throw DecodeError(
                 code: .malformed, detail: "\(Message.kind.rawValue) v\(Message.currentSchemaVersion): \(error)")
         }
+        guard decoded.schemaVersion == Message.currentSchemaVersion else {
+            throw Self.unknownVersion(decoded.schemaVersion)
+        }
+        return decoded
+    }
+
+    static func unknownVersion(_ version: Int?) -> DecodeError {
+        DecodeError(code: .unknownSchemaVersion, detail: "schemaVersion \(version.map(String.init) ?? "missing")")
     }
 }
 

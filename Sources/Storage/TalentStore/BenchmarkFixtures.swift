@@ -1,0 +1,58 @@
+import Foundation
+import PostgresClient
+import TalentCore
+
+/// Bulk data for the benchmark command (`scripts/bench.sh`): many pending association requests for
+/// one unit, written with set-based statements so that preparing a 100,000-job backlog takes seconds.
+/// Never used by the gateway or the workers.
+public enum BenchmarkFixtures {
+    /// A person to file a pending request for: a validated resident identity number and a name.
+    public struct Applicant: Sendable {
+        public var number: ResidentIdentityNumber
+        public var name: String
+
+        public init(number: ResidentIdentityNumber, name: String) {
+            self.number = number
+            self.name = name
+        }
+    }
+
+    /// Registers the unit, upserts the applicants (by resident identity number) and files one pending
+    /// request per applicant with the unit, in the caller's transaction.
+    /// - Returns: the new associations' ids, in the applicants' order; an applicant whose number came
+    ///   earlier in the list is skipped.
+    /// - Throws: ``PostgresError`` (`unique_violation` when an applicant already has an open request
+    ///   with this unit).
+    public static func insertPendingRequests(
+        unitId: UnifiedSocialCreditCode, unitName: String, applicants: [Applicant], on connection: PostgresConnection
+    ) throws -> [UUID] {
+        try UnitStore.register(unitId, name: unitName, on: connection)
+        var seen = Set<String>()
+        let applicants = applicants.filter { seen.insert($0.number.rawValue).inserted }
+        guard !applicants.isEmpty else { return [] }
+        let persons = try connection.query(
+            """
+            INSERT INTO persons (id, resident_id, name, birth_date, sex)
+            SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::date[], $5::text[])
+            ON CONFLICT (resident_id) DO UPDATE SET name = EXCLUDED.name
+            RETURNING id, resident_id
+            """,
+            [
+                applicants.map { _ in UUID() }, applicants.map(\.number.rawValue), applicants.map(\.name),
+                applicants.map(\.number.birthDate), applicants.map(\.number.sex.rawValue),
+            ])
+        var personIds: [String: UUID] = [:]
+        for row in persons.rows { personIds[try row.requiredString("resident_id")] = try row.requiredUUID("id") }
+        let ids = applicants.map { _ in UUID() }
+        let filed = applicants.compactMap { personIds[$0.number.rawValue] }
+        guard filed.count == applicants.count else {
+            throw PostgresError(code: .unexpectedResult, message: "an applicant was not stored")
+        }
+        try connection.query(
+            """
+            INSERT INTO associations (id, unit_id, person_id, state, requested_at)
+            SELECT id, $2, person_id, 'pending', now() FROM unnest($1::uuid[], $3::uuid[]) AS f(id, person_id)
+            """, [ids, unitId.rawValue, filed])
+        return ids
+    }
+}
