@@ -19,6 +19,7 @@ import json
 import os
 import pathlib
 import platform
+import shutil
 import signal
 import statistics
 import subprocess
@@ -102,8 +103,10 @@ def wait_for(condition, seconds, what):
 
 
 def rabbitmqctl(*args):
+    vhost = os.environ.get("TALENT_AMQP_VHOST", "/")
     return subprocess.run(
-        ["/usr/lib/rabbitmq/bin/rabbitmqctl", "-q", *args], capture_output=True, text=True, check=True).stdout
+        ["/usr/lib/rabbitmq/bin/rabbitmqctl", "-q", *args, "-p", vhost], capture_output=True, text=True,
+        check=True).stdout
 
 
 def queue_of(kind):
@@ -144,7 +147,8 @@ def rss_kb(pid):
 
 
 class Usage:
-    """CPU (% of one core) and peak resident memory of named process groups over a phase."""
+    """CPU (% of one core, summed over a group's processes) and peak resident memory (of the group's
+    largest process) of named process groups over a phase."""
 
     def __init__(self, groups):
         self.groups = groups  # name -> callable returning pids
@@ -164,7 +168,8 @@ class Usage:
     def _sample(self):
         while not self.stopping.wait(0.1):
             for name, pids in self.groups.items():
-                self.peak[name] = max(self.peak[name], sum(rss_kb(p) for p in pids()))
+                # The largest single process of the group (the memory targets are per process).
+                self.peak[name] = max(self.peak[name], max((rss_kb(p) for p in pids()), default=0))
 
     def __exit__(self, *_):
         self.stopping.set()
@@ -229,6 +234,21 @@ class Database:
             """, unit)
         return {"count": row[0], "p50": float(row[1] or 0), "p99": float(row[2] or 0), "p999": float(row[3] or 0)}
 
+    def reset_statements(self):
+        self.connection.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+        self.connection.execute("SELECT pg_stat_statements_reset()")
+
+    def top_statements(self, limit=6):
+        """The statements that took the most time since the last reset (pg_stat_statements)."""
+        rows = self.connection.execute(
+            """
+            SELECT calls, total_exec_time, mean_exec_time, rows, regexp_replace(query, '\\s+', ' ', 'g')
+            FROM pg_stat_statements WHERE query NOT LIKE '%%pg_stat_statements%%'
+            ORDER BY total_exec_time DESC LIMIT %s
+            """, (limit,)).fetchall()
+        return [{"calls": r[0], "totalMs": round(r[1], 1), "meanMs": round(r[2], 3), "rows": r[3], "query": r[4][:140]}
+                for r in rows]
+
     def corpus_rate(self, unit):
         """Files per second from the first upload's job row to the last verdict's commit."""
         row = self.one(
@@ -267,8 +287,8 @@ class Bench:
         return {
             "gateway": lambda: self.processes.pids("gateway"),
             "association workers": lambda: self.processes.pids("association"),
-            "attachment workers": lambda: self.processes.pids("attachment")
-            + [p for w in self.processes.pids("attachment") for p in children(w)],
+            "attachment workers": lambda: self.processes.pids("attachment"),
+            "inspector children": lambda: [p for w in self.processes.pids("attachment") for p in children(w)],
             "rabbitmq": lambda: pids_of("beam.smp"),
             "postgresql": lambda: [int(p) for p in subprocess.run(
                 ["pgrep", "-u", "postgres"], capture_output=True, text=True).stdout.split()],
@@ -299,12 +319,13 @@ class Bench:
         self.processes.stop_all("association")
         unit, path = self.prepare(count, jobs=True)
         self.ctl("bench", "publish", "--jobs", str(path))
+        self.database.reset_statements()
         with Usage(self.groups()) as usage:
             self.processes.start_workers("association.decision", workers)
             self.database.wait_finished(unit, count, 60 + count / 200)
         self.processes.stop_all("association")
         figure = self.database.drain_rate(unit)
-        figure.update(cpu=usage.cpu, rssKB=usage.peak)
+        figure.update(cpu=usage.cpu, rssKB=usage.peak, statements=self.database.top_statements())
         self.record(measure, figure)
         path.unlink()
 
@@ -363,6 +384,7 @@ class Bench:
         env = {**os.environ, "BENCH_IDS": str(ids), "BENCH_TOKEN": token, "BENCH_BODY": body,
                "BENCH_DELAY_MS": str(delay_ms), "BENCH_THREADS": str(threads)}
         seconds = duration or self.args.http_seconds
+        self.database.reset_statements()
         with Usage(self.groups()) as usage:
             result = subprocess.run(
                 ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s", "--timeout", "10s",
@@ -373,7 +395,8 @@ class Bench:
         latency = self.database.latency(unit)
         figure = {"perSecond": summary["accepted"] / summary["seconds"], "accepted": summary["accepted"],
                   "other": summary["other"], "spare": summary["spare"], "answer": summary,
-                  "effectLatencyMs": latency, "cpu": usage.cpu, "rssKB": usage.peak}
+                  "effectLatencyMs": latency, "cpu": usage.cpu, "rssKB": usage.peak,
+                  "statements": self.database.top_statements()}
         if summary["spare"] > 0:
             log(f"{measure}: the {count} prepared requests ran out; raise --http-count")
         self.record(measure, figure)
@@ -385,6 +408,14 @@ class Bench:
 
     def corpus(self, measure, broker_fed):
         files = pathlib.Path(self.args.corpus) / "files"
+        if self.args.corpus_limit:
+            subset = OUT / "corpus-subset"
+            shutil.rmtree(subset, ignore_errors=True)
+            subset.mkdir()
+            for f in sorted(files.iterdir())[: self.args.corpus_limit]:
+                if f.is_file():
+                    shutil.copyfile(f, subset / f.name)
+            files = subset
         unit, path = self.prepare(1, jobs=False)
         path.unlink()
         total = len([f for f in files.iterdir() if f.is_file()])
@@ -396,9 +427,13 @@ class Bench:
             stdout=subprocess.DEVNULL, stderr=open(HOME / "logs/bench-upload.log", "ab"))
         with Usage(self.groups()) as usage:
             if broker_fed:
-                wait_for(lambda: self.database.one(
-                    "SELECT count(*) FROM jobs WHERE unit_id = %s AND published_at IS NOT NULL", unit)[0] >= total,
-                    300, "the corpus uploaded")
+                def uploaded():
+                    published = self.database.one(
+                        "SELECT count(*) FROM jobs WHERE unit_id = %s AND published_at IS NOT NULL", unit)[0]
+                    if published < total and upload.poll() is not None:
+                        raise SystemExit(f"bench: the upload stopped after {published} of {total} files")
+                    return published >= total
+                wait_for(uploaded, 300, "the corpus uploaded")
                 self.processes.start_workers("attachment.validation", 1)
             self.database.wait_finished(unit, total, 600)
         upload.wait(timeout=120)
@@ -562,11 +597,21 @@ class Report:
             if runs:
                 cpu = {k: v for k, v in runs[len(runs) // 2]["cpu"].items() if v}
                 cpu_lines.append(f"- {measure}: " + ", ".join(f"{k} {v}%" for k, v in cpu.items()))
+        statement_lines = []
+        for measure in ("ours.decisions.drain", "ours.http.full"):
+            runs = self.runs.get(measure)
+            if runs and runs[len(runs) // 2].get("statements"):
+                statement_lines += ["", f"Top statements (pg_stat_statements) in the middle run of {measure}:", "",
+                                    "| calls | total ms | mean ms | rows | statement |", "|---|---|---|---|---|"]
+                for st in runs[len(runs) // 2]["statements"]:
+                    query = st["query"].replace("|", "\\|")
+                    statement_lines.append(
+                        f"| {st['calls']} | {st['totalMs']:,.1f} | {st['meanMs']:.3f} | {st['rows']} | `{query}` |")
         head = ["| measure (one run, same services) | median (min–max) | ratio | target | |", "|---|---|---|---|---|"]
         info = ", ".join(f"{k}: {v}" for k, v in self.machine.items())
         return "\n".join(
             ["## Benchmark", "", f"Machine: {info}.", "", *head, *rows, "",
-             "CPU per process (% of one core) in the middle run of:", *cpu_lines, ""])
+             "CPU per process (% of one core) in the middle run of:", *cpu_lines, *statement_lines, ""])
 
 
 def main():
@@ -580,11 +625,14 @@ def main():
     parser.add_argument("--big-count", type=int, default=100_000)
     parser.add_argument("--http-count", type=int, default=60_000)
     parser.add_argument("--http-seconds", type=int, default=10)
+    parser.add_argument("--corpus-limit", type=int, default=0, help="upload only the first N corpus files")
     parser.add_argument("--smoke", action="store_true", help="each measure once, tiny counts")
     args = parser.parse_args()
     if args.smoke:
         args.runs, args.ceiling_count, args.drain_count, args.celery_count = 1, 200, 100, 50
-        args.big_count, args.http_count, args.http_seconds = 300, 3000, 1
+        args.big_count, args.http_count, args.http_seconds, args.corpus_limit = 300, 3000, 1, 40
+    # A stopped benchmark (timeout, ^C) still stops the gateway and workers it started.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     Bench(args).run()
 
 

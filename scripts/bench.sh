@@ -14,10 +14,6 @@ source deploy/local/env.sh
 BUILD="${TALENT_BUILD:-release}"
 
 deploy/local/services.sh start
-if [ "$(runuser -u postgres -- psql -h 127.0.0.1 -p "$TALENT_PG_PORT" -tAc 'SHOW track_commit_timestamp')" != on ]; then
-  # Appended by services.sh to a data folder made before; takes effect at a restart.
-  deploy/local/services.sh stop && deploy/local/services.sh start
-fi
 dpkg -s wrk >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 VENV="$TALENT_HOME/bench-venv"
 if ! "$VENV/bin/python" -c "import celery, psycopg" 2>/dev/null; then

@@ -85,3 +85,27 @@ if [ "${TALENT_SKIP_FUZZ:-0}" != 1 ] && [ $# -eq 0 ]; then
     --checks all --exclude-checks ensure_resource_availability -n 50 --seed 1)
   echo "fuzzing: no failures"
 fi
+
+# A smoke run of the benchmark command's measures with tiny counts, on the test database and virtual
+# host (its figures mean nothing; scripts/bench.sh is the benchmark). TALENT_SKIP_BENCH=1 skips it.
+if [ "${TALENT_SKIP_BENCH:-0}" != 1 ] && [ $# -eq 0 ]; then
+  echo "== benchmark smoke run (benchmarks/bench.py --smoke)"
+  dpkg -s wrk >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+  BENCH_VENV="$TALENT_HOME/bench-venv"
+  "$BENCH_VENV/bin/python" -c "import celery, psycopg" 2>/dev/null \
+    || { python3 -m venv "$BENCH_VENV" && "$BENCH_VENV/bin/pip" install -q -r benchmarks/celery/requirements.txt; }
+  cleanup
+  (
+    export TALENT_POSTGRES_URL="$TALENT_TEST_POSTGRES_URL" TALENT_AMQP_PORT="$TALENT_TEST_AMQP_PORT" \
+      TALENT_AMQP_VHOST="$TALENT_TEST_AMQP_VHOST" TALENT_HTTP_PORT=58092 TALENT_HOME="$TALENT_TEST_RUN_DIR/bench-home" \
+      TALENT_JWT_PRIVATE_KEY="$TALENT_TEST_RUN_DIR/keys/bench-private.pem" \
+      TALENT_JWT_PUBLIC_KEY="$TALENT_TEST_RUN_DIR/keys/bench-public.pem"
+    mkdir -p "$TALENT_HOME"
+    "$BIN/talentctl" migrate >/dev/null
+    "$BIN/talentctl" topology >/dev/null
+    "$BIN/talentctl" dev-keys >/dev/null
+    timeout 900 "$BENCH_VENV/bin/python" benchmarks/bench.py --bin "$BIN" --smoke > "$TALENT_TEST_RUN_DIR/bench-smoke.md" \
+      2> "$TALENT_TEST_RUN_DIR/bench-smoke.log" || { tail -30 "$TALENT_TEST_RUN_DIR/bench-smoke.log"; exit 1; }
+    grep -c "^| " "$TALENT_TEST_RUN_DIR/bench-smoke.md" | xargs -I{} echo "benchmark smoke: table of {} lines (full output: $TALENT_TEST_RUN_DIR/bench-smoke.md)"
+  )
+fi

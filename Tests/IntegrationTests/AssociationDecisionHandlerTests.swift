@@ -94,6 +94,69 @@ struct AssociationDecisionHandlerTests {
         #expect(try await associations.employee(unitId: unitB, associationId: id) == nil)
     }
 
+    /// One batch decides as the same jobs one by one would: approvals and rejections of distinct
+    /// associations together, a second change to one association in the next round (it sees the first),
+    /// a job id twice applied once, a foreign unit's approval refused, a bad form refused without
+    /// touching its neighbours, a position update after an approval in the same batch.
+    @Test func aBatchDecidesAsOneByOneWould() async throws {
+        let system = try await SharedSystem.instance.get()
+        let associations = AssociationStore(pool: system.pool)
+        let jobs = JobStore(pool: system.pool)
+        let decisions = Decisions(pool: system.pool)
+        var population = DemoPopulation(seed: .random(in: 1...UInt64.max))
+        let unit = Fixtures.unit(5, salt: "K")
+        let other = Fixtures.unit(6, salt: "K")
+        var ids: [UUID] = []
+        for _ in 0..<6 {
+            let id = UUID()
+            let request = try await job(unit, id, .request(population.person()), store: jobs)
+            #expect(try await decisions.apply([request]) == [.applied])
+            ids.append(id)
+        }
+        let approval = population.approval()
+        let approveFirst = try await job(unit, ids[0], .approve(approval), store: jobs)
+        let approveSecond = try await job(unit, ids[1], .approve(approval), store: jobs)
+        let rejectThird = try await job(unit, ids[2], .reject(RejectionForm(reason: "名额已满")), store: jobs)
+        let badForm = ApprovalForm(
+            entryDate: approval.entryDate, position: "工程师",
+            contract: LabourContract(kind: .fixedTerm, startDate: approval.entryDate))
+        let approveBad = try await job(unit, ids[3], .approve(badForm), store: jobs)
+        let foreign = try await job(other, ids[4], .approve(approval), store: jobs)
+        let approveSixth = try await job(unit, ids[5], .approve(approval), store: jobs)
+        let promote = try await job(
+            unit, ids[5], .updatePosition(PositionUpdateForm(position: "高级工程师", contract: approval.contract)),
+            store: jobs)
+        let rejectSecond = try await job(unit, ids[1], .reject(RejectionForm(reason: "重复")), store: jobs)
+        let batch = [
+            approveFirst, approveSecond, rejectThird, approveBad, foreign, approveSixth, promote, approveFirst,
+            rejectSecond,
+        ]
+        let outcomes = try await decisions.apply(batch)
+        #expect(outcomes[0] == .applied)
+        #expect(outcomes[1] == .applied)
+        #expect(outcomes[2] == .applied)
+        guard case .refused(let bad, _) = outcomes[3], case .refused(let notFound, _) = outcomes[4] else {
+            Issue.record("refusals expected: \(outcomes)")
+            return
+        }
+        #expect(bad == "invalid_form")
+        #expect(notFound == "not_found")
+        #expect(outcomes[5] == .applied)
+        #expect(outcomes[6] == .applied)
+        #expect(outcomes[7] == .alreadyProcessed)
+        #expect(
+            outcomes[8] == .refused(code: "not_pending", detail: "the request is no longer pending (it is active)"))
+        let states = try await ids.asyncMap { try await associations.state(unitId: unit, associationId: $0) }
+        #expect(states == [.active, .active, .rejected, .pending, .pending, .active])
+        let promoted = try #require(try await associations.employee(unitId: unit, associationId: ids[5]))
+        #expect(promoted.position == "高级工程师")
+        #expect(promoted.history.map(\.action) == [.request, .approve, .updatePosition])
+        #expect(try await jobs.job(id: approveBad.jobId, unitId: unit)?.status == .failed)
+        #expect(try await jobs.job(id: approveFirst.jobId, unitId: unit)?.status == .succeeded)
+        // A redelivery of the whole batch writes nothing.
+        #expect(try await decisions.apply(batch).allSatisfy { $0 == .alreadyProcessed })
+    }
+
     /// A job the relay gave up on (`never_completed`) whose message arrives after all is applied once.
     @Test func aJobClosedAsNeverCompletedIsAppliedWhenItArrives() async throws {
         let system = try await SharedSystem.instance.get()
@@ -152,5 +215,13 @@ struct Decisions {
             case .unknownJob: .unknownJob
             }
         }
+    }
+}
+
+extension Array {
+    func asyncMap<T>(_ transform: (Element) async throws -> T) async rethrows -> [T] {
+        var results: [T] = []
+        for element in self { results.append(try await transform(element)) }
+        return results
     }
 }

@@ -40,6 +40,55 @@ struct PostgresClientTests {
         #expect(try row.string("n") == nil)
     }
 
+    /// Arrays bind as one parameter (PostgreSQL's array literal): every text survives quotes,
+    /// backslashes, commas, braces, `NULL` as a word and as a value, empty strings and Chinese text;
+    /// uuids and bytes come back as sent, in order.
+    @Test func arraysBindAsOneParameter() async throws {
+        let environment = try TestEnvironment.current()
+        let pool = PostgresPool(configuration: .init(conninfo: environment.postgresConnInfo, size: 1))
+        defer { pool.shutdown() }
+        let texts: [String?] = [
+            "plain", "with \"quotes\"", #"back\slash"#, "a,b", "{braces}", "NULL", nil, "", "统一社会信用代码", " spaced ",
+        ]
+        let ids = (0..<5).map { _ in UUID() }
+        let blobs: [[UInt8]] = [[0, 1, 2, 255], [], Array("\\x".utf8)]
+        let rows = try await pool.withConnection { connection in
+            (
+                try connection.query(
+                    "SELECT t, n FROM unnest($1::text[]) WITH ORDINALITY AS a(t, n) ORDER BY n", [texts]),
+                try connection.query(
+                    "SELECT u FROM unnest($1::uuid[]) WITH ORDINALITY AS a(u, n) ORDER BY n", [ids]),
+                try connection.query(
+                    "SELECT b FROM unnest($1::bytea[]) WITH ORDINALITY AS a(b, n) ORDER BY n",
+                    [blobs.map(PostgresValue.bytes)], results: .binary)
+            )
+        }
+        #expect(try rows.0.rows.map { try $0.string("t") } == texts)
+        #expect(try rows.1.rows.map { try $0.uuid("u") } == ids)
+        #expect(try rows.2.rows.map { try $0.bytes("b") } == blobs)
+    }
+
+    /// A uuid's text binding and parsing agree with Foundation's, in either case, and malformed text
+    /// is refused.
+    @Test func uuidTextBothWays() async throws {
+        let environment = try TestEnvironment.current()
+        let pool = PostgresPool(configuration: .init(conninfo: environment.postgresConnInfo, size: 1))
+        defer { pool.shutdown() }
+        let id = UUID()
+        #expect(id.postgresValue == .text(id.uuidString.lowercased()))
+        let row = try await pool.withConnection { connection in
+            try connection.query(
+                "SELECT $1::uuid AS u, upper($1::text) AS upper, 'not-a-uuid' AS bad, $2::text AS short",
+                [id, String(id.uuidString.dropLast())]
+            ).first
+        }
+        let result = try #require(row)
+        #expect(try result.uuid("u") == id)
+        #expect(try result.uuid("upper") == id)
+        #expect(throws: PostgresError.self) { _ = try result.uuid("bad") }
+        #expect(throws: PostgresError.self) { _ = try result.uuid("short") }
+    }
+
     @Test func errorsCarryTheSQLStateAndTransactionsRollBack() async throws {
         let environment = try TestEnvironment.current()
         let pool = PostgresPool(configuration: .init(conninfo: environment.postgresConnInfo, size: 1))

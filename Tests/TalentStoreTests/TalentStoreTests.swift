@@ -31,6 +31,50 @@ struct TalentStoreTests {
         #expect(!first.isEmpty)
     }
 
+    /// A known unit seen within the minute under the same name is only read (no row lock, no write);
+    /// a new name is written, and a token without a name keeps the stored one.
+    @Test func aKnownUnitIsReadNotWritten() async throws {
+        let pool = try await Self.pool()
+        defer { pool.shutdown() }
+        let unit = Fixtures.unit(502, salt: "M")
+        let name = try await pool.transaction { connection -> String? in
+            try UnitStore.register(unit, name: "旧名称", on: connection)
+            let before = try connection.query("SELECT xmin::text AS x FROM units WHERE id = $1", [unit.rawValue])
+            try UnitStore.register(unit, name: "旧名称", on: connection)
+            try UnitStore.register(unit, name: nil, on: connection)
+            let after = try connection.query("SELECT xmin::text AS x FROM units WHERE id = $1", [unit.rawValue])
+            #expect(try before.first?.string("x") == after.first?.string("x"))
+            try UnitStore.register(unit, name: "新名称", on: connection)
+            return try connection.query("SELECT name FROM units WHERE id = $1", [unit.rawValue]).first?.string("name")
+        }
+        #expect(name == "新名称")
+    }
+
+    /// The benchmark's bulk fixtures file one pending request per distinct applicant.
+    @Test func benchmarkFixturesFilePendingRequests() async throws {
+        let pool = try await Self.pool()
+        defer { pool.shutdown() }
+        let unit = Fixtures.unit(503, salt: "M")
+        let numbers = (0..<20).compactMap {
+            ResidentIdentityNumber.make(
+                region: "110105", birthDate: CalendarDate(year: 1990, month: 1, day: 1 + $0 % 28)!,
+                sequence: Int.random(in: 0...999))
+        }
+        let applicants = (numbers + [numbers[0]]).map { BenchmarkFixtures.Applicant(number: $0, name: "测试") }
+        let ids = try await pool.transaction { connection in
+            try BenchmarkFixtures.insertPendingRequests(
+                unitId: unit, unitName: "基准单位", applicants: applicants, on: connection)
+        }
+        #expect(ids.count == Set(numbers.map(\.rawValue)).count)
+        let pending = try await pool.withConnection { connection in
+            try connection.query(
+                "SELECT count(*) AS n FROM associations WHERE id = ANY($1::uuid[]) AND unit_id = $2 AND state = 'pending'",
+                [ids, unit.rawValue]
+            ).first?.int("n")
+        }
+        #expect(pending == ids.count)
+    }
+
     /// The first request of an idempotency key stores the attachment; a second one stores nothing and
     /// names the first request's attachment and job.
     @Test func anIdempotencyKeyIsClaimedOnce() async throws {

@@ -20,7 +20,8 @@ from kombu import Queue
 
 QUEUE = "bench.celery.decisions"
 AMQP_PORT = os.environ.get("TALENT_AMQP_PORT", "5672")
-app = Celery("peer", broker=f"amqp://guest:guest@127.0.0.1:{AMQP_PORT}//")
+VHOST = os.environ.get("TALENT_AMQP_VHOST", "/")
+app = Celery("peer", broker=f"amqp://guest:guest@127.0.0.1:{AMQP_PORT}/{'' if VHOST == '/' else VHOST}")
 app.conf.update(
     task_acks_late=True,
     task_reject_on_worker_lost=True,

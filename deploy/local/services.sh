@@ -35,17 +35,25 @@ CONF
   # Settings added after a data folder was made are appended once (they take effect at the next
   # start). Commit times of rows (pg_xact_commit_timestamp) give the benchmark its request →
   # committed-effect latencies; the memory and checkpoint settings suit a 24 GiB machine under a
-  # write-heavy job load (fewer full-page writes); durability (fsync, synchronous_commit) is untouched.
+  # write-heavy job load (fewer full-page writes); pg_stat_statements profiles the statements;
+  # durability (fsync, synchronous_commit) is untouched.
   if ! grep -q "^# talent-platform settings v2" "$data/postgresql.conf"; then
     cat >> "$data/postgresql.conf" <<CONF
 # talent-platform settings v2
 track_commit_timestamp = on
+shared_preload_libraries = 'pg_stat_statements'
+
 shared_buffers = 512MB
 max_wal_size = 4GB
 checkpoint_timeout = 15min
 CONF
   fi
-  if runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$data" status >/dev/null 2>&1; then return; fi
+  if runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$data" status >/dev/null 2>&1; then
+    # A server started before the settings above were appended: restart it once to take them.
+    [ "$(psql -h 127.0.0.1 -p "$TALENT_PG_PORT" -U postgres -tAc 'SHOW track_commit_timestamp' 2>/dev/null)" = on ] && return
+    runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$data" -l "$data/server.log" -w -m fast restart >/dev/null
+    return
+  fi
   runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$data" -l "$data/server.log" -w start >/dev/null
   psql -h 127.0.0.1 -p "$TALENT_PG_PORT" -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname='$TALENT_DATABASE'" \
     | grep -q 1 || psql -h 127.0.0.1 -p "$TALENT_PG_PORT" -U postgres -qc "CREATE DATABASE $TALENT_DATABASE" >/dev/null

@@ -79,7 +79,9 @@ public struct JobStore: Sendable {
     }
 
     /// Records that the broker confirmed these jobs' messages (one statement; a job a worker finished
-    /// before the mark gets its finishing time: the broker had the message by then). The transaction does
+    /// before the mark gets its finishing time: the broker had the message by then). Rows a worker's
+    /// effect transaction holds are skipped, not waited for: that worker's finish records the
+    /// publication (``finish(_:on:)``). The transaction does
     /// not wait for its WAL flush (`synchronous_commit = off`): a mark lost in a crash only makes the
     /// relay publish the job again, which the worker's idempotency record absorbs.
     public func markPublished(ids: [UUID]) async throws {
@@ -90,7 +92,9 @@ public struct JobStore: Sendable {
                 prepared: "jobs_published",
                 """
                 UPDATE jobs SET published_at = LEAST(now(), COALESCE(finished_at, now()))
-                WHERE id = ANY($1::uuid[]) AND published_at IS NULL
+                WHERE id IN (
+                    SELECT id FROM jobs WHERE id = ANY($1::uuid[]) AND published_at IS NULL
+                    FOR UPDATE SKIP LOCKED)
                 """,
                 [ids])
         }
@@ -252,14 +256,15 @@ public struct JobStore: Sendable {
     }
 
     /// Closes jobs whose effects (or refusals) were just written, in the same transaction and in one
-    /// statement: this status change is each job's idempotency record.
+    /// statement: this status change is each job's idempotency record. A job whose publication mark
+    /// was not written yet gets it now (its message was delivered, so it was published).
     public static func finish(_ finishes: [Finish], on connection: PostgresConnection) throws {
         guard !finishes.isEmpty else { return }
         try connection.execute(
             prepared: "job_finish_batch",
             """
             UPDATE jobs SET status = f.status, error_code = f.code, error_detail = f.detail,
-                finished_at = now(), deliveries = deliveries + 1
+                finished_at = now(), deliveries = deliveries + 1, published_at = COALESCE(published_at, now())
             FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) AS f(id, status, code, detail)
             WHERE jobs.id = f.id
             """,
