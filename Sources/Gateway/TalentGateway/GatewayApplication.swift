@@ -27,13 +27,17 @@ public struct GatewayApplication: Sendable {
             audience: configuration.tokenAudience)
         self.serviceVerifier = try await ServiceTokenVerifier(publicKeyPEM: configuration.servicePublicKeyPEM)
         self.logins = LoginRecorder(store: LoginStore(pool: pool))
+        self.outbox = OutboxWriter(pool: pool, concurrentTransactions: max(configuration.databasePoolSize / 4, 1))
     }
+
+    /// Shared by every request: submissions share transactions.
+    let outbox: OutboxWriter
 
     /// Shared by every request, so each token is recorded once per process.
     let logins: LoginRecorder
 
     var submitter: JobSubmitter {
-        JobSubmitter(pool: pool, publisher: publisher, jobs: JobStore(pool: pool))
+        JobSubmitter(pool: pool, publisher: publisher, jobs: JobStore(pool: pool), outbox: outbox)
     }
 
     var publisher: JobPublisher {

@@ -45,23 +45,38 @@ public struct JobStore: Sendable {
     }
 
     /// Inserts many `queued` jobs with their messages in one statement, in the caller's transaction
-    /// (bulk producers: the benchmark's backlogs). Publish the messages after the commit.
+    /// (the gateway's shared submissions, the benchmark's backlogs). Publish the messages after the
+    /// commit.
+    /// - Returns: the stored jobs, in the order given.
     /// - Throws: ``PostgresError``.
+    @discardableResult
     public static func insert(_ messages: [(message: JobEnvelope, subjectId: UUID?)], on connection: PostgresConnection)
-        throws
+        throws -> [JobRecord]
     {
-        guard !messages.isEmpty else { return }
-        try connection.execute(
+        guard !messages.isEmpty else { return [] }
+        let rows = try connection.execute(
             prepared: "job_insert_outbox_batch",
             """
             INSERT INTO jobs (id, kind, unit_id, subject_id, message, schema_version)
             SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::uuid[], $5::bytea[], $6::int[])
+            RETURNING \(Self.jobColumns)
             """,
             [
                 messages.map(\.message.jobId), messages.map(\.message.kind.rawValue),
                 messages.map(\.message.unitId.rawValue), messages.map(\.subjectId),
                 messages.map { PostgresValue.bytes($0.message.body) }, messages.map(\.message.schemaVersion),
             ])
+        var records: [UUID: JobRecord] = [:]
+        for row in rows.rows {
+            let record = try Self.record(row)
+            records[record.id] = record
+        }
+        return try messages.map { entry in
+            guard let record = records[entry.message.jobId] else {
+                throw PostgresError(code: .unexpectedResult, message: "a stored job was not returned")
+            }
+            return record
+        }
     }
 
     /// Locks the job row and deletes it (with an unanswered idempotency key naming it, so a retry with

@@ -12,6 +12,8 @@ struct JobSubmitter: Sendable {
     let pool: PostgresPool
     let publisher: JobPublisher
     let jobs: JobStore
+    /// Where ``submit(_:subjectId:unitName:logger:)`` stores its jobs (shared transactions).
+    let outbox: OutboxWriter
 
     /// Registers the unit, runs `write` and, when it returns a subject, inserts the job about it — all
     /// in one transaction. - Returns: what `write` returned, and the job when one was stored.
@@ -72,10 +74,12 @@ struct JobSubmitter: Sendable {
         }
     }
 
-    /// Stores `message` as a job about `subjectId`, publishes it, and returns the job for a `202`.
+    /// Stores `message` as a job about `subjectId` (in a transaction shared with other submissions:
+    /// ``OutboxWriter``), publishes it, and returns the job for a `202`.
     func submit(_ message: JobEnvelope, subjectId: UUID?, unitName: String?, logger: Logger) async throws -> JobRecord {
-        let (_, stored) = try await store(message, unitName: unitName) { _ in ((), subjectId, true) }
-        guard let record = stored else { throw GatewayError(.internal, "internal error") }
+        let record = try await TalentGateway.store {
+            try await outbox.store(message, subjectId: subjectId, unitName: unitName)
+        }
         return try await publish(message, logger: logger) ?? record
     }
 }

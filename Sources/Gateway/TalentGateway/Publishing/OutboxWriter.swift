@@ -1,0 +1,93 @@
+import Foundation
+import JobQueue
+import PostgresClient
+import Synchronization
+import TalentCore
+import TalentStore
+
+/// Stores submitted jobs in the outbox in shared transactions: the submissions that arrive while a
+/// transaction runs wait for the next one, which registers their units and inserts all their job rows
+/// with one statement and one commit (PostgreSQL's commit is the cost of a submission; sharing it is
+/// group commit done by the gateway). Each submission is answered only after the commit that holds
+/// its row, so a `202` still means the job is durable before it is published.
+///
+/// A shared transaction that fails is tried again one submission per transaction, so one bad
+/// submission fails alone. At most ``concurrentTransactions`` run at once, each with at most
+/// ``maximumBatch`` submissions.
+final class OutboxWriter: Sendable {
+    private struct Submission: Sendable {
+        let message: JobEnvelope
+        let subjectId: UUID?
+        let unitName: String?
+        let continuation: CheckedContinuation<JobRecord, any Error>
+    }
+
+    private struct State {
+        var waiting: [Submission] = []
+        var running = 0
+    }
+
+    let pool: PostgresPool
+    /// Shared transactions at once (database connections this uses at most).
+    let concurrentTransactions: Int
+    /// Submissions in one shared transaction at most.
+    let maximumBatch: Int
+    private let state = Mutex(State())
+
+    init(pool: PostgresPool, concurrentTransactions: Int = 2, maximumBatch: Int = 200) {
+        self.pool = pool
+        self.concurrentTransactions = max(concurrentTransactions, 1)
+        self.maximumBatch = max(maximumBatch, 1)
+    }
+
+    /// Stores `message` as a `queued` job about `subjectId` and registers its unit; returns once the
+    /// row is committed.
+    /// - Throws: ``PostgresError`` (the submission's own transaction failed).
+    func store(_ message: JobEnvelope, subjectId: UUID?, unitName: String?) async throws -> JobRecord {
+        try await withCheckedThrowingContinuation { continuation in
+            let start = state.withLock { state -> Bool in
+                state.waiting.append(
+                    Submission(message: message, subjectId: subjectId, unitName: unitName, continuation: continuation))
+                guard state.running < concurrentTransactions else { return false }
+                state.running += 1
+                return true
+            }
+            // Unstructured on purpose: a transaction serves many requests, none of which owns it. It
+            // ends when nothing waits; every submission it takes is answered.
+            if start { Task { await self.drain() } }
+        }
+    }
+
+    /// Runs shared transactions until no submission waits.
+    private func drain() async {
+        while true {
+            let batch = state.withLock { state -> [Submission] in
+                let count = min(maximumBatch, state.waiting.count)
+                if count == 0 { state.running -= 1 }
+                defer { state.waiting.removeFirst(count) }
+                return Array(state.waiting.prefix(count))
+            }
+            if batch.isEmpty { return }
+            await write(batch)
+        }
+    }
+
+    private func write(_ batch: [Submission]) async {
+        do {
+            let records = try await pool.transaction { [batch] connection in
+                var registered = Set<String>()
+                for submission in batch
+                where registered.insert(submission.message.unitId.rawValue + "\u{0}" + (submission.unitName ?? ""))
+                    .inserted
+                {
+                    try UnitStore.register(submission.message.unitId, name: submission.unitName, on: connection)
+                }
+                return try JobStore.insert(batch.map { ($0.message, $0.subjectId) }, on: connection)
+            }
+            for (submission, record) in zip(batch, records) { submission.continuation.resume(returning: record) }
+        } catch {
+            guard batch.count > 1 else { return batch[0].continuation.resume(throwing: error) }
+            for submission in batch { await write([submission]) }
+        }
+    }
+}
