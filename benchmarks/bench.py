@@ -466,10 +466,16 @@ class Bench:
             for _ in range(a.runs):
                 self.http(a.http_count, "ours.http.full")
             full = statistics.median(r["perSecond"] for r in self.runs["ours.http.full"])
+            target = full / 2
             connections = 8
-            delay = max(1, round(1000 * connections / (full / 2) * 0.8)) if full > 0 else 10
+            # Paced load: a connection sends every delay + latency ms. Each run corrects the delay
+            # by the latency it saw, so the runs settle near half of the full load's rate.
+            delay = max(1, round(1000 * connections / target * 0.6)) if target > 0 else 10
             for _ in range(a.runs):
-                self.http(a.http_count, "ours.http.half", delay_ms=delay, connections=connections)
+                run = self.http(a.http_count, "ours.http.half", delay_ms=delay, connections=connections)
+                if run["perSecond"] > 0 and target > 0:
+                    latency = 1000 * connections / run["perSecond"] - delay
+                    delay = max(0, round(1000 * connections / target - latency))
             log("attachments: broker-fed and upload → verdict")
             for _ in range(a.runs):
                 self.corpus("ours.attachments.drain", broker_fed=True)
