@@ -157,6 +157,31 @@ struct AssociationDecisionHandlerTests {
         #expect(try await decisions.apply(batch).allSatisfy { $0 == .alreadyProcessed })
     }
 
+    /// A request reads the person's other associations: in one batch it sees exactly what it would
+    /// see one by one, in the batch's order (by association): here the person's pending request A is
+    /// still open when the request for B (ordered first) is decided, so B is refused, then A rejected.
+    @Test func aRequestInABatchSeesTheStateOneByOneWouldSee() async throws {
+        let system = try await SharedSystem.instance.get()
+        let jobs = JobStore(pool: system.pool)
+        let decisions = Decisions(pool: system.pool)
+        var population = DemoPopulation(seed: .random(in: 1...UInt64.max))
+        let unit = Fixtures.unit(7, salt: "K")
+        let person = population.person()
+        let pair = [UUID(), UUID()].sorted()
+        let (b, a) = (pair[0], pair[1])
+        let first = try await job(unit, a, .request(person), store: jobs)
+        #expect(try await decisions.apply([first]) == [.applied])
+        let reject = try await job(unit, a, .reject(RejectionForm(reason: "岗位已满")), store: jobs)
+        let again = try await job(unit, b, .request(person), store: jobs)
+        let outcomes = try await decisions.apply([reject, again])
+        #expect(outcomes[0] == .applied)
+        guard case .refused(let code, _) = outcomes[1] else {
+            Issue.record("the request for B was applied although A was still open when it was decided")
+            return
+        }
+        #expect(code == "already_exists")
+    }
+
     /// A job the relay gave up on (`never_completed`) whose message arrives after all is applied once.
     @Test func aJobClosedAsNeverCompletedIsAppliedWhenItArrives() async throws {
         let system = try await SharedSystem.instance.get()

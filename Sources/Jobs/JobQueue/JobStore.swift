@@ -221,10 +221,11 @@ public struct JobStore: Sendable {
     /// that share a job (a redelivery next to a republication) cannot deadlock on job rows. A job the
     /// relay closed as `never_completed` whose message arrives after all is applied: it was accepted,
     /// its effect must land. A job of another unit than the message says is unknown.
-    /// - Returns: for each job id given, whether to apply it.
+    /// - Returns: for each job given, in order, whether to apply it (a copy naming another unit than
+    ///   the row's is unknown, whatever other copies of the id say).
     public static func lockForEffect(
         _ jobs: [(id: UUID, unitId: UnifiedSocialCreditCode)], on connection: PostgresConnection
-    ) throws -> [UUID: EffectLock] {
+    ) throws -> [EffectLock] {
         let rows = try connection.execute(
             prepared: "job_lock_effects",
             """
@@ -243,15 +244,10 @@ public struct JobStore: Sendable {
             }
             found[try row.requiredUUID("id")] = (try row.requiredString("unit_id"), lock)
         }
-        var locks: [UUID: EffectLock] = [:]
-        for job in jobs {
-            guard let row = found[job.id], row.unit == job.unitId.rawValue else {
-                locks[job.id] = .unknownJob
-                continue
-            }
-            locks[job.id] = row.lock
+        return jobs.map { job in
+            guard let row = found[job.id], row.unit == job.unitId.rawValue else { return .unknownJob }
+            return row.lock
         }
-        return locks
     }
 
     /// A job's closing record: `status` `succeeded` or `failed`; `code` and `detail` say why (a

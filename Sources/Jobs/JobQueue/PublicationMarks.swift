@@ -31,11 +31,11 @@ public final class PublicationMarks: Sendable {
         }
         // Unstructured on purpose: the flush must not hold up the request that happened to start it.
         // It ends as soon as nothing is pending; marks lost with it cost one republication each.
-        if start { Task { await self.flush() } }
+        if start { Task { await self.write() } }
     }
 
-    /// Writes every pending mark, in rounds, until none is left.
-    public func flush() async {
+    /// Writes the pending marks until none is left; the caller holds the `flushing` flag.
+    private func write() async {
         while true {
             let ids = state.withLock { state -> [UUID] in
                 defer { state.pending.removeAll(keepingCapacity: true) }
@@ -45,5 +45,20 @@ public final class PublicationMarks: Sendable {
             if ids.isEmpty { return }
             try? await jobs.markPublished(ids: ids)
         }
+    }
+
+    /// Writes every pending mark, in rounds, until none is left; a caller that finds another flush
+    /// running waits until that one has written everything (before a short-lived process exits).
+    public func flush() async {
+        let lead = state.withLock { state -> Bool in
+            guard !state.flushing else { return false }
+            state.flushing = true
+            return true
+        }
+        guard lead else {
+            while state.withLock({ $0.flushing }) { try? await Task.sleep(for: .milliseconds(5)) }
+            return
+        }
+        await write()
     }
 }

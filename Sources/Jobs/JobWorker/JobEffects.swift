@@ -49,7 +49,7 @@ public struct JobEffects<Handler: JobHandler>: Sendable {
             var toDo: [Int] = []
             var taken = Set<UUID>()
             for index in order {
-                switch locks[batch[index].id] ?? .unknownJob {
+                switch locks[index] {
                 case .unknownJob: results[index] = .unknownJob
                 case .alreadyProcessed: results[index] = .alreadyProcessed
                 case .apply:

@@ -38,41 +38,55 @@ public struct AssociationDecisionHandler: JobHandler {
         try apply([PreparedJob(job: job, prepared: ())], in: transaction)[0]
     }
 
-    /// Applies the batch in rounds, each holding at most one job per association in the batch's
-    /// order, so a later change to one association sees the earlier one. In a round, approvals and
-    /// rejections are decided together (one lock statement, one write per kind, one history insert);
-    /// requests, unlinks and position updates one by one.
+    /// Applies the batch in its order (``appliesBefore(_:_:)``: by association), exactly as one by one
+    /// would: each maximal run of consecutive approvals and rejections of distinct associations is
+    /// decided together (one lock statement, one write per kind, one history insert); every other job
+    /// (requests, which read the person's other associations; unlinks; position updates) alone, in
+    /// its place. Jobs of distinct associations in a run do not read each other's rows, so deciding
+    /// them together changes nothing but the number of statements; locks are still taken in the
+    /// batch's association order.
     public func apply(_ batch: [PreparedJob<AssociationDecisionJob, Void>], in transaction: PostgresConnection) throws
         -> [JobOutcome]
     {
         var outcomes = [JobOutcome](repeating: .succeeded(), count: batch.count)
-        for round in Self.rounds(batch.map(\.job.message.associationId)) {
-            let together = round.filter { batch[$0].job.message.isDecidedTogether }
-            let decided = try decideTogether(together.map { batch[$0].job.message }, on: transaction)
-            for (index, outcome) in zip(together, decided) { outcomes[index] = outcome }
-            for index in round where !batch[index].job.message.isDecidedTogether {
+        for step in Self.steps(batch.map(\.job.message)) {
+            if step.count == 1, !batch[step[0]].job.message.isDecidedTogether {
                 do {
-                    try decide(batch[index].job.message, on: transaction)
+                    try decide(batch[step[0]].job.message, on: transaction)
                 } catch let refusal as AssociationRefusal {
-                    outcomes[index] = Self.refused(refusal)
+                    outcomes[step[0]] = Self.refused(refusal)
                 }
+                continue
             }
+            let decided = try decideTogether(step.map { batch[$0].job.message }, on: transaction)
+            for (index, outcome) in zip(step, decided) { outcomes[index] = outcome }
         }
         return outcomes
     }
 
-    /// Job indices grouped so that each group holds an association at most once, in order: the
-    /// first job of every association, then the second, and so on.
-    static func rounds(_ associations: [UUID]) -> [[Int]] {
-        var seen: [UUID: Int] = [:]
-        var rounds: [[Int]] = []
-        for (index, association) in associations.enumerated() {
-            let round = seen[association, default: 0]
-            seen[association] = round + 1
-            if round == rounds.count { rounds.append([]) }
-            rounds[round].append(index)
+    /// The batch cut into steps, in order: runs of consecutive approvals and rejections with no
+    /// association twice (a repeated association starts a new run), and every other job alone.
+    static func steps(_ jobs: [AssociationDecisionJob]) -> [[Int]] {
+        var steps: [[Int]] = []
+        var run: [Int] = []
+        var inRun = Set<UUID>()
+        for (index, job) in jobs.enumerated() {
+            if job.isDecidedTogether, inRun.insert(job.associationId).inserted {
+                run.append(index)
+                continue
+            }
+            if !run.isEmpty { steps.append(run) }
+            run = []
+            inRun = []
+            if job.isDecidedTogether {
+                run = [index]
+                inRun = [job.associationId]
+            } else {
+                steps.append([index])
+            }
         }
-        return rounds
+        if !run.isEmpty { steps.append(run) }
+        return steps
     }
 
     static func refused(_ refusal: AssociationRefusal) -> JobOutcome {

@@ -75,19 +75,38 @@ final class OutboxWriter: Sendable {
     private func write(_ batch: [Submission]) async {
         do {
             let records = try await pool.transaction { [batch] connection in
-                var registered = Set<String>()
-                for submission in batch
-                where registered.insert(submission.message.unitId.rawValue + "\u{0}" + (submission.unitName ?? ""))
-                    .inserted
-                {
-                    try UnitStore.register(submission.message.unitId, name: submission.unitName, on: connection)
+                // Distinct units in id order: two shared transactions that must upsert the same units
+                // take their row locks in one order and cannot deadlock.
+                var units: [String: (UnifiedSocialCreditCode, String?)] = [:]
+                for submission in batch {
+                    let unit = submission.message.unitId
+                    if units[unit.rawValue] == nil || units[unit.rawValue]?.1 == nil {
+                        units[unit.rawValue] = (unit, submission.unitName)
+                    }
+                }
+                for key in units.keys.sorted() {
+                    guard let (unit, name) = units[key] else { continue }
+                    try UnitStore.register(unit, name: name, on: connection)
                 }
                 return try JobStore.insert(batch.map { ($0.message, $0.subjectId) }, on: connection)
             }
             for (submission, record) in zip(batch, records) { submission.continuation.resume(returning: record) }
         } catch {
-            guard batch.count > 1 else { return batch[0].continuation.resume(throwing: error) }
+            guard batch.count > 1 else { return await answerAlone(batch[0], after: error) }
             for submission in batch { await write([submission]) }
         }
+    }
+
+    /// The answer to a submission whose own transaction failed. When the failure was a duplicate job
+    /// id, an earlier attempt committed although its answer was lost (the connection dropped during
+    /// COMMIT): the stored job is the answer, not an error, so the request is answered as accepted.
+    private func answerAlone(_ submission: Submission, after error: any Error) async {
+        if let failure = error as? PostgresError, failure.sqlState == .uniqueViolation,
+            let stored = try? await JobStore(pool: pool).job(
+                id: submission.message.jobId, unitId: submission.message.unitId)
+        {
+            return submission.continuation.resume(returning: stored)
+        }
+        submission.continuation.resume(throwing: error)
     }
 }
