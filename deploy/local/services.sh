@@ -51,7 +51,7 @@ CONF
   if runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$data" status >/dev/null 2>&1; then
     # A server started before the settings above were appended: restart it once to take them.
     [ "$(psql -h 127.0.0.1 -p "$TALENT_PG_PORT" -U postgres -tAc 'SHOW track_commit_timestamp' 2>/dev/null)" = off ] \
-      || return
+      || return 0
     runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$data" -l "$data/server.log" -w -m fast restart >/dev/null
     return
   fi
