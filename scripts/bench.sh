@@ -22,8 +22,11 @@ if ! "$VENV/bin/python" -c "import celery, psycopg" 2>/dev/null; then
 fi
 
 echo "building ($BUILD)…"
-swift build -c "$BUILD" 2>&1 | tee "$TALENT_HOME/bench-build.log" | grep -E "error|Build complete" || true
-test "${PIPESTATUS[0]}" = 0 || { echo "build failed (full log: $TALENT_HOME/bench-build.log)" >&2; exit 1; }
+if ! swift build -c "$BUILD" > "$TALENT_HOME/bench-build.log" 2>&1; then
+  grep -E "error" "$TALENT_HOME/bench-build.log" | head -40 || true
+  echo "build failed (full log: $TALENT_HOME/bench-build.log)" >&2; exit 1
+fi
+grep -E "Build complete" "$TALENT_HOME/bench-build.log" || true
 BIN="$(swift build -c "$BUILD" --show-bin-path)"
 "$BIN/talentctl" migrate >/dev/null
 "$BIN/talentctl" topology >/dev/null

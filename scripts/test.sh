@@ -22,10 +22,12 @@ python3 scripts/check-architecture.py
 
 echo "== build"
 # The same products as the run command (deploy/local/up.sh), so neither relinks the other's; a failed
-# build fails this command (pipefail), and no stale binary runs.
-swift build --build-tests 2>&1 | tee "$TALENT_HOME/build.log" | grep -E "error|warning:|Build complete" | grep -v "unhandled" \
-  || true
-test "${PIPESTATUS[0]}" = 0 || { echo "build failed (full log: $TALENT_HOME/build.log)" >&2; exit 1; }
+# build fails this command (its own exit status), and no stale binary runs.
+if ! swift build --build-tests > "$TALENT_HOME/build.log" 2>&1; then
+  grep -E "error" "$TALENT_HOME/build.log" | head -40 || true
+  echo "build failed (full log: $TALENT_HOME/build.log)" >&2; exit 1
+fi
+grep -E "warning:|Build complete" "$TALENT_HOME/build.log" | grep -v "unhandled" || true
 BIN="$(swift build --show-bin-path)"
 
 export TALENT_TEST_BIN="$BIN"

@@ -17,13 +17,16 @@ deploy/local/services.sh start
 echo "building ($BUILD)…"
 build_started=$(date +%s)
 # Debug builds include the tests: the test command (scripts/test.sh) builds the same products, so
-# neither relinks the other's. A failed build stops here (pipefail), never running stale binaries.
+# neither relinks the other's.
 PRODUCTS=()
 [ "$BUILD" = debug ] && PRODUCTS=(--build-tests)
 mkdir -p "$TALENT_HOME"
-swift build -c "$BUILD" "${PRODUCTS[@]}" 2>&1 | tee "$TALENT_HOME/build.log" | grep -E "error|warning: unre|Build complete" \
-  || true
-test "${PIPESTATUS[0]}" = 0 || { echo "build failed (full log: $TALENT_HOME/build.log)" >&2; exit 1; }
+# The build's own exit status decides (never a filter's): a failed build stops here.
+if ! swift build -c "$BUILD" "${PRODUCTS[@]}" > "$TALENT_HOME/build.log" 2>&1; then
+  grep -E "error" "$TALENT_HOME/build.log" | head -40 || true
+  echo "build failed (full log: $TALENT_HOME/build.log)" >&2; exit 1
+fi
+grep -E "warning: unre|Build complete" "$TALENT_HOME/build.log" || true
 BIN="$(swift build -c "$BUILD" --show-bin-path)"
 echo "build took $(( $(date +%s) - build_started )) s"
 
