@@ -31,17 +31,7 @@ public struct JobStore: Sendable {
     public static func insert(_ message: JobEnvelope, subjectId: UUID?, on connection: PostgresConnection) throws
         -> JobRecord
     {
-        let rows = try connection.execute(
-            prepared: "job_insert_outbox",
-            """
-            INSERT INTO jobs (id, kind, unit_id, subject_id, message, schema_version)
-            VALUES ($1, $2, $3, $4, $5, $6) RETURNING \(Self.jobColumns)
-            """,
-            [
-                message.jobId, message.kind.rawValue, message.unitId.rawValue, subjectId,
-                PostgresValue.bytes(message.body), message.schemaVersion,
-            ])
-        return try Self.record(try rows.first.orThrow())
+        try insert([(message, subjectId)], on: connection)[0]
     }
 
     /// Inserts many `queued` jobs with their messages in one statement, in the caller's transaction

@@ -146,48 +146,55 @@ public struct AssociationDecisionHandler: JobHandler {
     /// anything is written.
     /// - Throws: ``AssociationRefusal`` (recorded on the job) or database errors.
     func decide(_ job: AssociationDecisionJob, on connection: PostgresConnection) throws {
-        let decision: AssociationDecision
         switch job.decision {
         case nil, .approve, .reject:
             throw AssociationRefusal(.invalidForm, "the \(job.action.rawValue) form is missing")
         case .request(let profile):
-            return try request(job, profile: profile, on: connection)
-        case .some(let other):
-            decision = other
+            try request(job, profile: profile, on: connection)
+        case .unlink(let unlink):
+            try change(job, on: connection) { locked in
+                try unlink.validate(entryDate: locked.entryDate)
+                // Re-checked here, under the association's lock. Other queued changes do not block the
+                // worker: they are applied in turn (the gateway's pre-check reports them).
+                if let facts = try AssociationStore.unlinkFacts(
+                    associationId: job.associationId, unitId: job.unitId, on: connection)
+                {
+                    let reasons = UnlinkRules.reasons(facts)
+                    guard reasons.isEmpty else {
+                        throw AssociationRefusal(
+                            .unlinkBlocked, "the employee cannot be unlinked now", reasons: reasons)
+                    }
+                }
+                try AssociationStore.unlink(associationId: job.associationId, unlink, on: connection)
+                return try Self.json(unlink)
+            }
+        case .updatePosition(let update):
+            try change(job, on: connection) { _ in
+                try update.validate()
+                try AssociationStore.updatePosition(associationId: job.associationId, update, on: connection)
+                return try Self.json(update)
+            }
         }
+    }
+
+    /// A change to an existing association: locks it (refused `not_found` when missing or another
+    /// unit's), checks the state machine allows the action, runs `write` (which checks the form,
+    /// writes, and returns the form as JSON), then appends the step to the history.
+    func change(
+        _ job: AssociationDecisionJob, on connection: PostgresConnection,
+        _ write: (AssociationStore.LockedAssociation) throws -> String
+    ) throws {
         guard
-            let locked = try AssociationStore.lock(associationId: job.associationId, unitId: job.unitId, on: connection)
+            let locked = try AssociationStore.lock(associationIds: [job.associationId], on: connection)[
+                job.associationId], locked.unitId == job.unitId.rawValue
         else { throw AssociationRefusal(.notFound, "no such association for this unit") }
         let next = try AssociationStateMachine.next(from: locked.state, on: job.action)
-        let form: String
-        switch decision {
-        case .request, .approve, .reject:
-            throw AssociationRefusal(.invalidForm, "the \(job.action.rawValue) form is missing")
-        case .unlink(let unlink):
-            try unlink.validate(entryDate: locked.entryDate)
-            // Re-checked here, under the association's lock. Other queued changes do not block the
-            // worker: they are applied in turn (the gateway's pre-check reports them).
-            if let facts = try AssociationStore.unlinkFacts(
-                associationId: job.associationId, unitId: job.unitId, on: connection)
-            {
-                let reasons = UnlinkRules.reasons(facts)
-                guard reasons.isEmpty else {
-                    throw AssociationRefusal(.unlinkBlocked, "the employee cannot be unlinked now", reasons: reasons)
-                }
-            }
-            try AssociationStore.unlink(associationId: job.associationId, unlink, on: connection)
-            form = try Self.json(unlink)
-        case .updatePosition(let update):
-            try update.validate()
-            try AssociationStore.updatePosition(associationId: job.associationId, update, on: connection)
-            form = try Self.json(update)
-        }
+        let form = try write(locked)
         try AssociationStore.record(
             [
                 .init(
                     associationId: job.associationId, jobId: job.jobId, action: job.action, from: locked.state,
-                    to: next,
-                    actor: job.actor, form: form)
+                    to: next, actor: job.actor, form: form)
             ], on: connection)
     }
 

@@ -198,24 +198,6 @@ public struct AssociationStore: Sendable {
 
     // MARK: Writes (worker), in the caller's transaction
 
-    /// Locks the unit's association (`FOR UPDATE`) and reads what a decision checks.
-    /// - Returns: its state and entry date, or `nil` when it is missing or foreign.
-    public static func lock(associationId: UUID, unitId: UnifiedSocialCreditCode, on connection: PostgresConnection)
-        throws -> (state: AssociationState, entryDate: CalendarDate?)?
-    {
-        let rows = try connection.execute(
-            prepared: "association_lock",
-            """
-            SELECT state, to_char(entry_date, 'YYYY-MM-DD') AS entry_date FROM associations
-            WHERE id = $1 AND unit_id = $2 FOR UPDATE
-            """, [associationId, unitId.rawValue])
-        guard let row = rows.first else { return nil }
-        return (
-            try row.required("state", as: AssociationState.self),
-            try row.string("entry_date").flatMap(CalendarDate.init(iso8601:))
-        )
-    }
-
     /// Locks associations (`FOR UPDATE`, in id order, one statement) for a batch of decisions.
     /// - Returns: each one found, with its unit, state and entry date; ids not found are absent.
     public static func lock(associationIds: [UUID], on connection: PostgresConnection) throws -> [UUID:

@@ -42,10 +42,7 @@ public struct Ceilings: Sendable {
 
     /// Consumes `count` messages from a queue filled beforehand and acks each one.
     public func consume(count: Int, prefetch: Int) async throws -> BenchMeasurement {
-        let filler = AMQPConnection(configuration: amqp("talentctl bench ceiling fill"))
-        let queue = try await scratchQueue(on: filler)
-        try await fill(queue, count: count, window: 200, on: filler)
-        await filler.close()
+        let queue = try await filledQueue(count: count)
         let connection = AMQPConnection(configuration: amqp("talentctl bench ceiling consume"))
         let clock = ContinuousClock()
         var began: ContinuousClock.Instant?
@@ -88,10 +85,7 @@ public struct Ceilings: Sendable {
     /// `prefetch`, takes the deliveries waiting (up to `batch`), inserts one row per delivery in one
     /// transaction, commits, then acks them all with one `multiple` ack.
     public func loop(count: Int, batch: Int, prefetch: Int, consumers: Int) async throws -> BenchMeasurement {
-        let filler = AMQPConnection(configuration: amqp("talentctl bench ceiling fill"))
-        let queue = try await scratchQueue(on: filler)
-        try await fill(queue, count: count, window: 200, on: filler)
-        await filler.close()
+        let queue = try await filledQueue(count: count)
         let pool = PostgresPool(configuration: .init(conninfo: postgres.conninfo, size: consumers))
         defer { pool.shutdown() }
         try await resetTable(pool)
@@ -151,6 +145,15 @@ public struct Ceilings: Sendable {
                 queues: [
                     .init(name: queue, arguments: ["x-queue-type": .string("quorum"), "x-expires": .int(60_000)])
                 ], bindings: []))
+        return queue
+    }
+
+    /// A fresh scratch queue holding `count` messages (not timed).
+    func filledQueue(count: Int) async throws -> String {
+        let filler = AMQPConnection(configuration: amqp("talentctl bench ceiling fill"))
+        let queue = try await scratchQueue(on: filler)
+        try await fill(queue, count: count, window: 200, on: filler)
+        await filler.close()
         return queue
     }
 

@@ -77,16 +77,10 @@ final class OutboxWriter: Sendable {
             let records = try await pool.transaction { [batch] connection in
                 // Distinct units in id order: two shared transactions that must upsert the same units
                 // take their row locks in one order and cannot deadlock.
-                var units: [String: (UnifiedSocialCreditCode, String?)] = [:]
-                for submission in batch {
-                    let unit = submission.message.unitId
-                    if units[unit.rawValue] == nil || units[unit.rawValue]?.1 == nil {
-                        units[unit.rawValue] = (unit, submission.unitName)
-                    }
-                }
+                let units = Dictionary(batch.map { ($0.message.unitId.rawValue, $0) }) { first, _ in first }
                 for key in units.keys.sorted() {
-                    guard let (unit, name) = units[key] else { continue }
-                    try UnitStore.register(unit, name: name, on: connection)
+                    guard let submission = units[key] else { continue }
+                    try UnitStore.register(submission.message.unitId, name: submission.unitName, on: connection)
                 }
                 return try JobStore.insert(batch.map { ($0.message, $0.subjectId) }, on: connection)
             }
