@@ -205,7 +205,8 @@ let package = Package(
         .testTarget(
             name: "JobQueueTests", dependencies: ["JobQueue", "AMQPClient", "TalentCore"], swiftSettings: strict),
         .testTarget(
-            name: "JobWorkerTests", dependencies: ["JobWorker", "AMQPClient", "PostgresClient", "TalentCore"],
+            name: "JobWorkerTests",
+            dependencies: ["JobWorker", "AMQPClient", "PostgresClient", "TalentCore", "TalentTestSupport"],
             swiftSettings: strict),
         .testTarget(
             name: "AttachmentInspectionTests",

@@ -125,10 +125,11 @@ def consumers(queue):
 
 # MARK: CPU and memory
 
-def process_ticks(pid):
+def process_ticks(pid, reaped_children=False):
+    """CPU ticks of a process (user + system), with those of its children it has reaped if asked."""
     try:
         fields = pathlib.Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return int(fields[11]) + int(fields[12])
+        return int(fields[11]) + int(fields[12]) + (int(fields[13]) + int(fields[14]) if reaped_children else 0)
     except (FileNotFoundError, ProcessLookupError, IndexError):
         return 0
 
@@ -165,7 +166,8 @@ class Usage:
         return self
 
     def _ticks(self, name):
-        return {pid: process_ticks(pid) for pid in self.groups[name]()}
+        # The inspector's fork server counts the children it forked and reaped (one per file).
+        return {pid: process_ticks(pid, reaped_children=name.startswith("inspector")) for pid in self.groups[name]()}
 
     def _sample(self):
         while not self.stopping.wait(0.1):
@@ -264,6 +266,8 @@ class Database:
 
 # MARK: the measures
 
+GROUPS = ("ceilings", "decisions", "celery", "scale", "http", "attachments")
+
 class Bench:
     def __init__(self, args):
         self.args = args
@@ -290,7 +294,7 @@ class Bench:
             "gateway": lambda: self.processes.pids("gateway"),
             "association workers": lambda: self.processes.pids("association"),
             "attachment workers": lambda: self.processes.pids("attachment"),
-            "inspector children": lambda: [p for w in self.processes.pids("attachment") for p in children(w)],
+            "inspector (fork server and its children)": lambda: [p for w in self.processes.pids("attachment") for p in children(w)],
             "rabbitmq": lambda: pids_of("beam.smp"),
             "postgresql": lambda: [int(p) for p in subprocess.run(
                 ["pgrep", "-u", "postgres"], capture_output=True, text=True).stdout.split()],
@@ -414,7 +418,8 @@ class Bench:
 
     # attachments
 
-    def corpus(self, measure, broker_fed):
+    def corpus_files(self):
+        """The corpus's files, or (--corpus-limit) a folder with the first N of them."""
         files = pathlib.Path(self.args.corpus) / "files"
         if self.args.corpus_limit:
             subset = OUT / "corpus-subset"
@@ -424,6 +429,10 @@ class Bench:
                 if f.is_file():
                     shutil.copyfile(f, subset / f.name)
             files = subset
+        return files
+
+    def corpus(self, measure, broker_fed):
+        files = self.corpus_files()
         unit, path = self.prepare(1, jobs=False)
         path.unlink()
         total = len([f for f in files.iterdir() if f.is_file()])
@@ -450,45 +459,60 @@ class Bench:
         figure.update(cpu=usage.cpu, rssKB=usage.peak)
         self.record(measure, figure)
 
+    def http_measures(self):
+        a = self.args
+        log("HTTP-fed approvals: full load, then half of it")
+        for _ in range(a.runs):
+            self.http(a.http_count, "ours.http.full")
+        full = statistics.median(r["perSecond"] for r in self.runs["ours.http.full"])
+        target = full / 2
+        connections = 8
+        # Paced load: a connection sends every delay + latency ms. Each run corrects the delay
+        # by the latency it saw, so the runs settle near half of the full load's rate.
+        delay = max(1, round(1000 * connections / target * 0.6)) if target > 0 else 10
+        for _ in range(a.runs):
+            run = self.http(a.http_count, "ours.http.half", delay_ms=delay, connections=connections)
+            if run["perSecond"] > 0 and target > 0:
+                latency = 1000 * connections / run["perSecond"] - delay
+                delay = max(0, round(1000 * connections / target - latency))
+
     def run(self):
         a = self.args
         self.processes.start_gateway()
         self.processes.start_workers("attachment.validation", 1)
         try:
-            log("raw ceilings")
-            self.ceilings()
-            log("broker-fed decisions: backlog drained, then steady state")
-            for _ in range(a.runs):
-                self.drain_decisions(a.drain_count, 1, "ours.decisions.drain")
-            for _ in range(a.runs):
-                self.steady_decisions(a.drain_count)
-            log("the Celery peer, same jobs")
-            for _ in range(a.runs):
-                self.celery(a.celery_count)
-            log("backlog size and worker processes")
-            self.drain_decisions(a.big_count, 1, "ours.decisions.drain.big")
-            for workers in (2, 4):
+            want = set(a.only.split(",")) if a.only else set(GROUPS)
+            if "ceilings" in want:
+                log("raw ceilings")
+                self.ceilings()
+            if "decisions" in want:
+                log("broker-fed decisions: backlog drained, then steady state")
                 for _ in range(a.runs):
-                    self.drain_decisions(a.drain_count, workers, f"ours.decisions.drain.workers{workers}")
-            log("HTTP-fed approvals: full load, then half of it")
-            for _ in range(a.runs):
-                self.http(a.http_count, "ours.http.full")
-            full = statistics.median(r["perSecond"] for r in self.runs["ours.http.full"])
-            target = full / 2
-            connections = 8
-            # Paced load: a connection sends every delay + latency ms. Each run corrects the delay
-            # by the latency it saw, so the runs settle near half of the full load's rate.
-            delay = max(1, round(1000 * connections / target * 0.6)) if target > 0 else 10
-            for _ in range(a.runs):
-                run = self.http(a.http_count, "ours.http.half", delay_ms=delay, connections=connections)
-                if run["perSecond"] > 0 and target > 0:
-                    latency = 1000 * connections / run["perSecond"] - delay
-                    delay = max(0, round(1000 * connections / target - latency))
-            log("attachments: broker-fed and upload → verdict")
-            for _ in range(a.runs):
-                self.corpus("ours.attachments.drain", broker_fed=True)
-            for _ in range(a.runs):
-                self.corpus("ours.attachments.http", broker_fed=False)
+                    self.drain_decisions(a.drain_count, 1, "ours.decisions.drain")
+                for _ in range(a.runs):
+                    self.steady_decisions(a.drain_count)
+            if "celery" in want:
+                log("the Celery peer, same jobs")
+                for _ in range(a.runs):
+                    self.celery(a.celery_count)
+            if "scale" in want:
+                log("backlog size and worker processes")
+                self.drain_decisions(a.big_count, 1, "ours.decisions.drain.big")
+                for workers in (2, 4):
+                    for _ in range(a.runs):
+                        self.drain_decisions(a.drain_count, workers, f"ours.decisions.drain.workers{workers}")
+            if "http" in want:
+                self.http_measures()
+            if "attachments" in want:
+                log("attachments: the inspector alone, broker-fed and upload → verdict")
+                files = self.corpus_files()
+                for _ in range(a.runs):
+                    result = json.loads(self.ctl("bench", "inspect", str(files), "--concurrency", "8"))
+                    self.record("ceiling.inspector", result)
+                for _ in range(a.runs):
+                    self.corpus("ours.attachments.drain", broker_fed=True)
+                for _ in range(a.runs):
+                    self.corpus("ours.attachments.http", broker_fed=False)
         finally:
             self.processes.stop_all()
         (OUT / "runs.json").write_text(json.dumps(self.runs, indent=1, ensure_ascii=False))
@@ -588,10 +612,16 @@ class Report:
         row("ours: request → committed effect at full load: p50 / p99 / p99.9",
             " / ".join(f"{self.latency('ours.http.full', q):.1f} ms" if self.latency('ours.http.full', q) is not None else "—"
                        for q in ("p50", "p99", "p999")), "", "", "")
-        row("ours: attachment corpus drained from a backlog, 1 worker", self.cell("ours.attachments.drain", digits=1), "", "", "")
-        corpus = median("ours.attachments.http")
-        row("ours: attachment corpus, upload → verdict, 1 worker", self.cell("ours.attachments.http", digits=1), "",
+        inspector = median("ceiling.inspector")
+        cpu_ms = self.stat("ceiling.inspector", "cpuMsPerFile")
+        row("raw ceiling: the inspector alone, corpus through one fork server, 8 at once (no broker, no database)",
+            self.cell("ceiling.inspector", digits=1), f"{cpu_ms[0]:.1f} ms CPU per file" if cpu_ms else "", "", "")
+        corpus = median("ours.attachments.drain")
+        row("ours: attachment corpus (388 files) drained from a backlog, 1 worker, a fresh limited process per file",
+            self.cell("ours.attachments.drain", digits=1), f"{ratio(corpus, inspector)} of the inspector alone",
             "≥ 150 files/s", met(corpus >= 150))
+        row("ours: attachment corpus, upload → verdict (talentctl upload, 16 at once), 1 worker",
+            self.cell("ours.attachments.http", digits=1), "", "", "")
         peak = {}
         for measure, runs in self.runs.items():
             if not measure.startswith("ours."):
@@ -640,6 +670,7 @@ def main():
     parser.add_argument("--http-count", type=int, default=60_000)
     parser.add_argument("--http-seconds", type=int, default=10)
     parser.add_argument("--corpus-limit", type=int, default=0, help="upload only the first N corpus files")
+    parser.add_argument("--only", help="comma-separated groups of measures: " + ",".join(GROUPS))
     parser.add_argument("--smoke", action="store_true", help="each measure once, tiny counts")
     args = parser.parse_args()
     if args.smoke:

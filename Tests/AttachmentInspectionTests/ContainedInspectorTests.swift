@@ -35,10 +35,20 @@ struct ContainedInspectorTests {
         #expect(disagreements == [])
     }
 
+    /// The real inspector with a misbehaviour forced on its children.
+    static func inspector(
+        fault: ForkServer.Fault?, cpuSeconds: Int = 10, wallSeconds: Int = 20, attempts: Int = 2
+    ) throws -> ContainedInspector {
+        ContainedInspector(
+            configuration: .init(
+                executablePath: try TestEnvironment.current().binDirectory.appendingPathComponent("talent-inspect")
+                    .path,
+                cpuSeconds: cpuSeconds, wallSeconds: wallSeconds, attempts: attempts, fault: fault))
+    }
+
     /// A child that crashes every time: the file is quarantined as corrupt, the caller lives on.
     @Test func crashingChildIsQuarantined() async throws {
-        let script = try Self.script("kill -SEGV $$")
-        let inspector = ContainedInspector(configuration: .init(executablePath: script, wallSeconds: 5, attempts: 2))
+        let inspector = try Self.inspector(fault: .crash, wallSeconds: 5)
         let verdict = try await inspector.inspect([1, 2, 3], request: request)
         #expect(verdict.outcome == .rejected)
         #expect(verdict.reason == .corrupt)
@@ -48,8 +58,7 @@ struct ContainedInspectorTests {
 
     /// A child that hangs is killed at the wall-clock limit.
     @Test func hangingChildIsKilledAtTheTimeLimit() async throws {
-        let script = try Self.script("exec sleep 60")
-        let inspector = ContainedInspector(configuration: .init(executablePath: script, wallSeconds: 1, attempts: 1))
+        let inspector = try Self.inspector(fault: .hang, wallSeconds: 1, attempts: 1)
         let outcome = await inspector.runChild([1], request: request)
         #expect(outcome == .timedOut)
         let verdict = try await inspector.inspect([1], request: request)
@@ -58,8 +67,7 @@ struct ContainedInspectorTests {
 
     /// A child that spins on the CPU ends by its own RLIMIT_CPU (SIGXCPU/SIGKILL) as a time-out.
     @Test func childOverItsCPULimitIsATimeout() async throws {
-        let script = try Self.script("ulimit -t 1 && while :; do :; done", shell: "/bin/bash")
-        let spinning = ContainedInspector(configuration: .init(executablePath: script, wallSeconds: 30, attempts: 1))
+        let spinning = try Self.inspector(fault: .spin, cpuSeconds: 1, wallSeconds: 30, attempts: 1)
         #expect(await spinning.runChild([1], request: request) == .timedOut)
     }
 
@@ -73,22 +81,87 @@ struct ContainedInspectorTests {
 
     /// A child that prints garbage is a failure, not a verdict.
     @Test func unreadableOutputIsAFailure() async throws {
-        let script = try Self.script("echo not-json")
-        let inspector = ContainedInspector(configuration: .init(executablePath: script, attempts: 1))
+        let inspector = try Self.inspector(fault: .garbage, attempts: 1)
         let outcome = await inspector.runChild([1], request: request)
         #expect(outcome == .failed("unreadable verdict"), "\(outcome)")
     }
 
-    /// Writes an executable script through a close-on-exec descriptor, so that no process spawned
-    /// meanwhile by a parallel test holds it open for writing (which would make exec fail: ETXTBSY).
-    static func script(_ body: String, shell: String = "/bin/sh") throws -> String {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("inspect-\(UUID().uuidString).sh").path
-        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o755)
-        guard descriptor >= 0 else { throw CocoaError(.fileWriteUnknown) }
-        let text = Array("#!\(shell)\n\(body)\n".utf8)
-        let written = text.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
-        close(descriptor)
-        guard written == text.count else { throw CocoaError(.fileWriteUnknown) }
-        return path
+    /// The fork server killed between inspections is replaced by the next one, which judges the file.
+    @Test func killedServerIsReplaced() async throws {
+        let inspector = try Self.inspector(fault: nil)
+        let png = try Self.corpusFile(extension: "png")
+        let first = try await inspector.inspect(png, request: request)
+        let server = try #require(inspector.serverProcessId)
+        kill(server, SIGKILL)
+        let second = try await inspector.inspect(png, request: request)
+        #expect(second == first)
+        #expect(inspector.serverProcessId != server)
+    }
+
+    /// The fork server killed while its child works: the inspection runs once more on a new server
+    /// (here the child hangs again, until the wall-clock limit).
+    @Test func serverKilledDuringAnInspectionIsReplaced() async throws {
+        let inspector = try Self.inspector(fault: .hang, wallSeconds: 2, attempts: 1)
+        async let outcome = inspector.runChild([1], request: request)
+        var server: Int32?
+        while server == nil {
+            try await Task.sleep(for: .milliseconds(20))
+            server = inspector.serverProcessId
+        }
+        try await Task.sleep(for: .milliseconds(200))
+        kill(server!, SIGKILL)
+        #expect(await outcome == .timedOut)
+        #expect(inspector.serverProcessId != server)
+        #expect(inspector.serverProcessId != nil)
+    }
+
+    /// Concurrent inspections share one server and each gets its own answer.
+    @Test func concurrentInspectionsShareOneServer() async throws {
+        let inspector = try Self.inspector(fault: nil)
+        let png = try Self.corpusFile(extension: "png")
+        let pdf = try Self.corpusFile(extension: "pdf")
+        let expectedPNG = try await inspector.inspect(png, request: request)
+        let pdfRequest = InspectionRequest(fileName: "a.pdf", kind: .other, policy: AttachmentPolicy())
+        let expectedPDF = try await inspector.inspect(pdf, request: pdfRequest)
+        let server = inspector.serverProcessId
+        try await withThrowingTaskGroup(of: Bool.self) { group in
+            for index in 0..<16 {
+                group.addTask {
+                    index.isMultiple(of: 2)
+                        ? try await inspector.inspect(png, request: request) == expectedPNG
+                        : try await inspector.inspect(pdf, request: pdfRequest) == expectedPDF
+                }
+            }
+            for try await agrees in group { #expect(agrees) }
+        }
+        #expect(inspector.serverProcessId == server)
+    }
+
+    static func corpusFile(extension fileExtension: String) throws -> [UInt8] {
+        let files = try CorpusUpload.files(
+            in: TestEnvironment.current().corpusDirectory.appendingPathComponent("files"))
+        let file = try #require(files.first { $0.pathExtension == fileExtension })
+        return Array(try Data(contentsOf: file))
+    }
+}
+
+/// The fork server's messages, without processes.
+@Suite("Fork server protocol")
+struct ForkServerProtocolTests {
+    @Test func requestRoundTrips() throws {
+        let request = ForkServerProtocol.Request(cpuSeconds: 10, wallSeconds: 70_000, requestJSON: Array("{}".utf8))
+        #expect(ForkServerProtocol.Request(request.bytes[...]) == request)
+        #expect(ForkServerProtocol.Request(Array("TIS1short".utf8)[...]) == nil)
+        #expect(ForkServerProtocol.Request(Array("XXXX00000000{}".utf8)[...]) == nil)
+    }
+
+    @Test func trailerSplitsFromTheChildsOutput() throws {
+        let trailer = ForkServerProtocol.Trailer(status: -2, killedAtWallLimit: true, badRequest: true)
+        let (output, read) = try #require(ForkServerProtocol.Trailer.split(Array("{\"a\":1}".utf8) + trailer.bytes))
+        #expect(Array(output) == Array("{\"a\":1}".utf8))
+        #expect(read == trailer)
+        #expect(ForkServerProtocol.Trailer.split(Array("{\"a\":1}".utf8)) == nil)
+        #expect(ForkServerProtocol.Trailer.split(trailer.bytes.dropLast() + [0]) != nil)
+        #expect(ForkServerProtocol.Trailer.split(Array(trailer.bytes.dropFirst())) == nil)
     }
 }

@@ -1,10 +1,9 @@
-// talent-inspect: validates one attachment in a disposable process.
+// talent-inspect: the attachment inspector.
 //
-// Usage: talent-inspect '<InspectionRequest JSON>' < bytes > verdict JSON
-// Limits its own CPU time and address space first, so a file that makes a parser spin or balloon
-// ends here and not in the worker. Exit 0 with a verdict on stdout; anything else is a failure the
-// parent (ContainedInspector) turns into a verdict.
+// `talent-inspect --serve` is a worker's fork server (its standard input is the worker's socket): it
+// forks a fresh, limited child per file (ForkServer). `talent-inspect '<InspectionRequest JSON>' < file`
+// inspects one file in this process, after limiting its own CPU time and address space, and prints
+// the verdict as JSON (exit 0; anything else is a failure).
 import AttachmentInspection
-import Foundation
 
 InspectorProcess.main(arguments: CommandLine.arguments)

@@ -40,8 +40,8 @@ struct TalentWorker: AsyncParsableCommand {
     /// | variable | accepts | default |
     /// |---|---|---|
     /// | shared ones | see `ServiceEnvironment` | |
-    /// | `TALENT_WORKER_PREFETCH` (`--prefetch`) | 1…65,535 | 8; association decisions 400 |
-    /// | `TALENT_WORKER_CONCURRENCY` (`--concurrency`) | 1…256 | 2; association decisions 4 |
+    /// | `TALENT_WORKER_PREFETCH` (`--prefetch`) | 1…65,535 | attachment validations 32; association decisions 400 |
+    /// | `TALENT_WORKER_CONCURRENCY` (`--concurrency`) | 1…256 | 4 |
     /// | `TALENT_WORKER_BATCH_SIZE` (`--batch-size`) | 1…1,000 | 16; association decisions 100 |
     /// | `TALENT_WORKER_JOB_TIME_LIMIT` (`--job-time-limit`) | 1…86,400 seconds | 120; association decisions 10 |
     ///
@@ -84,7 +84,9 @@ struct TalentWorker: AsyncParsableCommand {
     /// The defaults of one kind's worker (see ``settings(_:kind:)``).
     static func defaults(for kind: JobKind) -> WorkerConfiguration {
         switch kind {
-        case .attachmentValidation: WorkerConfiguration()
+        // Inspections wait on their child processes: 4 batches of up to 4 files at once keep both
+        // cores busy (files prepared at once within a batch).
+        case .attachmentValidation: WorkerConfiguration(prefetch: 32, concurrency: 4)
         case .associationDecision:
             WorkerConfiguration(prefetch: 400, concurrency: 4, batchSize: 100, jobTimeLimitSeconds: 10)
         }

@@ -1,5 +1,6 @@
 import AMQPClient
 import ArgumentParser
+import AttachmentInspection
 import Foundation
 import JobQueue
 import PostgresClient
@@ -14,7 +15,8 @@ import TalentGateway
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmark pieces: raw ceilings, decision backlogs, end-to-end decision throughput.",
-        subcommands: [Decisions.self, Ceiling.self, Prepare.self, Publish.self], defaultSubcommand: Decisions.self)
+        subcommands: [Decisions.self, Ceiling.self, Inspect.self, Prepare.self, Publish.self],
+        defaultSubcommand: Decisions.self)
 
     static func environment() -> ServiceEnvironment {
         SettingsReader.readOrExit { () throws(SettingError) in try ServiceEnvironment() }
@@ -56,6 +58,51 @@ extension Bench {
             default: throw ValidationError("unknown ceiling \(what): publish, consume, insert or loop")
             }
             print(result.jsonLine)
+        }
+    }
+
+    /// `talentctl bench inspect DIR`: the inspector's own ceiling, every file of a directory through
+    /// one fork server, `--concurrency` at a time, no broker or database (JSON line; `cpuMsPerFile` is
+    /// the server's and its children's CPU time per file).
+    struct Inspect: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Inspect every file of a directory through the fork server, no broker or database (JSON line).")
+
+        @Argument(help: "A directory of files (e.g. the attachment corpus's files).") var directory: String
+        @Option(help: "Inspections at once.") var concurrency: Int = 8
+
+        func run() async throws {
+            guard concurrency >= 1 else { throw ValidationError("--concurrency must be ≥ 1") }
+            let files = try CorpusUpload.files(in: URL(fileURLWithPath: directory))
+            let contents = try files.map { (name: $0.lastPathComponent, bytes: Array(try Data(contentsOf: $0))) }
+            guard !contents.isEmpty else { throw ValidationError("no files in \(directory)") }
+            let inspector = ContainedInspector()
+            let policy = AttachmentPolicy()
+            // Start the server first, so the run measures inspections only.
+            _ = try await inspector.inspect(
+                contents[0].bytes, request: .init(fileName: contents[0].name, kind: .other, policy: policy))
+            let before = Self.cpuTicks(of: inspector.serverProcessId)
+            let elapsed = try await ContinuousClock().measure {
+                try await inWindow(contents.count, window: concurrency) { index in
+                    _ = try await inspector.inspect(
+                        contents[index].bytes,
+                        request: .init(fileName: contents[index].name, kind: .other, policy: policy))
+                }
+            }
+            let ticks = Self.cpuTicks(of: inspector.serverProcessId) - before
+            var result = BenchMeasurement(
+                measure: "inspector", count: contents.count, elapsed: elapsed, parameters: ["concurrency": concurrency])
+            result.cpuMsPerFile = Double(ticks) * 1000 / Double(sysconf(Int32(_SC_CLK_TCK))) / Double(contents.count)
+            print(result.jsonLine)
+        }
+
+        /// User and system ticks of a process and of the children it has reaped (`/proc/PID/stat`).
+        static func cpuTicks(of pid: Int32?) -> Int {
+            guard let pid, let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+                let end = stat.lastIndex(of: ")")
+            else { return 0 }
+            let fields = stat[stat.index(after: end)...].split(separator: " ")
+            return fields.count > 14 ? (11...14).reduce(0) { $0 + (Int(fields[$1]) ?? 0) } : 0
         }
     }
 

@@ -6,10 +6,16 @@ import TalentCore
 /// Parsing is untrusted work that may crash or hang: production code runs this inside the
 /// `talent-inspect` child process through ``ContainedInspector``, never in a worker.
 public struct AttachmentInspector {
-    public init() {}
+    let detector: ContentTypeDetector?
+
+    /// - Parameter detector: a libmagic handle already loaded (the fork server's); `nil` loads one
+    ///   per inspection.
+    public init(detector: ContentTypeDetector? = nil) {
+        self.detector = detector
+    }
 
     public func inspect(_ bytes: UnsafeRawBufferPointer, request: InspectionRequest) -> AttachmentVerdict {
-        let detected = bytes.isEmpty ? "application/x-empty" : ContentTypeDetector().mimeType(of: bytes)
+        let detected = bytes.isEmpty ? "application/x-empty" : (detector ?? ContentTypeDetector()).mimeType(of: bytes)
         let type: AttachmentFileType
         switch request.policy.precheck(
             byteCount: bytes.count, kind: request.kind, fileName: request.fileName, detectedMimeType: detected)

@@ -1,4 +1,3 @@
-import CSpawn
 import Foundation
 import TalentCore
 
@@ -6,14 +5,16 @@ import TalentCore
     import Glibc
 #endif
 
-/// Runs ``AttachmentInspector`` in a disposable `talent-inspect` child process, so that a file which
+/// Runs ``AttachmentInspector`` in a fresh, limited child process per file, so that a file which
 /// crashes or hangs a parser costs one child, never the worker.
 ///
-/// The child gets the bytes on stdin (a deleted temporary file), the request as JSON in its
-/// argument, limits its own CPU time and address space, and prints the verdict as JSON. The parent
-/// kills it with SIGKILL at the wall-clock limit. A child that crashes or overruns is tried once more
-/// (the machine may have been busy); a second failure quarantines the file: it is rejected as
-/// `corrupt` with the failure recorded as a warning. Blocking calls run on a dedicated thread.
+/// The children are forked by the worker's ``ForkServer`` (`talent-inspect --serve`, started on
+/// first use and again whenever it has gone), which has libmagic loaded already. Each child gets the
+/// bytes on stdin (a deleted temporary file), limits its own CPU time and address space, and prints
+/// the verdict as JSON; the server kills it at the wall-clock limit and reports how it ended. A child
+/// that crashes or overruns is tried once more (the machine may have been busy); a second failure
+/// quarantines the file: it is rejected as `corrupt` with the failures recorded as warnings. Blocking
+/// calls run on a dedicated thread.
 public struct ContainedInspector: Sendable {
     public struct Configuration: Sendable {
         /// Path of the `talent-inspect` executable. Default: beside the running executable.
@@ -24,12 +25,18 @@ public struct ContainedInspector: Sendable {
         public var wallSeconds: Int
         /// Attempts before the file is quarantined. Default 2.
         public var attempts: Int
+        /// A misbehaviour forced on every child (tests of the containment only). Default none.
+        public var fault: ForkServer.Fault?
 
-        public init(executablePath: String? = nil, cpuSeconds: Int = 10, wallSeconds: Int = 20, attempts: Int = 2) {
+        public init(
+            executablePath: String? = nil, cpuSeconds: Int = 10, wallSeconds: Int = 20, attempts: Int = 2,
+            fault: ForkServer.Fault? = nil
+        ) {
             self.executablePath = executablePath ?? Self.besideCurrentExecutable("talent-inspect")
             self.cpuSeconds = cpuSeconds
             self.wallSeconds = wallSeconds
             self.attempts = attempts
+            self.fault = fault
         }
 
         /// `name` in the directory of the running executable.
@@ -58,10 +65,17 @@ public struct ContainedInspector: Sendable {
     }
 
     public let configuration: Configuration
+    let server: ForkServerHandle
 
     public init(configuration: Configuration = Configuration()) {
         self.configuration = configuration
+        server = ForkServerHandle(
+            executablePath: configuration.executablePath,
+            arguments: ["--serve"] + (configuration.fault.map { ["--fault", $0.rawValue] } ?? []))
     }
+
+    /// The fork server's process id, `nil` before the first inspection (for tests).
+    public var serverProcessId: Int32? { server.serverProcessId }
 
     /// Validates `bytes`.
     /// - Throws: ``Unavailable`` when no child could be started (the caller retries later; a file is
@@ -91,119 +105,134 @@ public struct ContainedInspector: Sendable {
 
     /// One child run on a dedicated thread.
     public func runChild(_ bytes: [UInt8], request: InspectionRequest) async -> ChildOutcome {
-        let configuration = self.configuration
+        let (configuration, server) = (self.configuration, self.server)
         return await withCheckedContinuation { (continuation: CheckedContinuation<ChildOutcome, Never>) in
             let thread = Thread {
-                continuation.resume(returning: Self.spawnAndWait(bytes, request: request, configuration: configuration))
+                continuation.resume(
+                    returning: Self.forkAndWait(bytes, request: request, configuration: configuration, server: server))
             }
             thread.name = "inspect"
             thread.start()
         }
     }
 
-    static func spawnAndWait(_ bytes: [UInt8], request: InspectionRequest, configuration: Configuration) -> ChildOutcome
-    {
+    /// How long past the wall-clock limit the worker waits for the server's answer before it takes the
+    /// server for broken and restarts it.
+    static let answerGraceSeconds = 10
+    /// The most a child may write; a verdict is small, more is a broken child.
+    static let maximumAnswerBytes = 1 << 20
+
+    static func forkAndWait(
+        _ bytes: [UInt8], request: InspectionRequest, configuration: Configuration, server: ForkServerHandle
+    ) -> ChildOutcome {
         guard let requestJSON = try? JSONEncoder().encode(request) else { return .unavailable("cannot encode request") }
-        // stdin: an unlinked temporary file holding the bytes.
+        // The file: an unlinked temporary file holding the bytes.
         var template = Array((NSTemporaryDirectory() + "/talent-inspect-XXXXXX").utf8CString)
         let input = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         guard input >= 0 else { return .unavailable("mkstemp: \(errno)") }
         template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
         defer { close(input) }
+        _ = fcntl(input, F_SETFD, FD_CLOEXEC)
         var written = 0
         while written < bytes.count {
             let result = bytes.withUnsafeBytes { write(input, $0.baseAddress! + written, bytes.count - written) }
+            if result < 0 && errno == EINTR { continue }
             if result <= 0 { return .unavailable("write: \(errno)") }
             written += result
         }
-        lseek(input, 0, SEEK_SET)
 
-        var pipeDescriptors: [Int32] = [0, 0]
-        guard pipe(&pipeDescriptors) == 0 else { return .unavailable("pipe: \(errno)") }
-        let (readEnd, writeEnd) = (pipeDescriptors[0], pipeDescriptors[1])
-        // Not inherited by children spawned concurrently on other threads (they would hold the write
-        // end open and delay EOF); posix_spawn's dup2 clears the flag on the child's copy.
-        _ = fcntl(readEnd, F_SETFD, FD_CLOEXEC)
-        _ = fcntl(writeEnd, F_SETFD, FD_CLOEXEC)
-        _ = fcntl(input, F_SETFD, FD_CLOEXEC)
-        defer { close(readEnd) }
-
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_adddup2(&actions, input, 0)
-        posix_spawn_file_actions_adddup2(&actions, writeEnd, 1)
-        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
-        // The child gets stdin, stdout and stderr only: not the worker's database and broker sockets,
-        // nor any other descriptor that happened to lack FD_CLOEXEC.
-        posix_spawn_file_actions_addclosefrom_np(&actions, 3)
-
-        let arguments = [configuration.executablePath, String(decoding: requestJSON, as: UTF8.self)]
-        let environment = ["TALENT_INSPECT_CPU_SECONDS=\(configuration.cpuSeconds)", "PATH=/usr/bin:/bin"]
-        var pid: pid_t = 0
-        var spawned: Int32 = 0
-        // ETXTBSY: the executable is still open for writing somewhere (being replaced, or a file
-        // descriptor a concurrently forked process inherited); it clears within moments.
-        for attempt in 0..<5 {
-            spawned = withCStrings(arguments) { argv in
-                withCStrings(environment) { envp in
-                    posix_spawn(&pid, configuration.executablePath, &actions, nil, argv, envp)
-                }
-            }
-            guard spawned == ETXTBSY else { break }
-            usleep(UInt32(20_000 << attempt))
+        let message = ForkServerProtocol.Request(
+            cpuSeconds: UInt32(clamping: configuration.cpuSeconds),
+            wallSeconds: UInt32(clamping: configuration.wallSeconds),
+            requestJSON: Array(requestJSON)
+        ).bytes
+        // A server that ended during the inspection (killed, out of memory) is the machine's fault:
+        // once more on a new one, then the file is not judged (the caller retries later).
+        var answer = Answer.serverEnded
+        for _ in 0..<2 {
+            lseek(input, 0, SEEK_SET)
+            answer = Self.exchange(message, input: input, configuration: configuration, server: server)
+            guard case .serverEnded = answer else { break }
         }
-        close(writeEnd)
-        guard spawned == 0 else { return .unavailable("spawn \(configuration.executablePath): \(spawned)") }
-
-        // Read stdout until EOF or the wall-clock deadline.
-        var output: [UInt8] = []
-        let deadline = ContinuousClock.now.advanced(by: .seconds(configuration.wallSeconds))
-        var buffer = [UInt8](repeating: 0, count: 65_536)
-        var timedOut = false
-        var cleanEOF = false
-        while true {
-            let remaining = ContinuousClock.now.duration(to: deadline)
-            if remaining <= .zero {
-                timedOut = true
-                break
-            }
-            let milliseconds = Int32(min(remaining.components.seconds * 1000 + 1, 1000))
-            var descriptor = pollfd(fd: readEnd, events: Int16(POLLIN), revents: 0)
-            let ready = poll(&descriptor, 1, milliseconds)
-            if ready < 0 && errno != EINTR { break }
-            if ready <= 0 { continue }
-            let count = read(readEnd, &buffer, buffer.count)
-            if count < 0 && errno == EINTR { continue }
-            if count == 0 { cleanEOF = true }
-            if count <= 0 { break }
-            output.append(contentsOf: buffer[0..<count])
-            if output.count > 1 << 20 { break }  // a verdict is small; more is a broken child
+        let output: ArraySlice<UInt8>
+        let trailer: ForkServerProtocol.Trailer
+        switch answer {
+        case .serverEnded: return .unavailable("the inspector server ended during the inspection")
+        case .outcome(let outcome): return outcome
+        case .answered(let childOutput, let serverTrailer): (output, trailer) = (childOutput, serverTrailer)
         }
-        // Anything but a clean end of output (time limit, oversized output, read error) ends the
-        // child here, so that waitpid below cannot wait for a child blocked on a full pipe.
-        if !cleanEOF { kill(pid, SIGKILL) }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        if timedOut { return .timedOut }
-        let signalled = status & 0x7f
+        if trailer.badRequest { return .unavailable("the inspector server could not read the request") }
+        if trailer.forkFailed { return .unavailable("fork: \(String(cString: strerror(trailer.status)))") }
+        if trailer.killedAtWallLimit { return .timedOut }
+        let signalled = trailer.status & 0x7f
         if signalled != 0 {
             // RLIMIT_CPU ends the child with SIGXCPU (soft limit) or SIGKILL (hard limit).
             return signalled == SIGXCPU || signalled == SIGKILL ? .timedOut : .crashed(signal: signalled)
         }
-        let exitCode = (status >> 8) & 0xff
+        let exitCode = (trailer.status >> 8) & 0xff
         guard exitCode == 0 else { return .failed("exit status \(exitCode)") }
         guard let verdict = try? JSONDecoder().decode(AttachmentVerdict.self, from: Data(output)) else {
             return .failed("unreadable verdict")
         }
         return .verdict(verdict)
     }
-}
 
-/// Calls `body` with a NULL-terminated C array of copies of `strings`.
-private func withCStrings<T>(_ strings: [String], _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> T) -> T {
-    var pointers: [UnsafeMutablePointer<CChar>?] = strings.map { strdup($0) }
-    pointers.append(nil)
-    defer { for pointer in pointers { free(pointer) } }
-    return pointers.withUnsafeBufferPointer { body($0.baseAddress!) }
+    /// What one request to the server came to.
+    enum Answer {
+        /// The child's output and the server's trailer.
+        case answered(ArraySlice<UInt8>, ForkServerProtocol.Trailer)
+        /// No trailer: the server ended (it has been replaced).
+        case serverEnded
+        /// An outcome decided without the trailer.
+        case outcome(ChildOutcome)
+    }
+
+    /// Sends one request and reads its answer until end of file, or until the server's time is up.
+    static func exchange(
+        _ message: [UInt8], input: Int32, configuration: Configuration, server: ForkServerHandle
+    ) -> Answer {
+        var pipeDescriptors: [Int32] = [0, 0]
+        guard pipe(&pipeDescriptors) == 0 else { return .outcome(.unavailable("pipe: \(errno)")) }
+        let (readEnd, writeEnd) = (pipeDescriptors[0], pipeDescriptors[1])
+        // Not inherited by anything this process starts (the server, too, starts with closefrom(3)).
+        for descriptor in [readEnd, writeEnd] { _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC) }
+        defer { close(readEnd) }
+        let submitted = server.submit(message, input: input, answer: writeEnd)
+        // The server holds its own copy now: end of file comes when it and the child are done.
+        close(writeEnd)
+        let serverProcessId: Int32
+        switch submitted {
+        case .success(let pid): serverProcessId = pid
+        case .failure(let failure): return .outcome(.unavailable(failure.reason))
+        }
+
+        var answer: [UInt8] = []
+        let deadline = ContinuousClock.now.advanced(by: .seconds(configuration.wallSeconds + Self.answerGraceSeconds))
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let remaining = ContinuousClock.now.duration(to: deadline)
+            if remaining <= .zero {
+                server.replace(serverProcessId)
+                return .outcome(
+                    .unavailable("the inspector server gave no answer within \(configuration.wallSeconds) s"))
+            }
+            let milliseconds = Int32(min(remaining.components.seconds * 1000 + 1, 1000))
+            var descriptor = pollfd(fd: readEnd, events: Int16(POLLIN), revents: 0)
+            let ready = poll(&descriptor, 1, milliseconds)
+            if ready < 0 && errno != EINTR { return .outcome(.unavailable("poll: \(errno)")) }
+            if ready <= 0 { continue }
+            let count = read(readEnd, &buffer, buffer.count)
+            if count < 0 && errno == EINTR { continue }
+            if count < 0 { return .outcome(.unavailable("read: \(errno)")) }
+            if count == 0 { break }
+            answer.append(contentsOf: buffer[0..<count])
+            // Closing the read end (on return) ends a child that goes on writing (SIGPIPE).
+            if answer.count > Self.maximumAnswerBytes { return .outcome(.failed("more than 1 MiB of output")) }
+        }
+        guard let (output, trailer) = ForkServerProtocol.Trailer.split(answer) else {
+            server.replace(serverProcessId)
+            return .serverEnded
+        }
+        return .answered(output, trailer)
+    }
 }

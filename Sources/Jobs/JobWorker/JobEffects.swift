@@ -35,13 +35,30 @@ public struct JobEffects<Handler: JobHandler>: Sendable {
         public var description: String
     }
 
+    /// The preparations of a batch, in its order: at once when the handler
+    /// ``JobHandler/preparesConcurrently``, else one after another.
+    func prepare(_ batch: [Job<Handler.Message>]) async throws -> [Handler.Prepared] {
+        guard handler.preparesConcurrently, batch.count > 1 else {
+            var prepared: [Handler.Prepared] = []
+            for job in batch { prepared.append(try await handler.prepare(job)) }
+            return prepared
+        }
+        return try await withThrowingTaskGroup(of: (Int, Handler.Prepared).self) { [handler] group in
+            for (index, job) in batch.enumerated() {
+                group.addTask { (index, try await handler.prepare(job)) }
+            }
+            var prepared = [Handler.Prepared?](repeating: nil, count: batch.count)
+            for try await (index, result) in group { prepared[index] = result }
+            return prepared.map { $0! }
+        }
+    }
+
     /// - Returns: what happened to each job, in the order given.
     /// - Throws: what ``JobHandler/prepare(_:)`` or ``JobHandler/apply(_:in:)`` throws, database
     ///   errors, and ``HandlerError`` when the handler returned another number of outcomes than jobs;
     ///   nothing is then written.
     public func apply(_ batch: [Job<Handler.Message>]) async throws -> [JobApplication] {
-        var prepared: [Handler.Prepared] = []
-        for job in batch { prepared.append(try await handler.prepare(job)) }
+        let prepared = try await prepare(batch)
         let order = batch.indices.sorted { handler.appliesBefore(batch[$0], batch[$1]) }
         return try await pool.transaction { [handler, prepared] connection in
             let locks = try JobStore.lockForEffect(batch.map { ($0.id, $0.unitId) }, on: connection)

@@ -46,6 +46,10 @@ public protocol JobHandler: Sendable {
     /// Most jobs applied in one transaction; 1 (the default) means this kind is not batched.
     var maximumBatchSize: Int { get }
 
+    /// Whether the jobs of one batch are prepared at once (``prepare(_:)`` waits on something else:
+    /// another process, the network) rather than one after another. Default `false`.
+    var preparesConcurrently: Bool { get }
+
     /// Work before the transaction (reading inputs, inspecting files). Must write no effect. Thrown
     /// errors are retried: a few times at once, then through the retry tiers.
     func prepare(_ job: Job<Message>) async throws -> Prepared
@@ -80,6 +84,8 @@ public struct PreparedJob<Message: VersionedJobMessage, Prepared: Sendable>: Sen
 
 extension JobHandler {
     public var maximumBatchSize: Int { 1 }
+
+    public var preparesConcurrently: Bool { false }
 
     public func apply(_ batch: [PreparedJob<Message, Prepared>], in transaction: PostgresConnection) throws
         -> [JobOutcome]

@@ -35,6 +35,9 @@ public struct AttachmentValidationHandler: JobHandler {
     /// Attachment verdicts batch well: inspection is per file, the writes share one transaction.
     public var maximumBatchSize: Int { 4 }
 
+    /// A batch's files are inspected at once (each in its own child process).
+    public var preparesConcurrently: Bool { true }
+
     public func prepare(_ job: Job<AttachmentValidationJob>) async throws -> Prepared {
         guard let content = try await attachments.content(attachmentId: job.message.attachmentId, unitId: job.unitId)
         else { return .gone }

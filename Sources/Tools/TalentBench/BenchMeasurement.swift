@@ -13,6 +13,8 @@ public struct BenchMeasurement: Sendable, Codable {
     public var perSecond: Double
     /// What the run was given (window, prefetch, batch, …).
     public var parameters: [String: Int]
+    /// CPU milliseconds per item, where the measure reads them (the inspector's).
+    public var cpuMsPerFile: Double?
 
     public init(measure: String, count: Int, elapsed: Duration, parameters: [String: Int] = [:]) {
         self.measure = measure
@@ -31,7 +33,7 @@ public struct BenchMeasurement: Sendable, Codable {
 }
 
 /// Runs `body` on `0..<count`, at most `window` at a time.
-func inWindow(_ count: Int, window: Int, _ body: @escaping @Sendable (Int) async throws -> Void) async throws {
+public func inWindow(_ count: Int, window: Int, _ body: @escaping @Sendable (Int) async throws -> Void) async throws {
     try await withThrowingTaskGroup(of: Void.self) { group in
         var next = 0
         while next < min(window, count) {
