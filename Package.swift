@@ -24,6 +24,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-configuration.git", from: "1.4.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // C layer: system libraries from Debian -dev packages, with thin shims.
@@ -55,6 +57,7 @@ let package = Package(
             name: "PostgresClient",
             dependencies: [
                 "CLibPQ", .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Sources/Clients/PostgresClient", swiftSettings: strict),
@@ -65,7 +68,10 @@ let package = Package(
         // Format checks, run inside a contained child process (talent-inspect).
         .target(
             name: "AttachmentInspection",
-            dependencies: ["CMagic", "CPNG", "CTurboJPEG", "CQPDF", "CSpawn", "TalentCore"],
+            dependencies: [
+                "CMagic", "CPNG", "CTurboJPEG", "CQPDF", "CSpawn", "TalentCore",
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
             path: "Sources/Inspection/AttachmentInspection", swiftSettings: strict),
 
         // Storage: all SQL lives here.
@@ -83,6 +89,7 @@ let package = Package(
             dependencies: [
                 "AMQPClient", "PostgresClient", "TalentCore", .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ],
             path: "Sources/Jobs/JobQueue", swiftSettings: strict),
         // JobWorker: the consumer face (consume, batch, settle, retry tiers, park, time limit, drain).
@@ -92,8 +99,19 @@ let package = Package(
                 "JobQueue", "AMQPClient", "PostgresClient", "TalentCore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ],
             path: "Sources/Jobs/JobWorker", swiftSettings: strict),
+
+        // Metrics exposition (Prometheus text format, with HELP) and the workers' health and metrics server.
+        .target(
+            name: "TalentObservability",
+            dependencies: [
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/Runtime/TalentObservability", swiftSettings: strict),
 
         // Service settings read from the environment, in one place, for every executable.
         .target(
@@ -126,8 +144,9 @@ let package = Package(
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
-                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics"),
                 "TalentStore", "TalentAPI", "JobQueue", "AMQPClient", "PostgresClient", "TalentCore",
+                "TalentObservability",
             ],
             path: "Sources/Gateway/TalentGateway", swiftSettings: strict),
 
@@ -149,6 +168,7 @@ let package = Package(
             name: "talent-gateway",
             dependencies: [
                 "TalentGateway", "ServiceConfiguration", "JobQueue", "AMQPClient", "PostgresClient", "TalentCore",
+                "TalentObservability",
                 .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -157,7 +177,8 @@ let package = Package(
             name: "talent-worker",
             dependencies: [
                 "TalentJobs", "JobQueue", "JobWorker", "ServiceConfiguration", "AMQPClient", "PostgresClient",
-                "TalentCore", "TalentStore", "AttachmentInspection", .product(name: "Logging", package: "swift-log"),
+                "TalentCore", "TalentStore", "AttachmentInspection", "TalentObservability",
+                .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/Executables/talent-worker", swiftSettings: strict),
@@ -207,6 +228,14 @@ let package = Package(
         .testTarget(
             name: "JobWorkerTests",
             dependencies: ["JobWorker", "AMQPClient", "PostgresClient", "TalentCore", "TalentTestSupport"],
+            swiftSettings: strict),
+        .testTarget(
+            name: "TalentObservabilityTests",
+            dependencies: [
+                "TalentObservability", .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
             swiftSettings: strict),
         .testTarget(
             name: "AttachmentInspectionTests",

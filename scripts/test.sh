@@ -30,6 +30,13 @@ fi
 grep -E "warning:|Build complete" "$TALENT_HOME/build.log" | grep -v "unhandled" || true
 BIN="$(swift build --show-bin-path)"
 
+echo "== systemd units (systemd-analyze verify, against this build's binaries)"
+UNITS="$TALENT_HOME/systemd-verify"
+rm -rf "$UNITS" && mkdir -p "$UNITS"
+for unit in deploy/systemd/*.service; do sed "s|/opt/talent/bin|$BIN|g" "$unit" > "$UNITS/$(basename "$unit")"; done
+for kind in attachment.validation association.decision; do cp "$UNITS/talent-worker@.service" "$UNITS/talent-worker@$kind.service"; done
+systemd-analyze verify --man=no "$UNITS/talent-gateway.service" "$UNITS"/talent-worker@?*.service
+
 export TALENT_TEST_BIN="$BIN"
 export TALENT_TEST_POSTGRES_URL="host=127.0.0.1 port=$TALENT_PG_PORT dbname=talent_test user=postgres"
 export TALENT_TEST_AMQP_PORT="$TALENT_AMQP_PORT"
@@ -46,6 +53,22 @@ cleanup() {
   done
 }
 trap cleanup EXIT
+
+# In a subshell: points the local scripts at the test database and virtual host, with its own home
+# ($TALENT_TEST_RUN_DIR/NAME-home), keys and gateway port, migrated and with the topology declared.
+use_test_system() {
+  local name="$1" port="$2"
+  export TALENT_POSTGRES_URL="$TALENT_TEST_POSTGRES_URL" TALENT_AMQP_PORT="$TALENT_TEST_AMQP_PORT" \
+    TALENT_AMQP_VHOST="$TALENT_TEST_AMQP_VHOST" TALENT_HTTP_PORT="$port" TALENT_HOME="$TALENT_TEST_RUN_DIR/$name-home" \
+    TALENT_JWT_PRIVATE_KEY="$TALENT_TEST_RUN_DIR/keys/$name-private.pem" \
+    TALENT_JWT_PUBLIC_KEY="$TALENT_TEST_RUN_DIR/keys/$name-public.pem" \
+    TALENT_SERVICE_PRIVATE_KEY="$TALENT_TEST_RUN_DIR/keys/$name-service-private.pem" \
+    TALENT_SERVICE_PUBLIC_KEY="$TALENT_TEST_RUN_DIR/keys/$name-service-public.pem"
+  mkdir -p "$TALENT_HOME/logs"
+  "$BIN/talentctl" migrate >/dev/null
+  "$BIN/talentctl" topology >/dev/null
+  "$BIN/talentctl" dev-keys >/dev/null
+}
 
 echo "== swift test"
 swift test --skip-build "$@"
@@ -88,6 +111,35 @@ if [ "${TALENT_SKIP_FUZZ:-0}" != 1 ] && [ $# -eq 0 ]; then
   echo "fuzzing: no failures"
 fi
 
+# Monitoring: the alert rules checked and unit-tested (promtool), the dashboard's two forms up to date,
+# then the local stack end to end on the test database and virtual host: gateway, workers and
+# Prometheus, a small demo, every panel's query answered by the live Prometheus, and a screenshot of the
+# dashboard page by headless Chromium (.local/dashboard-test.png). TALENT_SKIP_MONITORING=1 skips the
+# end-to-end part.
+echo "== monitoring: promtool check rules, promtool test rules, dashboard files"
+promtool check rules deploy/prometheus/alerts.yml
+promtool test rules deploy/prometheus/alerts_test.yml
+python3 deploy/dashboard/generate.py --check
+if [ "${TALENT_SKIP_MONITORING:-0}" != 1 ] && [ $# -eq 0 ]; then
+  echo "== monitoring: the local stack end to end"
+  cleanup
+  (
+    export TALENT_PROMETHEUS_PORT=59091 TALENT_ATTACHMENT_WORKER_PORT_BASE=58300 \
+      TALENT_ASSOCIATION_WORKER_PORT_BASE=58400
+    use_test_system monitoring 58093
+    stop_monitoring() { deploy/local/monitoring.sh stop; deploy/local/processes.sh stop; }
+    trap stop_monitoring EXIT
+    deploy/local/processes.sh start "$BIN"
+    deploy/local/monitoring.sh start
+    mkdir -p "$TALENT_HOME/demo-files"
+    # (sed reads its whole input: `head` would end `find` with SIGPIPE, which pipefail turns into a failure)
+    find "$TALENT_TEST_CORPUS/files" -maxdepth 1 -type f | sort | sed -n '1,40p' | xargs -I{} cp {} "$TALENT_HOME/demo-files/"
+    "$BIN/talentctl" upload "$TALENT_HOME/demo-files" --gateway "http://127.0.0.1:$TALENT_HTTP_PORT" >/dev/null
+    "$BIN/talentctl" demo associations --gateway "http://127.0.0.1:$TALENT_HTTP_PORT" >/dev/null
+    deploy/local/monitoring.sh check "$TALENT_ROOT/.local/dashboard-test.png"
+  )
+fi
+
 # A smoke run of the benchmark command's measures with tiny counts, on the test database and virtual
 # host (its figures mean nothing; scripts/bench.sh is the benchmark). TALENT_SKIP_BENCH=1 skips it.
 if [ "${TALENT_SKIP_BENCH:-0}" != 1 ] && [ $# -eq 0 ]; then
@@ -98,14 +150,7 @@ if [ "${TALENT_SKIP_BENCH:-0}" != 1 ] && [ $# -eq 0 ]; then
     || { python3 -m venv "$BENCH_VENV" && "$BENCH_VENV/bin/pip" install -q -r benchmarks/celery/requirements.txt; }
   cleanup
   (
-    export TALENT_POSTGRES_URL="$TALENT_TEST_POSTGRES_URL" TALENT_AMQP_PORT="$TALENT_TEST_AMQP_PORT" \
-      TALENT_AMQP_VHOST="$TALENT_TEST_AMQP_VHOST" TALENT_HTTP_PORT=58092 TALENT_HOME="$TALENT_TEST_RUN_DIR/bench-home" \
-      TALENT_JWT_PRIVATE_KEY="$TALENT_TEST_RUN_DIR/keys/bench-private.pem" \
-      TALENT_JWT_PUBLIC_KEY="$TALENT_TEST_RUN_DIR/keys/bench-public.pem"
-    mkdir -p "$TALENT_HOME"
-    "$BIN/talentctl" migrate >/dev/null
-    "$BIN/talentctl" topology >/dev/null
-    "$BIN/talentctl" dev-keys >/dev/null
+    use_test_system bench 58092
     timeout 900 "$BENCH_VENV/bin/python" benchmarks/bench.py --bin "$BIN" --smoke > "$TALENT_TEST_RUN_DIR/bench-smoke.md" \
       2> "$TALENT_TEST_RUN_DIR/bench-smoke.log" || { tail -30 "$TALENT_TEST_RUN_DIR/bench-smoke.log"; exit 1; }
     grep -c "^| " "$TALENT_TEST_RUN_DIR/bench-smoke.md" | xargs -I{} echo "benchmark smoke: table of {} lines (full output: $TALENT_TEST_RUN_DIR/bench-smoke.md)"

@@ -140,6 +140,40 @@ struct FaultTests {
         }
     }
 
+    /// A worker's readiness follows its consumer: ready while it consumes, `503` within seconds of the
+    /// broker going away (the consumer died with its connection), ready again once it re-consumed.
+    @Test func workerReadinessFollowsItsConsumer() async throws {
+        let system = try await SharedSystem.instance.get()
+        let port = 58_095
+        let worker = try ManagedProcess(
+            name: "readiness-worker",
+            executable: system.environment.binDirectory.appendingPathComponent("talent-worker"),
+            arguments: [JobKind.attachmentValidation.rawValue, "--http-port", String(port)],
+            environment: system.environment.processEnvironment(), runDirectory: system.environment.runDirectory)
+        let health = GatewayClient(baseURL: URL(string: "http://127.0.0.1:\(port)")!, token: "")
+        func readiness() async -> Int {
+            (try? await health.send("GET", "/health/ready", authorised: false).status) ?? 0
+        }
+        func wait(for status: Int, seconds: Int) async throws -> Duration? {
+            let start = ContinuousClock.now
+            while start.duration(to: .now) < .seconds(seconds) {
+                if await readiness() == status { return start.duration(to: .now) }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            return nil
+        }
+        #expect(try await wait(for: 200, seconds: 30) != nil, "the worker never became ready")
+        #expect(try await Self.command(Self.rabbitmqctl, ["stop_app"]) == 0)
+        let notReady = try await wait(for: 503, seconds: 10)
+        let body = try? await health.send("GET", "/health/ready", authorised: false).body
+        #expect(try await Self.command(Self.rabbitmqctl, ["start_app"]) == 0)
+        #expect(notReady != nil, "still ready 10 s after the broker stopped")
+        print("readiness: the worker answered 503 \(notReady.map { "\($0)" } ?? "never") after the broker stopped")
+        #expect(String(decoding: body ?? Data(), as: UTF8.self).contains("\"consumer\":\"not consuming\""))
+        #expect(try await wait(for: 200, seconds: 60) != nil, "not ready again after the broker came back")
+        await worker.stop()
+    }
+
     @Test func postgresRestart() async throws {
         let data = (ProcessInfo.processInfo.environment["TALENT_HOME"] ?? ".local") + "/postgres"
         _ = try await Self.run("PostgreSQL restart", unit: 3) { _ in

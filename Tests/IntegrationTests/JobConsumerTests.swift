@@ -24,6 +24,7 @@ struct JobConsumerTests {
         var schemaVersion = 1
         var jobId = UUID()
         var unitId = JobConsumerTests.unit
+        var requestedAt = Date()
         var behaviour: String
     }
 

@@ -11,14 +11,24 @@ mkdir -p "$RUN" "$LOGS"
 start() {
   local bin="$1" workers="${TALENT_WORKERS:-1}" association_workers="${TALENT_ASSOCIATION_WORKERS:-1}"
   stop
+  local targets=()
   for i in $(seq 1 "$workers"); do
-    nohup "$bin/talent-worker" attachment.validation >> "$LOGS/worker-$i.log" 2>&1 &
+    local port=$((TALENT_ATTACHMENT_WORKER_PORT_BASE + i))
+    nohup "$bin/talent-worker" attachment.validation --http-port "$port" >> "$LOGS/worker-$i.log" 2>&1 &
     echo $! > "$RUN/worker-$i.pid"
+    targets+=("{\"targets\": [\"127.0.0.1:$port\"], \"labels\": {\"worker_kind\": \"attachment.validation\", \"name\": \"worker-$i\"}}")
   done
   for i in $(seq 1 "$association_workers"); do
-    nohup "$bin/talent-worker" association.decision >> "$LOGS/association-worker-$i.log" 2>&1 &
+    local port=$((TALENT_ASSOCIATION_WORKER_PORT_BASE + i))
+    nohup "$bin/talent-worker" association.decision --http-port "$port" >> "$LOGS/association-worker-$i.log" 2>&1 &
     echo $! > "$RUN/association-worker-$i.pid"
+    targets+=("{\"targets\": [\"127.0.0.1:$port\"], \"labels\": {\"worker_kind\": \"association.decision\", \"name\": \"association-worker-$i\"}}")
   done
+  # Prometheus's file_sd targets for the workers (deploy/local/monitoring.sh).
+  local sd="${TALENT_PROMETHEUS_HOME:-$TALENT_HOME/prometheus}/targets"
+  mkdir -p "$sd"
+  (IFS=,; echo "[${targets[*]}]") > "$sd/workers.json.tmp"
+  mv "$sd/workers.json.tmp" "$sd/workers.json"
   TALENT_HTTP_PORT="$TALENT_HTTP_PORT" nohup "$bin/talent-gateway" >> "$LOGS/gateway.log" 2>&1 &
   echo $! > "$RUN/gateway.pid"
   for _ in $(seq 1 100); do

@@ -5,7 +5,7 @@ set -euo pipefail
 source "$(dirname "$0")/env.sh"
 
 PACKAGES=(postgresql rabbitmq-server librabbitmq-dev libpq-dev libmagic-dev libmagic-mgc libpng-dev
-  libturbojpeg0-dev libqpdf-dev pkg-config python3 python3-venv curl)
+  libturbojpeg0-dev libqpdf-dev pkg-config python3 python3-venv curl prometheus)
 
 install_packages() {
   local missing=()
@@ -64,13 +64,20 @@ CONF
 start_rabbitmq() {
   mkdir -p "$TALENT_HOME/rabbitmq/log" "$TALENT_HOME/rabbitmq/mnesia"
   : > "$RABBITMQ_CONF_ENV_FILE"
-  echo "[]." > "$RABBITMQ_ENABLED_PLUGINS_FILE"
+  # rabbitmq_prometheus: queue depths and consumers for Prometheus (deploy/local/monitoring.sh).
+  echo "[rabbitmq_prometheus]." > "$RABBITMQ_ENABLED_PLUGINS_FILE"
   cat > "$RABBITMQ_CONFIG_FILE.conf" <<CONF
 listeners.tcp.1 = 127.0.0.1:$TALENT_AMQP_PORT
 loopback_users.guest = true
 raft.wal_max_size_bytes = 64000000
+prometheus.tcp.ip = 127.0.0.1
+prometheus.tcp.port = $TALENT_RABBITMQ_PROMETHEUS_PORT
 CONF
-  if "$RABBIT_BIN/rabbitmqctl" -q status >/dev/null 2>&1; then return; fi
+  if "$RABBIT_BIN/rabbitmqctl" -q status >/dev/null 2>&1; then
+    # Started before the plugin was in its enabled list: enable it on the running node.
+    "$RABBIT_BIN/rabbitmq-plugins" -q enable --online rabbitmq_prometheus >/dev/null 2>&1 || true
+    return
+  fi
   "$RABBIT_BIN/rabbitmq-server" -detached >/dev/null 2>&1 || true
   "$RABBIT_BIN/rabbitmqctl" -q wait "$RABBITMQ_PID_FILE" --timeout 120 >/dev/null
   echo "rabbitmq on 127.0.0.1:$TALENT_AMQP_PORT"

@@ -34,6 +34,7 @@ echo "build took $(( $(date +%s) - build_started )) s"
 "$BIN/talentctl" topology >/dev/null
 "$BIN/talentctl" dev-keys >/dev/null
 deploy/local/processes.sh start "$BIN"
+deploy/local/monitoring.sh start
 
 if [ "${TALENT_SKIP_DEMO:-0}" != 1 ]; then
   echo
@@ -47,9 +48,13 @@ if [ "${TALENT_SKIP_DEMO:-0}" != 1 ]; then
   echo "== demo: employee associations (generated units and people, scripted portal session) =="
   "$BIN/talentctl" demo associations --gateway "http://127.0.0.1:$TALENT_HTTP_PORT" || status=$?
   echo
+  echo "== monitoring: Prometheus scrapes every process; the dashboard page with the demo's traffic =="
+  deploy/local/monitoring.sh check "$TALENT_HOME/dashboard.png" || status=$?
+  echo
   deploy/local/processes.sh memory
   echo
   echo "The system keeps running: gateway http://127.0.0.1:$TALENT_HTTP_PORT, logs in $TALENT_HOME/logs."
+  echo "Dashboard: $(deploy/local/monitoring.sh url) (Prometheus http://127.0.0.1:$TALENT_PROMETHEUS_PORT; Grafana: import deploy/grafana/talent-dashboard.json)."
   echo "Stop everything with: deploy/local/down.sh"
   exit $status
 fi

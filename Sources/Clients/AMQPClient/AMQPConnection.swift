@@ -39,6 +39,10 @@ public final class AMQPConnection: Sendable {
     public var isConnected: Bool { shared.connected.load(ordering: .relaxed) }
     /// Whether the broker has blocked publishing on this connection (`connection.blocked`).
     public var isBlocked: Bool { shared.blocked.load(ordering: .relaxed) }
+    /// Whether this connection's consumer is registered with the broker now (`basic.consume-ok`
+    /// received on the open channel): `false` before ``consume(queue:prefetch:)``, while reconnecting,
+    /// after ``stopConsuming()`` and after the broker cancelled it.
+    public var isConsuming: Bool { shared.consuming.load(ordering: .relaxed) }
 
     /// Declares exchanges, queues and bindings (durable). Waits for a connection up to `timeout`.
     /// - Throws: ``AMQPError`` (406 `PRECONDITION_FAILED` when a queue exists with other arguments).
@@ -161,6 +165,7 @@ final class ConnectionShared: Sendable {
     private let queue = Mutex<(commands: [Command], closed: Bool)>(([], false))
     let connected = Atomic<Bool>(false)
     let blocked = Atomic<Bool>(false)
+    let consuming = Atomic<Bool>(false)
     /// Successful connects so far (the first one included), for tests and health.
     let connects = Atomic<Int>(0)
     /// eventfd that wakes the I/O thread from `poll` when a command arrives; closed in `deinit`.

@@ -32,7 +32,11 @@ final class ConnectionLoop {
     /// after the broker cancels the consumer (its queue was deleted), before publishing or consuming.
     private var declaredTopologies: [AMQPTopology] = []
     private var needsRedeclare = false
-    private var consumerActive = false
+    /// Whether `basic.consume` is in effect on the current channel (``AMQPConnection/isConsuming``).
+    private var consumerActive: Bool {
+        get { shared.consuming.load(ordering: .relaxed) }
+        set { shared.consuming.store(newValue, ordering: .relaxed) }
+    }
     private var closing: CheckedContinuation<Void, Never>?
     private var reconnectDelay: Int
     private var nextConnectAttempt = ContinuousClock.now
@@ -253,6 +257,7 @@ final class ConnectionLoop {
         unconfirmed.removeAll()
         consumer?.continuation.finish()
         consumer = nil
+        consumerActive = false
     }
 
     // MARK: Synchronous RPCs (declare, passive declare, consume)

@@ -23,6 +23,7 @@ public final class PostgresPool: Sendable {
 
     private struct Job {
         let ticket: Ticket
+        let enqueued = ContinuousClock.now
         let run: @Sendable (PostgresConnection?, PostgresError?) -> Void
     }
 
@@ -110,9 +111,10 @@ public final class PostgresPool: Sendable {
     public init(configuration: Configuration, logger: Logger = Logger(label: "postgres.pool")) {
         self.configuration = configuration
         self.logger = logger
+        let metrics = PoolMetrics()
         for index in 0..<max(configuration.size, 1) {
             let thread = Thread { [state, configuration, logger] in
-                Self.threadMain(state: state, conninfo: configuration.conninfo, logger: logger)
+                Self.threadMain(state: state, conninfo: configuration.conninfo, metrics: metrics, logger: logger)
             }
             thread.name = "postgres-\(index)"
             state.condition.lock()
@@ -182,7 +184,7 @@ public final class PostgresPool: Sendable {
         state.condition.unlock()
     }
 
-    private static func threadMain(state: State, conninfo: String, logger: Logger) {
+    private static func threadMain(state: State, conninfo: String, metrics: PoolMetrics, logger: Logger) {
         var connection: PostgresConnection?
         while true {
             state.condition.lock()
@@ -194,6 +196,7 @@ public final class PostgresPool: Sendable {
             }
             let job = state.jobs.removeFirst()
             state.condition.unlock()
+            metrics.wait.record(duration: job.enqueued.duration(to: .now))
             do {
                 if let existing = connection {
                     try existing.ensureConnected()
@@ -206,6 +209,7 @@ public final class PostgresPool: Sendable {
                 job.run(connection, nil)
             } catch {
                 logger.warning("postgres connection failed", metadata: ["error": "\(error.message)"])
+                metrics.connectionFailures.increment()
                 connection = nil
                 job.run(nil, error)
             }

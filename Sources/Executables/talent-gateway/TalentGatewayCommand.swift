@@ -8,6 +8,7 @@ import PostgresClient
 import ServiceConfiguration
 import TalentCore
 import TalentGateway
+import TalentObservability
 
 /// `talent-gateway`: the HTTP gateway. Settings are read once, at start, by ``settings(_:)``; a refused
 /// one stops the process with exit 78 naming the variable.
@@ -63,6 +64,9 @@ struct TalentGatewayCommand: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "talent-gateway")
+        // Before anything that records a metric is created.
+        MetricsExposition.bootstrap()
+        JobPublisher.registerMetrics()
 
         let pool = PostgresPool(
             configuration: service.postgres(poolSize: configuration.databasePoolSize), logger: Logger(label: "postgres")

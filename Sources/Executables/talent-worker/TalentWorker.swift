@@ -5,10 +5,12 @@ import Foundation
 import JobQueue
 import JobWorker
 import Logging
+import Metrics
 import PostgresClient
 import ServiceConfiguration
 import TalentCore
 import TalentJobs
+import TalentObservability
 import TalentStore
 
 /// `talent-worker <kind>`: consumes one job kind's queue. Stateless; run more processes to scale.
@@ -35,6 +37,9 @@ struct TalentWorker: AsyncParsableCommand {
     @Option(help: "Seconds given to in-flight jobs after SIGTERM.")
     var drainGrace: Int = 30
 
+    @Option(help: "Port of /metrics and /health/* (env TALENT_WORKER_HTTP_PORT; 0: any free port).")
+    var httpPort: Int?
+
     /// Every setting of the worker; flags win over the environment.
     ///
     /// | variable | accepts | default |
@@ -44,6 +49,8 @@ struct TalentWorker: AsyncParsableCommand {
     /// | `TALENT_WORKER_CONCURRENCY` (`--concurrency`) | 1…256 | 4 |
     /// | `TALENT_WORKER_BATCH_SIZE` (`--batch-size`) | 1…1,000 | 16; association decisions 100 |
     /// | `TALENT_WORKER_JOB_TIME_LIMIT` (`--job-time-limit`) | 1…86,400 seconds | 120; association decisions 10 |
+    /// | `TALENT_WORKER_HTTP_HOST` | an address | `127.0.0.1` |
+    /// | `TALENT_WORKER_HTTP_PORT` (`--http-port`) | 0…65,535 (0: any free port, logged) | 0 |
     ///
     /// Association decisions only touch the database and batch (set-based writes), so their worker
     /// holds more deliveries, keeps four transactions going (measured: 2 slots leave the database idle
@@ -52,7 +59,7 @@ struct TalentWorker: AsyncParsableCommand {
     /// - Throws: ``SettingError`` naming the first refused variable, also when the combination could
     ///   hold a delivery past the broker's `consumer_timeout`.
     func settings(_ reader: SettingsReader, kind: JobKind) throws(SettingError) -> (
-        ServiceEnvironment, WorkerConfiguration
+        ServiceEnvironment, WorkerConfiguration, OperationsAddress
     ) {
         let environment = try ServiceEnvironment(reader)
         let defaults = Self.defaults(for: kind)
@@ -78,7 +85,18 @@ struct TalentWorker: AsyncParsableCommand {
                 accepts: "values whose worst wait stays below the broker's consumer_timeout (\(error.description))",
                 given: nil)
         }
-        return (environment, worker)
+        let address = OperationsAddress(
+            host: try reader.string("talent.worker.http.host", default: "127.0.0.1"),
+            port: try httpPort.orSetting { () throws(SettingError) in
+                try reader.int("talent.worker.http.port", default: 0, in: 0...65_535)
+            })
+        return (environment, worker, address)
+    }
+
+    /// Where the worker serves `/metrics` and `/health/*`.
+    struct OperationsAddress {
+        var host: String
+        var port: Int
     }
 
     /// The defaults of one kind's worker (see ``settings(_:kind:)``).
@@ -96,7 +114,7 @@ struct TalentWorker: AsyncParsableCommand {
         guard let jobKind = JobKind(rawValue: kind) else {
             throw ValidationError("unknown job kind \(kind)")
         }
-        let (environment, workerConfiguration) = SettingsReader.readOrExit { () throws(SettingError) in
+        let (environment, workerConfiguration, operations) = SettingsReader.readOrExit { () throws(SettingError) in
             try settings(SettingsReader(), kind: jobKind)
         }
         LoggingSystem.bootstrap { label in
@@ -105,6 +123,8 @@ struct TalentWorker: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "talent-worker")
+        // Before anything that records a metric is created.
+        MetricsExposition.bootstrap()
 
         let pool = PostgresPool(
             configuration: environment.postgres(poolSize: workerConfiguration.concurrency + 1),
@@ -125,12 +145,12 @@ struct TalentWorker: AsyncParsableCommand {
                     attachments: AttachmentStore(pool: pool), inspector: ContainedInspector(),
                     policy: environment.attachmentPolicy, logger: logger),
                 kind: jobKind, connection: connection, publisher: publisher, pool: pool,
-                configuration: workerConfiguration, logger: logger)
+                configuration: workerConfiguration, operations: operations, logger: logger)
         case .associationDecision:
             try await Self.consume(
                 AssociationDecisionHandler(),
                 kind: jobKind, connection: connection, publisher: publisher, pool: pool,
-                configuration: workerConfiguration, logger: logger)
+                configuration: workerConfiguration, operations: operations, logger: logger)
         }
     }
 
@@ -138,11 +158,36 @@ struct TalentWorker: AsyncParsableCommand {
     /// service fails, for example the consumer lost for good (exit 1, with a log line naming it).
     static func consume<Handler: JobHandler>(
         _ handler: Handler, kind jobKind: JobKind, connection: AMQPConnection, publisher: AMQPConnection,
-        pool: PostgresPool, configuration workerConfiguration: WorkerConfiguration, logger: Logger
+        pool: PostgresPool, configuration workerConfiguration: WorkerConfiguration, operations: OperationsAddress,
+        logger: Logger
     ) async throws {
         let consumer = JobConsumer(
             connection: connection, publisher: publisher, pool: pool, queues: TalentTopology.queues(for: jobKind),
             handler: handler, configuration: workerConfiguration, logger: logger)
+        let server = OperationsServer(
+            checks: [
+                ("broker", { connection.isConnected ? nil : "not connected" }),
+                ("consumer", { consumer.isConsuming ? nil : "not consuming" }),
+                (
+                    "database",
+                    {
+                        do {
+                            try await pool.withConnection { connection in _ = try connection.query("SELECT 1") }
+                            return nil
+                        } catch {
+                            return "unavailable"
+                        }
+                    }
+                ),
+            ],
+            help: [JobMetrics.help, PostgresPool.metricHelp, ContainedInspector.metricHelp].reduce(into: [:]) {
+                $0.merge($1) { first, _ in first }
+            },
+            beforeScrape: {
+                let dimensions = [("kind", jobKind.rawValue)]
+                Gauge(label: "talent_consumer_active", dimensions: dimensions).record(consumer.isConsuming ? 1 : 0)
+                Gauge(label: "talent_broker_connected", dimensions: dimensions).record(connection.isConnected ? 1 : 0)
+            })
         logger.info(
             "consuming",
             metadata: [
@@ -153,8 +198,10 @@ struct TalentWorker: AsyncParsableCommand {
         // Started in this order, shut down in reverse: the consumer drains (settles what it holds),
         // then the connections close, then the pool. Past the grace period, jobs are cancelled and
         // their unacknowledged deliveries return to the queue.
+        // The operations server starts first and stops last: readiness answers during the drain.
         let drained = await ProcessServices.run(
             [
+                (server.application(host: operations.host, port: operations.port, logger: logger), "operations server"),
                 (pool, "postgres pool"), (publisher, "amqp publisher connection"),
                 (connection, "amqp consumer connection"), (consumer, "consumer \(jobKind.rawValue)"),
             ], graceSeconds: workerConfiguration.drainGraceSeconds, logger: logger)

@@ -53,6 +53,8 @@ public struct GatewayApplication: Sendable {
 
     public func router() -> Router<GatewayRequestContext> {
         let router = Router(context: GatewayRequestContext.self)
+        // Outermost: it counts every answer, the mapped errors included.
+        router.add(middleware: MetricsMiddleware())
         router.add(middleware: ErrorMappingMiddleware())
         let attachmentRoutes = AttachmentRoutes(
             attachments: AttachmentStore(pool: pool), jobs: JobStore(pool: pool), submitter: submitter,
@@ -70,6 +72,7 @@ public struct GatewayApplication: Sendable {
                 switch operation {
                 case .getLiveness: healthRoutes.live
                 case .getReadiness: healthRoutes.ready
+                case .getMetrics: healthRoutes.metrics
                 case .uploadAttachment: attachmentRoutes.upload
                 case .listAttachments: attachmentRoutes.list
                 case .getAttachment: attachmentRoutes.get

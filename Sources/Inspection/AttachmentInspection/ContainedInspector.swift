@@ -1,4 +1,5 @@
 import Foundation
+import Metrics
 import TalentCore
 
 #if canImport(Glibc)
@@ -57,6 +58,17 @@ public struct ContainedInspector: Sendable {
         case failed(String)
         /// No child could be run (temporary file, pipe, spawn): a fault of this machine, not the file's.
         case unavailable(String)
+
+        /// The `outcome` label of `talent_inspector_children_total`.
+        var metricOutcome: String {
+            switch self {
+            case .verdict: "verdict"
+            case .crashed: "crashed"
+            case .timedOut: "killed_cpu_limit"
+            case .failed: "failed"
+            case .unavailable: "unavailable"
+            }
+        }
     }
 
     /// Inspection could not run at all; the job should be retried, not judged.
@@ -157,10 +169,21 @@ public struct ContainedInspector: Sendable {
         let output: ArraySlice<UInt8>
         let trailer: ForkServerProtocol.Trailer
         switch answer {
-        case .serverEnded: return .unavailable("the inspector server ended during the inspection")
-        case .outcome(let outcome): return outcome
+        case .serverEnded:
+            Self.ended("unavailable")
+            return .unavailable("the inspector server ended during the inspection")
+        case .outcome(let outcome):
+            Self.ended(outcome.metricOutcome)
+            return outcome
         case .answered(let childOutput, let serverTrailer): (output, trailer) = (childOutput, serverTrailer)
         }
+        let outcome = Self.outcome(output, trailer)
+        Self.ended(trailer.killedAtWallLimit ? "killed_wall_limit" : outcome.metricOutcome)
+        return outcome
+    }
+
+    /// What the child's output and the server's trailer say.
+    static func outcome(_ output: ArraySlice<UInt8>, _ trailer: ForkServerProtocol.Trailer) -> ChildOutcome {
         if trailer.badRequest { return .unavailable("the inspector server could not read the request") }
         if trailer.forkFailed { return .unavailable("fork: \(String(cString: strerror(trailer.status)))") }
         if trailer.killedAtWallLimit { return .timedOut }
@@ -175,6 +198,21 @@ public struct ContainedInspector: Sendable {
             return .failed("unreadable verdict")
         }
         return .verdict(verdict)
+    }
+
+    /// The metrics inspection records (names and help for the Prometheus exposition).
+    ///
+    /// `talent_inspector_children_total{outcome}`: one per inspection attempt, `outcome` one of
+    /// `verdict`, `crashed`, `killed_cpu_limit` (RLIMIT_CPU), `killed_wall_limit`, `failed` (no
+    /// readable verdict), `unavailable` (no child could run: the machine's fault).
+    /// `talent_inspector_server_starts_total`: fork servers started (the first, and each replacement).
+    public static let metricHelp: [String: String] = [
+        "talent_inspector_children_total": "Inspection child processes by how they ended.",
+        "talent_inspector_server_starts_total": "Inspector fork servers started (the first and each replacement).",
+    ]
+
+    static func ended(_ outcome: String) {
+        Counter(label: "talent_inspector_children_total", dimensions: [("outcome", outcome)]).increment()
     }
 
     /// What one request to the server came to.

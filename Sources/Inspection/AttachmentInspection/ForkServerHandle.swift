@@ -1,4 +1,5 @@
 import CSpawn
+import Metrics
 import Synchronization
 
 #if canImport(Glibc)
@@ -123,6 +124,7 @@ final class ForkServerHandle: Sendable {
             close(ours)
             return .failure(SubmitFailure(reason: "spawn \(executablePath): \(String(cString: strerror(spawned)))"))
         }
+        Counter(label: "talent_inspector_server_starts_total").increment()
         return .success(Running(pid: pid, control: ours))
     }
 }

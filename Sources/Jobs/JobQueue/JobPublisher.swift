@@ -1,5 +1,6 @@
 import AMQPClient
 import Foundation
+import Metrics
 import TalentCore
 
 /// Publishes job messages with publisher confirms and records the confirm on the job row (batched,
@@ -33,8 +34,43 @@ public struct JobPublisher: Sendable {
                 JobHeaders.schemaVersion: .int(Int64(job.schemaVersion)),
                 JobHeaders.unitId: .string(job.unitId.rawValue),
             ])
-        try await connection.publish(message, timeout: confirmTimeout)
+        let started = ContinuousClock.now
+        do {
+            try await connection.publish(message, timeout: confirmTimeout)
+        } catch {
+            let code = (error as? AMQPError)?.code.rawValue ?? "other"
+            Counter(label: "talent_publish_failures_total", dimensions: [("kind", job.kind.rawValue), ("code", code)])
+                .increment()
+            throw error
+        }
+        Timer(label: "talent_publish_confirm_seconds", dimensions: [("kind", job.kind.rawValue)])
+            .record(duration: started.duration(to: .now))
+        Counter(label: "talent_jobs_published_total", dimensions: [("kind", job.kind.rawValue)]).increment()
         marks.record(job.jobId)
+    }
+
+    /// The metrics publishing records (names and help for the Prometheus exposition); label `kind` is
+    /// the job kind, `code` an ``AMQPError/Code``.
+    public static let metricHelp: [String: String] = [
+        "talent_jobs_published_total": "Job messages published and confirmed by the broker.",
+        "talent_publish_confirm_seconds": "Time from publishing a job message to the broker's confirm.",
+        "talent_publish_failures_total":
+            "Job publishes that failed (nacked, unroutable, blocked, timed out, no connection).",
+    ]
+
+    /// Creates the per-kind series of publishing and of the relay at zero, so that the first jobs after
+    /// a start show as an increase (a series that appears with its first value has no rate until
+    /// its second). Call once at start, after the metrics system is bootstrapped.
+    public static func registerMetrics() {
+        for kind in JobKind.allCases {
+            // Creating a handler registers its series (at zero); nothing is recorded.
+            _ = Counter(label: "talent_jobs_published_total", dimensions: [("kind", kind.rawValue)])
+            _ = Timer(label: "talent_publish_confirm_seconds", dimensions: [("kind", kind.rawValue)])
+            for reason in ["unconfirmed", "missing"] {
+                _ = Counter(
+                    label: "talent_relay_republished_total", dimensions: [("kind", kind.rawValue), ("reason", reason)])
+            }
+        }
     }
 
     /// Writes the confirms recorded so far (before a short-lived process exits).

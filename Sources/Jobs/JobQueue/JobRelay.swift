@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Metrics
 import ServiceLifecycle
 import TalentCore
 
@@ -44,6 +45,13 @@ public struct JobRelay: Service {
             await sweepOnce()
         }
     }
+
+    /// The metric the relay records: `talent_relay_republished_total{kind, reason}`, `reason`
+    /// `unconfirmed` (no confirm recorded) or `missing` (gone from the broker, see ``sweepOnce()``).
+    public static let metricHelp: [String: String] = [
+        "talent_relay_republished_total":
+            "Jobs the outbox relay published again (unconfirmed, or missing from the broker)."
+    ]
 
     /// Publishes jobs never confirmed; returns how many.
     @discardableResult
@@ -103,6 +111,10 @@ public struct JobRelay: Service {
                 if republication { try await jobs.markRepublished(id: job.jobId) }
                 try await publisher.publish(job)
                 count += 1
+                Counter(
+                    label: "talent_relay_republished_total",
+                    dimensions: [("kind", job.kind.rawValue), ("reason", republication ? "missing" : "unconfirmed")]
+                ).increment()
             } catch {
                 logger.warning(
                     "relay publish failed",

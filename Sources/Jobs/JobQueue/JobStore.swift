@@ -132,6 +132,30 @@ public struct JobStore: Sendable {
         }
     }
 
+    /// Per job kind, the age in whole seconds of the oldest job accepted and not yet done (`queued`:
+    /// in a work or retry queue, or held by a worker), counted from its first publication (from its
+    /// creation while unpublished); 0 for a kind with none. Feeds the gauge
+    /// `talent_jobs_oldest_queued_age_seconds`. Each minimum is one step of the relay's partial indexes
+    /// (`jobs_queued_published`, `jobs_unpublished`), whatever the size of `jobs`.
+    public func oldestQueuedAges() async throws -> [JobKind: Int] {
+        try await pool.withConnection { connection in
+            let rows = try connection.query(
+                """
+                SELECT k.kind, COALESCE(extract(epoch FROM now() - LEAST(
+                    (SELECT min(published_at) FROM jobs
+                     WHERE status = 'queued' AND published_at IS NOT NULL AND kind = k.kind),
+                    (SELECT min(created_at) FROM jobs
+                     WHERE status = 'queued' AND published_at IS NULL AND kind = k.kind)))::bigint, 0) AS age
+                FROM unnest($1::text[]) AS k(kind)
+                """, [JobKind.allCases.map(\.rawValue)])
+            var ages: [JobKind: Int] = [:]
+            for row in rows.rows {
+                if let kind = JobKind(rawValue: try row.requiredString("kind")) { ages[kind] = try row.int("age") ?? 0 }
+            }
+            return ages
+        }
+    }
+
     /// Queued jobs of `kind` published more than `olderThanSeconds` ago (counting from the last
     /// republication) and republished fewer than `maxRepublications` times, oldest first.
     public func stale(kind: JobKind, olderThanSeconds: Int, maxRepublications: Int, limit: Int) async throws

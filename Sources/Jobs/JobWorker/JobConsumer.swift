@@ -36,6 +36,7 @@ public final class JobConsumer<Handler: JobHandler>: Sendable {
     let configuration: WorkerConfiguration
     let logger: Logger
     let counters = Counters()
+    let metrics: JobMetrics
 
     /// Counts since start.
     public final class Counters: Sendable {
@@ -69,9 +70,14 @@ public final class JobConsumer<Handler: JobHandler>: Sendable {
         self.handler = handler
         self.configuration = configuration
         self.logger = logger
+        self.metrics = JobMetrics(kind: Handler.Message.kind)
     }
 
     public var statistics: Counters { counters }
+
+    /// Whether the consumer is registered with the broker now (readiness): `false` while the
+    /// connection is down, after ``drain()`` and before ``consume()`` started.
+    public var isConsuming: Bool { connection.isConsuming }
 
     /// Consumes until ``drain()`` (returns normally once the deliveries received are settled) or until
     /// the consumer is lost for good (throws ``AMQPError`` after settling what it holds). As a
@@ -127,6 +133,8 @@ public final class JobConsumer<Handler: JobHandler>: Sendable {
     }
 
     func process(_ batch: [AMQPDelivery]) async {
+        metrics.inFlight.increment(by: Double(batch.count))
+        defer { metrics.inFlight.decrement(by: Double(batch.count)) }
         var decoded: [(delivery: AMQPDelivery, job: Job<Handler.Message>)] = []
         for delivery in batch {
             do {
@@ -138,6 +146,7 @@ public final class JobConsumer<Handler: JobHandler>: Sendable {
                 await park(delivery, jobId: error.jobId, rejection: error)
             }
         }
+        metrics.started.increment(by: Int64(decoded.count))
         if decoded.count > 1 {
             let jobs = decoded.map(\.job)
             do {
@@ -150,6 +159,7 @@ public final class JobConsumer<Handler: JobHandler>: Sendable {
                 return
             } catch {
                 counters.batchFallbacks.add(1, ordering: .relaxed)
+                metrics.batchFallbacks.increment()
                 logger.warning(
                     "batch failed; applying its jobs one by one",
                     metadata: ["size": "\(decoded.count)", "error": "\(String(reflecting: error))"])
@@ -160,7 +170,9 @@ public final class JobConsumer<Handler: JobHandler>: Sendable {
 
     /// Prepares the jobs, then applies them in one transaction with their records.
     func apply(_ batch: [Job<Handler.Message>]) async throws {
+        let start = ContinuousClock.now
         let results = try await effects.apply(batch)
+        metrics.applied(results, requestedAt: batch.map(\.message.requestedAt), since: start)
         for (job, result) in zip(batch, results) {
             switch result {
             case .applied(.refused(let code, _)):
@@ -231,6 +243,7 @@ public final class JobConsumer<Handler: JobHandler>: Sendable {
                 what: "retry copy")
         else { return }
         counters.retried.add(1, ordering: .relaxed)
+        metrics.retried.increment()
         logger.warning(
             "job failed; retrying later",
             metadata: [
@@ -258,6 +271,7 @@ public final class JobConsumer<Handler: JobHandler>: Sendable {
             what: "parked copy")
         {
             counters.deadLettered.add(1, ordering: .relaxed)
+            metrics.parked(reason: rejection.code)
         }
     }
 
@@ -304,6 +318,7 @@ public final class JobConsumer<Handler: JobHandler>: Sendable {
         try? await Task.sleep(for: .milliseconds(configuration.retryMaxDelayMilliseconds))
         connection.reject(delivery, requeue: true)
         counters.requeued.add(1, ordering: .relaxed)
+        metrics.requeued.increment()
     }
 
     /// The delivery's headers minus those the broker maintains.

@@ -107,4 +107,6 @@ public protocol VersionedJobMessage: Codable, Sendable {
     var schemaVersion: Int { get }
     var jobId: UUID { get }
     var unitId: UnifiedSocialCreditCode { get }
+    /// When the request that made the job was accepted (the start of request → effect latency).
+    var requestedAt: Date { get }
 }

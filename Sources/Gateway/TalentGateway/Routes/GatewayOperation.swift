@@ -6,6 +6,7 @@ import HTTPTypes
 public enum GatewayOperation: String, CaseIterable, Sendable {
     case getLiveness
     case getReadiness
+    case getMetrics
     case uploadAttachment
     case listAttachments
     case getAttachment
@@ -37,6 +38,7 @@ public enum GatewayOperation: String, CaseIterable, Sendable {
         switch self {
         case .getLiveness: "/health/live"
         case .getReadiness: "/health/ready"
+        case .getMetrics: "/metrics"
         case .uploadAttachment, .listAttachments: "/v1/attachments"
         case .getAttachment, .deleteAttachment: "/v1/attachments/{attachmentId}"
         case .getJob: "/v1/jobs/{jobId}"
@@ -64,7 +66,7 @@ public enum GatewayOperation: String, CaseIterable, Sendable {
 
     public var authentication: Authentication {
         switch self {
-        case .getLiveness, .getReadiness: .none
+        case .getLiveness, .getReadiness, .getMetrics: .none
         case .submitAssociationRequest: .service(scope: ServiceTokenVerifier.associationRequestsScope)
         default: .unit
         }

@@ -1,12 +1,37 @@
 import AMQPClient
 import Hummingbird
+import JobQueue
+import Metrics
 import PostgresClient
+import TalentObservability
 
-/// Liveness (the process answers) and readiness (database reachable, broker connected and not
-/// blocking publishers).
+/// Liveness (the process answers), readiness (database reachable, broker connected and accepting
+/// publishes: not blocked by a resource alarm) and the Prometheus metrics.
 struct HealthRoutes: Sendable {
     let pool: PostgresPool
     let connection: AMQPConnection
+
+    /// Help of every metric family the gateway records.
+    static let metricHelp: [String: String] = [
+        MetricsExposition.httpHelp, PostgresPool.metricHelp, JobPublisher.metricHelp, JobRelay.metricHelp,
+        [
+            "talent_jobs_oldest_queued_age_seconds":
+                "Age of the oldest job accepted and not yet done (queued, retrying or held by a worker), by kind."
+        ],
+    ].reduce(into: [:]) { $0.merge($1) { first, _ in first } }
+
+    /// `GET /metrics`: the process's metrics, and the age of the oldest queued job per kind read from
+    /// the database at each scrape (left as last read when the database does not answer).
+    func metrics(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        if let ages = try? await JobStore(pool: pool).oldestQueuedAges() {
+            for (kind, age) in ages {
+                Gauge(label: "talent_jobs_oldest_queued_age_seconds", dimensions: [("kind", kind.rawValue)]).record(age)
+            }
+        }
+        return Response(
+            status: .ok, headers: [.contentType: MetricsExposition.contentType],
+            body: .init(byteBuffer: ByteBuffer(string: MetricsExposition.text(help: Self.metricHelp))))
+    }
 
     struct Health: Codable {
         var status: String
