@@ -31,6 +31,8 @@ grep -E "warning:|Build complete" "$TALENT_HOME/build.log" | grep -v "unhandled"
 BIN="$(swift build --show-bin-path)"
 
 echo "== systemd units (systemd-analyze verify, against this build's binaries)"
+command -v systemd-analyze >/dev/null 2>&1 \
+  || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq systemd >/dev/null; }
 UNITS="$TALENT_HOME/systemd-verify"
 rm -rf "$UNITS" && mkdir -p "$UNITS"
 for unit in deploy/systemd/*.service; do sed "s|/opt/talent/bin|$BIN|g" "$unit" > "$UNITS/$(basename "$unit")"; done
@@ -45,6 +47,14 @@ export TALENT_TEST_CORPUS="${TALENT_CORPUS:-$TALENT_ROOT/../shared/corpus/attach
 export TALENT_TEST_RUN_DIR="$TALENT_HOME/test-run"
 export TALENT_TEST_HTTP_PORT="${TALENT_TEST_HTTP_PORT:-58090}"
 export TALENT_SCHEMAS_DIR="$TALENT_ROOT/schemas"
+# Processes an interrupted earlier run left (pid files anywhere under the run folder: gateways,
+# workers, Prometheus) would hold the test ports and answer for the new ones: end them first.
+if [ -d "$TALENT_TEST_RUN_DIR" ]; then
+  find "$TALENT_TEST_RUN_DIR" -name "*.pid" -type f | while read -r f; do
+    pid=$(cat "$f" 2>/dev/null || true)
+    [ -n "$pid" ] && grep -qaE "talent-|prometheus" "/proc/$pid/cmdline" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
+  done
+fi
 rm -rf "$TALENT_TEST_RUN_DIR" && mkdir -p "$TALENT_TEST_RUN_DIR"
 
 cleanup() {

@@ -295,7 +295,8 @@ struct ParkedMessagesTests {
         let reader = AMQPConnection(configuration: environment.amqpConfiguration(name: "parked reader"))
         let publisher = AMQPConnection(configuration: environment.amqpConfiguration(name: "parked publisher"))
         let parked = ParkedMessages(
-            consumer: reader, publisher: publisher, jobs: JobStore(pool: pool), queues: running.queues)
+            consumer: reader, publisher: publisher, jobs: JobStore(pool: pool), queues: running.queues,
+            actor: "test")
 
         let listed = try await parked.run(.list)
         #expect(Set(listed.entries.map(\.reason)) == ["retries_exhausted", "malformed"])
@@ -303,6 +304,9 @@ struct ParkedMessagesTests {
         #expect(try await eventually(timeout: .seconds(10)) { try await state.queueState(parking).messages == 2 })
 
         let garbage = try #require(listed.entries.first { $0.reason == "malformed" })
+        let wouldDiscard = try await parked.run(.discard([garbage.messageId]), dryRun: true)
+        #expect(wouldDiscard.actedOn == [garbage.messageId])
+        #expect(try await eventually(timeout: .seconds(10)) { try await state.queueState(parking).messages == 2 })
         let discarded = try await parked.run(.discard([garbage.messageId]))
         #expect(discarded.actedOn == [garbage.messageId])
         #expect(try await eventually(timeout: .seconds(10)) { try await state.queueState(parking).messages == 1 })
@@ -315,6 +319,14 @@ struct ParkedMessagesTests {
         let headers = try #require(try await JobConsumerTests.firstMessageHeaders(work))
         #expect(headers[JobHeaders.reason] == nil)
         #expect(headers[JobHeaders.attempt] == nil)
+        // Each change has its audit row (the dry run none).
+        let audit = try await pool.withConnection { connection in
+            try connection.query(
+                "SELECT action FROM operator_actions WHERE actor = 'test' AND kind = $1 ORDER BY id",
+                [running.queues.routingKey]
+            ).rows.map { try $0.requiredString("action") }
+        }
+        #expect(audit == ["discard", "replay"])
         await reader.close()
         await publisher.close()
         await state.close()

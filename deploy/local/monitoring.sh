@@ -39,7 +39,7 @@ CONF
 
 start() {
   write_config
-  if [ -f "$PID_FILE" ] && kill -0 "$(cat "$PID_FILE")" 2>/dev/null; then
+  if [ -f "$PID_FILE" ] && grep -qa prometheus "/proc/$(cat "$PID_FILE")/cmdline" 2>/dev/null; then
     # Running: reload the configuration (targets files are watched by Prometheus itself).
     kill -HUP "$(cat "$PID_FILE")"
   else
@@ -66,6 +66,8 @@ start() {
 stop() {
   [ -f "$PID_FILE" ] || return 0
   local pid; pid=$(cat "$PID_FILE"); rm -f "$PID_FILE"
+  # A stale pid file (after a reboot) may name another program now.
+  grep -qa prometheus "/proc/$pid/cmdline" 2>/dev/null || return 0
   kill -TERM "$pid" 2>/dev/null || return 0
   for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
   kill -KILL "$pid" 2>/dev/null || true

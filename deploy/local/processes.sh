@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# Starts and stops the gateway and workers in the background (pid files and logs under .local/).
-# Usage: deploy/local/processes.sh start BIN_DIR | stop | memory
+# Starts and stops the gateway and workers in the background (pid files and logs under .local/), and
+# scales one worker kind. Workers serve /metrics and /health/* on consecutive ports per kind
+# (TALENT_ATTACHMENT_WORKER_PORT_BASE + i, TALENT_ASSOCIATION_WORKER_PORT_BASE + i); their targets for
+# Prometheus (file_sd) are rewritten whenever workers start or stop.
+# Usage: deploy/local/processes.sh start BIN_DIR | stop | scale KIND COUNT BIN_DIR | memory
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source deploy/local/env.sh
@@ -8,27 +11,83 @@ RUN="$TALENT_HOME/run"
 LOGS="$TALENT_HOME/logs"
 mkdir -p "$RUN" "$LOGS"
 
+# The pid-file prefix and port base of a worker kind.
+prefix() {
+  case "$1" in
+    attachment.validation) echo worker ;;
+    association.decision) echo association-worker ;;
+    *) echo "unknown job kind $1 (attachment.validation, association.decision)" >&2; exit 64 ;;
+  esac
+}
+port_base() {
+  case "$1" in
+    attachment.validation) echo "$TALENT_ATTACHMENT_WORKER_PORT_BASE" ;;
+    association.decision) echo "$TALENT_ASSOCIATION_WORKER_PORT_BASE" ;;
+  esac
+}
+
+# Whether the pid file names a live talent process (a pid reused by another program is not one).
+alive() { [ -f "$1" ] && grep -qa "talent-" "/proc/$(cat "$1")/cmdline" 2>/dev/null; }
+
+start_worker() {
+  local bin="$1" kind="$2" i="$3" name port
+  name="$(prefix "$kind")-$i"; port=$(( $(port_base "$kind") + i ))
+  alive "$RUN/$name.pid" && return 0
+  nohup "$bin/talent-worker" "$kind" --http-port "$port" >> "$LOGS/$name.log" 2>&1 &
+  echo $! > "$RUN/$name.pid"
+}
+
+# SIGTERM (the processes drain), up to 30 s each, then SIGKILL.
+stop_pid_files() {
+  local pids=()
+  for f in "$@"; do
+    [ -f "$f" ] || continue
+    if alive "$f"; then pid=$(cat "$f"); kill -TERM "$pid" 2>/dev/null && pids+=("$pid") || true; fi
+    rm -f "$f"
+  done
+  for pid in "${pids[@]}"; do
+    for _ in $(seq 1 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
+  done
+}
+
+# Prometheus's file_sd targets: one per running worker (deploy/local/monitoring.sh).
+write_targets() {
+  local sd="${TALENT_PROMETHEUS_HOME:-$TALENT_HOME/prometheus}/targets" targets=() kind i name
+  mkdir -p "$sd"
+  for kind in attachment.validation association.decision; do
+    for f in "$RUN/$(prefix "$kind")"-*.pid; do
+      [ -f "$f" ] || continue
+      name=$(basename "$f" .pid); i=${name##*-}
+      targets+=("{\"targets\": [\"127.0.0.1:$(( $(port_base "$kind") + i ))\"], \"labels\": {\"worker_kind\": \"$kind\", \"name\": \"$name\"}}")
+    done
+  done
+  (IFS=,; echo "[${targets[*]}]") > "$sd/workers.json.tmp"
+  mv "$sd/workers.json.tmp" "$sd/workers.json"
+}
+
+# Exactly COUNT workers of KIND: starts the missing ones (1…COUNT), drains and stops those above.
+scale() {
+  local kind="$1" count="$2" bin="$3" name i
+  [[ "$count" =~ ^[0-9]+$ ]] || { echo "COUNT must be a whole number, not $count" >&2; exit 64; }
+  for i in $(seq 1 "$count"); do start_worker "$bin" "$kind" "$i"; done
+  local extra=()
+  for f in "$RUN/$(prefix "$kind")"-*.pid; do
+    [ -f "$f" ] || continue
+    name=$(basename "$f" .pid); i=${name##*-}
+    [ "$i" -gt "$count" ] && extra+=("$f")
+  done
+  [ ${#extra[@]} -gt 0 ] && stop_pid_files "${extra[@]}"
+  write_targets
+  echo "$kind: $count worker(s) running"
+}
+
 start() {
   local bin="$1" workers="${TALENT_WORKERS:-1}" association_workers="${TALENT_ASSOCIATION_WORKERS:-1}"
   stop
-  local targets=()
-  for i in $(seq 1 "$workers"); do
-    local port=$((TALENT_ATTACHMENT_WORKER_PORT_BASE + i))
-    nohup "$bin/talent-worker" attachment.validation --http-port "$port" >> "$LOGS/worker-$i.log" 2>&1 &
-    echo $! > "$RUN/worker-$i.pid"
-    targets+=("{\"targets\": [\"127.0.0.1:$port\"], \"labels\": {\"worker_kind\": \"attachment.validation\", \"name\": \"worker-$i\"}}")
-  done
-  for i in $(seq 1 "$association_workers"); do
-    local port=$((TALENT_ASSOCIATION_WORKER_PORT_BASE + i))
-    nohup "$bin/talent-worker" association.decision --http-port "$port" >> "$LOGS/association-worker-$i.log" 2>&1 &
-    echo $! > "$RUN/association-worker-$i.pid"
-    targets+=("{\"targets\": [\"127.0.0.1:$port\"], \"labels\": {\"worker_kind\": \"association.decision\", \"name\": \"association-worker-$i\"}}")
-  done
-  # Prometheus's file_sd targets for the workers (deploy/local/monitoring.sh).
-  local sd="${TALENT_PROMETHEUS_HOME:-$TALENT_HOME/prometheus}/targets"
-  mkdir -p "$sd"
-  (IFS=,; echo "[${targets[*]}]") > "$sd/workers.json.tmp"
-  mv "$sd/workers.json.tmp" "$sd/workers.json"
+  for i in $(seq 1 "$workers"); do start_worker "$bin" attachment.validation "$i"; done
+  for i in $(seq 1 "$association_workers"); do start_worker "$bin" association.decision "$i"; done
+  write_targets
   TALENT_HTTP_PORT="$TALENT_HTTP_PORT" nohup "$bin/talent-gateway" >> "$LOGS/gateway.log" 2>&1 &
   echo $! > "$RUN/gateway.pid"
   for _ in $(seq 1 100); do
@@ -43,16 +102,8 @@ start() {
 }
 
 stop() {
-  local pids=()
-  for f in "$RUN"/*.pid; do
-    [ -f "$f" ] || continue
-    pid=$(cat "$f"); rm -f "$f"
-    kill -TERM "$pid" 2>/dev/null && pids+=("$pid") || true
-  done
-  for pid in "${pids[@]}"; do
-    for _ in $(seq 1 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-    kill -KILL "$pid" 2>/dev/null || true
-  done
+  stop_pid_files "$RUN"/*.pid
+  write_targets
 }
 
 memory() {
@@ -67,6 +118,7 @@ memory() {
 case "${1:-}" in
   start) start "${2:?bin dir}" ;;
   stop) stop ;;
+  scale) scale "${2:?kind}" "${3:?count}" "${4:?bin dir}" ;;
   memory) memory ;;
-  *) echo "usage: $0 start BIN_DIR | stop | memory" >&2; exit 64 ;;
+  *) echo "usage: $0 start BIN_DIR | stop | scale KIND COUNT BIN_DIR | memory" >&2; exit 64 ;;
 esac

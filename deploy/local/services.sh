@@ -74,9 +74,11 @@ prometheus.tcp.ip = 127.0.0.1
 prometheus.tcp.port = $TALENT_RABBITMQ_PROMETHEUS_PORT
 CONF
   if "$RABBIT_BIN/rabbitmqctl" -q status >/dev/null 2>&1; then
-    # Started before the plugin was in its enabled list: enable it on the running node.
-    "$RABBIT_BIN/rabbitmq-plugins" -q enable --online rabbitmq_prometheus >/dev/null 2>&1 || true
-    return
+    # A node started before the plugin and its loopback port were configured (both are read at boot
+    # only): restart it once, so that the plugin listens on 127.0.0.1 and the configured port.
+    curl -sf "http://127.0.0.1:$TALENT_RABBITMQ_PROMETHEUS_PORT/metrics" -o /dev/null && return 0
+    echo "restarting rabbitmq to load rabbitmq_prometheus on 127.0.0.1:$TALENT_RABBITMQ_PROMETHEUS_PORT"
+    "$RABBIT_BIN/rabbitmqctl" -q shutdown >/dev/null 2>&1 || true
   fi
   "$RABBIT_BIN/rabbitmq-server" -detached >/dev/null 2>&1 || true
   "$RABBIT_BIN/rabbitmqctl" -q wait "$RABBITMQ_PID_FILE" --timeout 120 >/dev/null

@@ -140,12 +140,24 @@ struct TalentWorker: AsyncParsableCommand {
 
         switch jobKind {
         case .attachmentValidation:
+            let inspector = ContainedInspector()
+            let inspectorPath = inspector.configuration.executablePath
             try await Self.consume(
                 AttachmentValidationHandler(
-                    attachments: AttachmentStore(pool: pool), inspector: ContainedInspector(),
+                    attachments: AttachmentStore(pool: pool), inspector: inspector,
                     policy: environment.attachmentPolicy, logger: logger),
                 kind: jobKind, connection: connection, publisher: publisher, pool: pool,
-                configuration: workerConfiguration, operations: operations, logger: logger)
+                configuration: workerConfiguration, operations: operations,
+                // Without its inspector the worker could only fail every file (retried, then parked).
+                extraChecks: [
+                    (
+                        "inspector",
+                        {
+                            FileManager.default.isExecutableFile(atPath: inspectorPath)
+                                ? nil : "no executable at \(inspectorPath)"
+                        }
+                    )
+                ], logger: logger)
         case .associationDecision:
             try await Self.consume(
                 AssociationDecisionHandler(),
@@ -159,27 +171,24 @@ struct TalentWorker: AsyncParsableCommand {
     static func consume<Handler: JobHandler>(
         _ handler: Handler, kind jobKind: JobKind, connection: AMQPConnection, publisher: AMQPConnection,
         pool: PostgresPool, configuration workerConfiguration: WorkerConfiguration, operations: OperationsAddress,
-        logger: Logger
+        extraChecks: [(name: String, check: OperationsServer.Check)] = [], logger: Logger
     ) async throws {
         let consumer = JobConsumer(
             connection: connection, publisher: publisher, pool: pool, queues: TalentTopology.queues(for: jobKind),
             handler: handler, configuration: workerConfiguration, logger: logger)
+        let broker: OperationsServer.Check = { connection.isConnected ? nil : "not connected" }
+        let consuming: OperationsServer.Check = { consumer.isConsuming ? nil : "not consuming" }
+        let database: OperationsServer.Check = {
+            do {
+                try await pool.withConnection { connection in _ = try connection.query("SELECT 1") }
+                return nil
+            } catch {
+                return "unavailable"
+            }
+        }
+        let checks = [("broker", broker), ("consumer", consuming), ("database", database)] + extraChecks
         let server = OperationsServer(
-            checks: [
-                ("broker", { connection.isConnected ? nil : "not connected" }),
-                ("consumer", { consumer.isConsuming ? nil : "not consuming" }),
-                (
-                    "database",
-                    {
-                        do {
-                            try await pool.withConnection { connection in _ = try connection.query("SELECT 1") }
-                            return nil
-                        } catch {
-                            return "unavailable"
-                        }
-                    }
-                ),
-            ],
+            checks: checks,
             help: [JobMetrics.help, PostgresPool.metricHelp, ContainedInspector.metricHelp].reduce(into: [:]) {
                 $0.merge($1) { first, _ in first }
             },

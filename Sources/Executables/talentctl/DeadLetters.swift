@@ -13,9 +13,11 @@ struct DeadLetters: AsyncParsableCommand {
         commandName: "dead-letters",
         abstract: "List, replay or discard parked (dead-lettered) jobs of a kind.",
         discussion: """
-            list prints one line per message: message id, reason, attempts, parked at, last error.
-            replay publishes the messages to the work queue again (all, or those named with --id) and \
-            reopens their job rows; discard removes the named messages for good.
+            list prints a header line, then one line per message: message id, reason, attempts, parked \
+            at, last error (or "no parked messages"). replay publishes the messages to the work queue \
+            again (all, or those named with --id) and reopens their job rows; discard removes the named \
+            messages for good. Each change is recorded first in operator_actions (who, when, what); \
+            --dry-run shows what would change and changes nothing.
             """)
 
     @Argument(help: "list, replay or discard.")
@@ -30,6 +32,13 @@ struct DeadLetters: AsyncParsableCommand {
     @Option(help: "Most messages read.")
     var limit: Int = 1_000
 
+    @Flag(help: "Show which messages replay or discard would act on; change nothing.")
+    var dryRun = false
+
+    @Option(help: "Who acts, for the audit rows. Default: the login name (SUDO_USER, USER).")
+    var actor: String =
+        ProcessInfo.processInfo.environment["SUDO_USER"] ?? ProcessInfo.processInfo.environment["USER"] ?? "operator"
+
     func run() async throws {
         guard let jobKind = JobKind(rawValue: kind) else { throw ValidationError("unknown job kind \(kind)") }
         let parkedAction: ParkedMessages.Action
@@ -42,6 +51,8 @@ struct DeadLetters: AsyncParsableCommand {
         default: throw ValidationError("action must be list, replay or discard")
         }
         let environment = SettingsReader.readOrExit { () throws(SettingError) in try ServiceEnvironment() }
+        try await Reachability.require(.broker, environment: environment)
+        try await Reachability.require(.postgres, environment: environment)
         let consumer = AMQPConnection(configuration: environment.amqp(connectionName: "talentctl dead-letters"))
         let publisher = AMQPConnection(
             configuration: environment.amqp(connectionName: "talentctl dead-letters publisher"))
@@ -49,15 +60,26 @@ struct DeadLetters: AsyncParsableCommand {
         defer { pool.shutdown() }
         let parked = ParkedMessages(
             consumer: consumer, publisher: publisher, jobs: JobStore(pool: pool),
-            queues: TalentTopology.queues(for: jobKind))
-        let result = try await parked.run(parkedAction, limit: limit)
+            queues: TalentTopology.queues(for: jobKind), actor: actor)
+        let result = try await parked.run(parkedAction, dryRun: dryRun, limit: limit)
         await consumer.close()
         await publisher.close()
+        guard !result.entries.isEmpty else {
+            print("no parked messages in \(TalentTopology.queues(for: jobKind).parkingQueue)")
+            return
+        }
+        print("message id\treason\tattempts\tparked at\tlast error")
         for entry in result.entries {
             print(
                 [entry.messageId, entry.reason, String(entry.attempts), entry.parkedAt, entry.lastError]
                     .joined(separator: "\t"))
         }
-        if action != "list" { print("\(action): \(result.actedOn.count) of \(result.entries.count) messages") }
+        if action != "list" {
+            print(
+                dryRun
+                    ? "\(action) (dry run, nothing changed): would act on \(result.actedOn.count) of \(result.entries.count) messages"
+                    : "\(action): \(result.actedOn.count) of \(result.entries.count) messages (recorded in operator_actions as \(actor))"
+            )
+        }
     }
 }

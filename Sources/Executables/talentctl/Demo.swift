@@ -35,6 +35,7 @@ struct Demo: AsyncParsableCommand {
         guard what == "associations" else { throw ValidationError("only 'associations' is available") }
         guard units >= 1, requests >= 8 else { throw ValidationError("--units ≥ 1 and --requests ≥ 8") }
         let base = try URL(string: gateway).orThrow("bad --gateway")
+        try await Reachability.require(.gateway(base), environment: nil)
         let issuer = try await DevelopmentIssuer.local()
         let service = GatewayClient(
             baseURL: base, token: try await DevelopmentIssuer.localServices().mintService(service: "personal-portal"))

@@ -6,9 +6,9 @@ struct TalentCtl: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "talentctl",
         abstract:
-            "Operate the talent platform: migrations, broker topology, tokens, uploads, status, dead letters, identifier checks, demo, benchmark.",
+            "Operate the talent platform: the local system and its workers, migrations, broker topology, tokens, uploads, status, jobs, dead letters, identifier checks, demo, benchmark.",
         subcommands: [
-            Migrate.self, Topology.self, DevKeys.self, Token.self, Upload.self, Status.self, DeadLetters.self,
-            Validate.self, Demo.self, Bench.self,
+            System.self, Workers.self, Migrate.self, Topology.self, DevKeys.self, Token.self, Upload.self,
+            Status.self, Jobs.self, DeadLetters.self, Validate.self, Demo.self, Bench.self,
         ])
 }

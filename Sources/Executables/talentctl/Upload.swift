@@ -35,6 +35,7 @@ struct Upload: AsyncParsableCommand {
     func run() async throws {
         guard let attachmentKind = AttachmentKind(rawValue: kind) else { throw ValidationError("unknown kind") }
         guard let baseURL = URL(string: gateway) else { throw ValidationError("bad gateway URL") }
+        try await Reachability.require(.gateway(baseURL), environment: nil)
         let token = try await DevelopmentIssuer.local().mint(unit: unit, unitName: "演示单位", lifetime: 86_400)
         let files = try CorpusUpload.files(in: URL(fileURLWithPath: directory))
         let started = ContinuousClock.now

@@ -80,6 +80,10 @@ public struct ContainedInspector: Sendable {
     let server: ForkServerHandle
 
     public init(configuration: Configuration = Configuration()) {
+        // Every outcome's series at zero, so the first of each after a start shows as an increase.
+        for outcome in Self.metricOutcomes {
+            _ = Counter(label: "talent_inspector_children_total", dimensions: [("outcome", outcome)])
+        }
         self.configuration = configuration
         server = ForkServerHandle(
             executablePath: configuration.executablePath,
@@ -162,8 +166,12 @@ public struct ContainedInspector: Sendable {
         // once more on a new one, then the file is not judged (the caller retries later).
         var answer = Answer.serverEnded
         for _ in 0..<2 {
-            lseek(input, 0, SEEK_SET)
-            answer = Self.exchange(message, input: input, configuration: configuration, server: server)
+            // The child gets a read-only descriptor of its own (own offset): it cannot change the
+            // bytes a second attempt inspects.
+            let readOnly = open("/proc/self/fd/\(input)", O_RDONLY | O_CLOEXEC)
+            guard readOnly >= 0 else { return .unavailable("reopen the file: \(errno)") }
+            answer = Self.exchange(message, input: readOnly, configuration: configuration, server: server)
+            close(readOnly)
             guard case .serverEnded = answer else { break }
         }
         let output: ArraySlice<UInt8>
@@ -177,22 +185,47 @@ public struct ContainedInspector: Sendable {
             return outcome
         case .answered(let childOutput, let serverTrailer): (output, trailer) = (childOutput, serverTrailer)
         }
-        let outcome = Self.outcome(output, trailer)
-        Self.ended(trailer.killedAtWallLimit ? "killed_wall_limit" : outcome.metricOutcome)
+        let outcome = Self.outcome(output, trailer, wallSeconds: configuration.wallSeconds)
+        Self.ended(trailer.killedAtWallLimit && outcome == .timedOut ? "killed_wall_limit" : outcome.metricOutcome)
         return outcome
     }
 
     /// What the child's output and the server's trailer say.
-    static func outcome(_ output: ArraySlice<UInt8>, _ trailer: ForkServerProtocol.Trailer) -> ChildOutcome {
+    ///
+    /// Only what the file can cause counts against it: a crash, the CPU limit (SIGXCPU), the wall-clock
+    /// limit reached while the child used the CPU for at least half of it, a verdict that does not
+    /// read. Everything else is ``ChildOutcome/unavailable`` (retried later, never a verdict): a SIGKILL
+    /// the server did not send (out of memory, an operator), SIGTERM/SIGINT/SIGHUP, the wall-clock
+    /// limit reached on a machine too busy to give the child the CPU, the inspector's own usage and
+    /// internal errors (exit 64, 70: another version, a broken descriptor), a failed fork or `wait4`.
+    static func outcome(
+        _ output: ArraySlice<UInt8>, _ trailer: ForkServerProtocol.Trailer, wallSeconds: Int
+    ) -> ChildOutcome {
         if trailer.badRequest { return .unavailable("the inspector server could not read the request") }
         if trailer.forkFailed { return .unavailable("fork: \(String(cString: strerror(trailer.status)))") }
-        if trailer.killedAtWallLimit { return .timedOut }
+        if trailer.statusUnknown { return .unavailable("the inspector server could not learn how the child ended") }
+        if trailer.killedAtWallLimit {
+            let cpuSeconds = Double(trailer.cpuMilliseconds) / 1000
+            guard cpuSeconds * 2 >= Double(wallSeconds) else {
+                return .unavailable(
+                    "the machine was busy: \(cpuSeconds) s of CPU in the \(wallSeconds) s wall-clock limit")
+            }
+            return .timedOut
+        }
         let signalled = trailer.status & 0x7f
-        if signalled != 0 {
-            // RLIMIT_CPU ends the child with SIGXCPU (soft limit) or SIGKILL (hard limit).
-            return signalled == SIGXCPU || signalled == SIGKILL ? .timedOut : .crashed(signal: signalled)
+        switch signalled {
+        case 0: break
+        case SIGXCPU: return .timedOut
+        case SIGKILL, SIGTERM, SIGINT, SIGHUP:
+            return .unavailable("the inspection child was ended from outside (signal \(signalled))")
+        default: return .crashed(signal: signalled)
         }
         let exitCode = (trailer.status >> 8) & 0xff
+        if exitCode == InspectorProcess.ExitStatus.usage.rawValue
+            || exitCode == InspectorProcess.ExitStatus.internalError.rawValue
+        {
+            return .unavailable("the inspector failed before judging the file (exit status \(exitCode))")
+        }
         guard exitCode == 0 else { return .failed("exit status \(exitCode)") }
         guard let verdict = try? JSONDecoder().decode(AttachmentVerdict.self, from: Data(output)) else {
             return .failed("unreadable verdict")
@@ -209,6 +242,11 @@ public struct ContainedInspector: Sendable {
     public static let metricHelp: [String: String] = [
         "talent_inspector_children_total": "Inspection child processes by how they ended.",
         "talent_inspector_server_starts_total": "Inspector fork servers started (the first and each replacement).",
+    ]
+
+    /// The values of the `outcome` label.
+    static let metricOutcomes = [
+        "verdict", "crashed", "killed_cpu_limit", "killed_wall_limit", "failed", "unavailable",
     ]
 
     static func ended(_ outcome: String) {

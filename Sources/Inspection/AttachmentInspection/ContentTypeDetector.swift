@@ -5,10 +5,12 @@ import CMagic
 /// Not thread-safe (libmagic handles are per thread): create one per inspection thread or process.
 public final class ContentTypeDetector {
     private let handle: magic_t?
+    /// Whether libmagic's database loaded (without it every file is `application/octet-stream`).
+    public let isLoaded: Bool
 
     public init() {
         handle = magic_open(MAGIC_MIME_TYPE)
-        if let handle { _ = magic_load(handle, nil) }
+        isLoaded = handle.map { magic_load($0, nil) == 0 } ?? false
     }
 
     deinit {

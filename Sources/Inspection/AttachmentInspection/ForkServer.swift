@@ -29,6 +29,9 @@ public enum ForkServer {
         case spin
         /// The child prints something that is not a verdict.
         case garbage
+        /// The child tries to start a process that would outlive it and forge the answer (it cannot:
+        /// seccomp); it says whether `fork` was refused.
+        case escape
     }
 
     private struct Child {
@@ -45,12 +48,23 @@ public enum ForkServer {
             fault = named
         } else if !arguments.isEmpty {
             FileHandle.standardError.write(
-                Data("usage: talent-inspect --serve [--fault crash|hang|spin|garbage]\n".utf8))
+                Data("usage: talent-inspect --serve [--fault crash|hang|spin|garbage|escape]\n".utf8))
             exit(InspectorProcess.ExitStatus.usage.rawValue)
         }
-        // A worker that went away must not end the server with SIGPIPE while it writes a trailer.
+        // A worker that went away must not end the server with SIGPIPE while it writes a trailer. The
+        // server ends when its worker closes the socket (or by SIGKILL from it), never by a terminal's
+        // or service manager's SIGINT/SIGTERM/SIGHUP meant for the worker, which is draining; the
+        // children inherit these dispositions. Children are reaped with wait4: SIGCHLD stays default.
         signal(SIGPIPE, SIG_IGN)
+        for ignored in [SIGINT, SIGTERM, SIGHUP] { signal(ignored, SIG_IGN) }
+        signal(SIGCHLD, SIG_DFL)
         let detector = ContentTypeDetector()
+        // Without libmagic's database every file would be judged by its name alone: exit instead
+        // (the worker sees no trailer and does not judge the file).
+        guard detector.isLoaded else {
+            FileHandle.standardError.write(Data("talent-inspect: libmagic's database did not load\n".utf8))
+            exit(InspectorProcess.ExitStatus.internalError.rawValue)
+        }
         warmUp(detector: detector)
         serve(control: 0, detector: detector, fault: fault)
         exit(0)
@@ -74,17 +88,15 @@ public enum ForkServer {
             // Children that ended: reap, answer, forget.
             for (index, descriptor) in descriptors.enumerated().dropFirst().reversed() where descriptor.revents != 0 {
                 let child = children.remove(at: index - 1)
-                var status: Int32 = 0
-                while waitpid(child.pid, &status, 0) < 0 && errno == EINTR {}
-                Self.answer(
-                    child.answer, ForkServerProtocol.Trailer(status: status, killedAtWallLimit: child.killedAtWallLimit)
-                )
-                close(child.pidDescriptor)
+                Self.reap(child)
             }
-            // Children past their wall-clock limit: kill; they are reaped when their pidfd says so.
+            // Children past their wall-clock limit: kill (unless one has just ended: its answer
+            // stands); they are reaped when their pidfd says so.
             let after = ContinuousClock.now
             for index in children.indices where !children[index].killedAtWallLimit && children[index].deadline <= after
             {
+                var ended = pollfd(fd: children[index].pidDescriptor, events: Int16(POLLIN), revents: 0)
+                if poll(&ended, 1, 0) == 1 { continue }
                 kill(children[index].pid, SIGKILL)
                 children[index].killedAtWallLimit = true
             }
@@ -101,10 +113,14 @@ public enum ForkServer {
             guard received == 2, truncated == 0,
                 let request = ForkServerProtocol.Request(message[0..<length])
             else {
-                if let answer = passedDescriptors.last {
-                    Self.answer(answer, ForkServerProtocol.Trailer(status: 0, badRequest: true))
+                // The answer pipe is the second descriptor: with any other number, which is which is
+                // unknown, and nothing is written to either (the worker sees no trailer).
+                if received == 2 {
+                    close(passedDescriptors[0])
+                    Self.answer(passedDescriptors[1], ForkServerProtocol.Trailer(status: 0, badRequest: true))
+                } else {
+                    for descriptor in passedDescriptors { close(descriptor) }
                 }
-                for descriptor in passedDescriptors.dropLast() { close(descriptor) }
                 continue
             }
             let (input, answer) = (passedDescriptors[0], passedDescriptors[1])
@@ -133,16 +149,30 @@ public enum ForkServer {
         }
         let pidDescriptor = talent_pidfd_open(pid)
         guard pidDescriptor >= 0 else {
-            // Cannot watch it: end it now and answer as killed.
+            // Cannot watch it: end it now; how it ended says nothing about the file.
             kill(pid, SIGKILL)
             var status: Int32 = 0
-            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-            Self.answer(answer, ForkServerProtocol.Trailer(status: status, killedAtWallLimit: true))
+            var cpu: UInt32 = 0
+            _ = talent_wait_child(pid, &status, &cpu)
+            Self.answer(answer, ForkServerProtocol.Trailer(status: status, statusUnknown: true))
             return nil
         }
         return Child(
             pid: pid, pidDescriptor: pidDescriptor, answer: answer,
             deadline: .now.advanced(by: .seconds(Int(request.wallSeconds))))
+    }
+
+    /// Waits for a child that ended (its pidfd is readable), answers with how it ended, closes its pidfd.
+    private static func reap(_ child: Child) {
+        var status: Int32 = 0
+        var cpu: UInt32 = 0
+        let reaped = talent_wait_child(child.pid, &status, &cpu)
+        Self.answer(
+            child.answer,
+            ForkServerProtocol.Trailer(
+                status: status, cpuMilliseconds: cpu, killedAtWallLimit: child.killedAtWallLimit,
+                statusUnknown: reaped != child.pid))
+        close(child.pidDescriptor)
     }
 
     /// The forked child: never returns.
@@ -162,6 +192,9 @@ public enum ForkServer {
         // The control socket, the other children's answers and pidfds: none stays open here.
         closefrom(3)
         InspectorProcess.limitSelf(cpuSeconds: rlim_t(max(request.cpuSeconds, 1)))
+        // No process of its own, ever: a parser taken over cannot leave one behind that outlives these
+        // limits or writes to the answer after the server's trailer.
+        guard talent_forbid_new_processes() == 0 else { _exit(InspectorProcess.ExitStatus.internalError.rawValue) }
         switch fault {
         case .crash?:
             raise(SIGSEGV)
@@ -171,18 +204,42 @@ public enum ForkServer {
             var counter: UInt64 = 0
             while true { counter &+= 1 }
         case .garbage?: _exit(InspectorProcess.writeAll(Array("not-json".utf8), descriptor: 1) ? 0 : 70)
+        case .escape?:
+            let forked = fork()
+            if forked == 0 {
+                // Would outlive the child, holding the answer open, and write a forged verdict last.
+                let forged = #"{"detectedType":"image/png","outcome":"accepted","warnings":[]}"#
+                _ = InspectorProcess.writeAll(Array(forged.utf8), descriptor: 1)
+                sleep(60)
+                _exit(0)
+            }
+            let said = forked < 0 && errno == EPERM ? "fork refused" : "fork allowed"
+            _exit(InspectorProcess.writeAll(Array(said.utf8), descriptor: 1) ? 0 : 70)
         case nil: break
         }
         _exit(InspectorProcess.inspectStandardInput(requestJSON: request.requestJSON, detector: detector).rawValue)
     }
 
-    /// Appends `trailer` to an answer and closes it; never blocks (a worker that stopped reading
-    /// gets no trailer, and treats the answer as the server's fault).
+    /// Appends `trailer` to an answer and closes it, waiting at most 2 s for room in the pipe (the
+    /// worker reads all the time; one that stopped gets no trailer and treats the answer as the
+    /// server's fault).
     private static func answer(_ descriptor: Int32, _ trailer: ForkServerProtocol.Trailer) {
+        defer { close(descriptor) }
         let flags = fcntl(descriptor, F_GETFL)
         if flags >= 0 { _ = fcntl(descriptor, F_SETFL, flags | O_NONBLOCK) }
-        _ = InspectorProcess.writeAll(trailer.bytes, descriptor: descriptor)
-        close(descriptor)
+        let bytes = trailer.bytes
+        var written = 0
+        let deadline = ContinuousClock.now.advanced(by: .seconds(2))
+        while written < bytes.count, ContinuousClock.now < deadline {
+            let result = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress! + written, bytes.count - written) }
+            if result > 0 {
+                written += result
+                continue
+            }
+            guard result < 0, errno == EAGAIN || errno == EINTR else { return }
+            var room = pollfd(fd: descriptor, events: Int16(POLLOUT), revents: 0)
+            _ = poll(&room, 1, 100)
+        }
     }
 
     private static func milliseconds(_ duration: Duration) -> Int32 {

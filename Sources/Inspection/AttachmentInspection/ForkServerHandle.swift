@@ -49,12 +49,10 @@ final class ForkServerHandle: Sendable {
                     }
                 }
                 guard let server = running else { continue }
-                let descriptors = [input, answer]
-                let sent = message.withUnsafeBytes { bytes in
-                    talent_send_with_descriptors(server.control, bytes.baseAddress, bytes.count, descriptors, 2)
+                switch Self.send(message, input: input, answer: answer, on: server.control) {
+                case .none: return .success(server.pid)
+                case .some(let problem): lastError = problem
                 }
-                if sent == message.count { return .success(server.pid) }
-                lastError = sent < 0 ? "sendmsg: \(String(cString: strerror(errno)))" : "sendmsg: message cut short"
                 // The server is gone or broken: end it (if it still runs) and start another.
                 Self.stop(&running)
             }
@@ -73,6 +71,28 @@ final class ForkServerHandle: Sendable {
     /// The running server's process id, `nil` before the first request (for tests).
     var serverProcessId: pid_t? {
         running.withLock { $0?.pid }
+    }
+
+    /// How long a request may wait for room in the socket (a server that stopped reading).
+    static let sendTimeout = Duration.seconds(5)
+
+    /// Sends one request without blocking past ``sendTimeout``; `nil` when sent, else the problem.
+    private static func send(_ message: [UInt8], input: Int32, answer: Int32, on control: Int32) -> String? {
+        let descriptors = [input, answer]
+        let deadline = ContinuousClock.now.advanced(by: sendTimeout)
+        while true {
+            let sent = message.withUnsafeBytes { bytes in
+                talent_send_with_descriptors(control, bytes.baseAddress, bytes.count, descriptors, 2)
+            }
+            if sent == message.count { return nil }
+            if sent >= 0 { return "sendmsg: message cut short" }
+            guard errno == EAGAIN || errno == EINTR else { return "sendmsg: \(String(cString: strerror(errno)))" }
+            guard ContinuousClock.now < deadline else {
+                return "the inspector server did not take the request within 5 s"
+            }
+            var room = pollfd(fd: control, events: Int16(POLLOUT), revents: 0)
+            _ = poll(&room, 1, 100)
+        }
     }
 
     struct SubmitFailure: Error {
@@ -100,6 +120,11 @@ final class ForkServerHandle: Sendable {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
+        // Every signal at its default and none blocked: nothing the worker's thread ignores or blocks.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        _ = talent_spawnattr_reset_signals(&attributes)
         posix_spawn_file_actions_adddup2(&actions, theirs, 0)
         posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
         // Standard error stays the worker's (the server's own messages reach its log). Nothing else
@@ -115,7 +140,8 @@ final class ForkServerHandle: Sendable {
         // concurrently forked process inherited); it clears within moments.
         for attempt in 0..<5 {
             spawned = withCStrings(argv) { argv in
-                withCStrings(environment) { envp in posix_spawn(&pid, executablePath, &actions, nil, argv, envp) }
+                withCStrings(environment) { envp in posix_spawn(&pid, executablePath, &actions, &attributes, argv, envp)
+                }
             }
             guard spawned == ETXTBSY else { break }
             usleep(UInt32(20_000 << attempt))

@@ -2,20 +2,22 @@
 ///
 /// A **request** is one `SOCK_SEQPACKET` message on the control socket: the header below, then the
 /// ``InspectionRequest`` as JSON, with two descriptors attached (`SCM_RIGHTS`): the file to inspect
-/// (read from its start) and the write end of a pipe for the answer.
+/// (read-only, read from its start) and the write end of a pipe for the answer.
 ///
 /// ```
-/// offset 0  4 bytes  "TIS1"
+/// offset 0  4 bytes  "TIS2" (the protocol's version: a server of another version answers badRequest)
 ///        4  UInt32   CPU seconds for the child (RLIMIT_CPU), little-endian
 ///        8  UInt32   wall-clock seconds before the server kills the child, little-endian
 ///       12  …        the request's JSON
 /// ```
 ///
 /// The **answer** is what arrives on the pipe until end of file: whatever the child wrote (a verdict
-/// as JSON when it works), then the server's ``Trailer``, written after the child has ended. An answer
-/// without a trailer means the server itself ended: the machine's fault, not the file's.
+/// as JSON when it works), then the server's ``Trailer``, written after the child has ended. The child
+/// cannot start processes (seccomp), so once it has ended the server is the pipe's only writer and its
+/// trailer is the last thing on it. An answer without a trailer means the server itself ended: the
+/// machine's fault, not the file's.
 public enum ForkServerProtocol {
-    static let requestMagic: [UInt8] = Array("TIS1".utf8)
+    static let requestMagic: [UInt8] = Array("TIS2".utf8)
     static let headerLength = 12
     /// The largest request message (header and JSON); a request is small (a name and a policy).
     public static let maximumRequestLength = 64 * 1024
@@ -23,33 +25,43 @@ public enum ForkServerProtocol {
     /// What the server says about one child, after it ended.
     public struct Trailer: Sendable, Hashable {
         static let magic: [UInt8] = Array("TALENTIS".utf8)
-        static let length = 16
+        static let length = 20
 
-        /// The child's wait status (`waitpid`), or the `errno` of a failed `fork` when
-        /// ``forkFailed`` is set.
+        /// The child's wait status (`wait4`), or the `errno` of a failed `fork` when ``forkFailed`` is set.
         public var status: Int32
+        /// The child's user + system CPU time, in milliseconds.
+        public var cpuMilliseconds: UInt32
         /// The server killed the child at the wall-clock limit.
         public var killedAtWallLimit: Bool
         /// The server could not fork (``status`` is the `errno`).
         public var forkFailed: Bool
-        /// The server could not read the request (bad header or descriptors).
+        /// The server could not read the request (bad header, another protocol version, descriptors).
         public var badRequest: Bool
+        /// The server could not learn how the child ended (`wait4` failed).
+        public var statusUnknown: Bool
 
-        public init(status: Int32, killedAtWallLimit: Bool = false, forkFailed: Bool = false, badRequest: Bool = false)
-        {
+        public init(
+            status: Int32, cpuMilliseconds: UInt32 = 0, killedAtWallLimit: Bool = false, forkFailed: Bool = false,
+            badRequest: Bool = false, statusUnknown: Bool = false
+        ) {
             self.status = status
+            self.cpuMilliseconds = cpuMilliseconds
             self.killedAtWallLimit = killedAtWallLimit
             self.forkFailed = forkFailed
             self.badRequest = badRequest
+            self.statusUnknown = statusUnknown
         }
 
-        /// The 16 bytes on the pipe: "TALENTIS", the status and the flags, little-endian.
+        /// The 20 bytes on the pipe: "TALENTIS", the status, the flags and the CPU milliseconds,
+        /// little-endian.
         public var bytes: [UInt8] {
             var flags: UInt32 = 0
             if killedAtWallLimit { flags |= 1 }
             if forkFailed { flags |= 2 }
             if badRequest { flags |= 4 }
+            if statusUnknown { flags |= 8 }
             return Self.magic + littleEndianBytes(UInt32(bitPattern: status)) + littleEndianBytes(flags)
+                + littleEndianBytes(cpuMilliseconds)
         }
 
         /// Splits an answer into the child's output and the trailer; `nil` when it has no trailer.
@@ -59,11 +71,12 @@ public enum ForkServerProtocol {
             guard answer[start..<start + magic.count].elementsEqual(magic) else { return nil }
             let status = Int32(bitPattern: littleEndianValue(answer[(start + 8)..<(start + 12)]))
             let flags = littleEndianValue(answer[(start + 12)..<(start + 16)])
+            let cpu = littleEndianValue(answer[(start + 16)..<(start + 20)])
             return (
                 answer[..<start],
                 Trailer(
-                    status: status, killedAtWallLimit: flags & 1 != 0, forkFailed: flags & 2 != 0,
-                    badRequest: flags & 4 != 0)
+                    status: status, cpuMilliseconds: cpu, killedAtWallLimit: flags & 1 != 0,
+                    forkFailed: flags & 2 != 0, badRequest: flags & 4 != 0, statusUnknown: flags & 8 != 0)
             )
         }
     }
@@ -85,7 +98,7 @@ public enum ForkServerProtocol {
             requestMagic + littleEndianBytes(cpuSeconds) + littleEndianBytes(wallSeconds) + requestJSON
         }
 
-        /// Reads a message; `nil` when it is not one.
+        /// Reads a message; `nil` when it is not one (or of another protocol version).
         public init?(_ message: ArraySlice<UInt8>) {
             guard message.count >= headerLength,
                 message.prefix(requestMagic.count).elementsEqual(requestMagic)

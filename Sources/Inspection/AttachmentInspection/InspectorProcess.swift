@@ -41,11 +41,14 @@ public enum InspectorProcess {
         exit(inspectStandardInput(requestJSON: Array(arguments[1].utf8), detector: ContentTypeDetector()).rawValue)
     }
 
-    /// Sets this process's CPU-time (`RLIMIT_CPU`, seconds), address-space and core-file limits.
+    /// Sets this process's CPU-time (`RLIMIT_CPU`, seconds: SIGXCPU at the limit, SIGKILL a second
+    /// later), address-space and core-file limits. The soft limit below the hard one makes an overrun
+    /// end by SIGXCPU, told apart from a SIGKILL sent from outside (the out-of-memory killer, an
+    /// operator), which is not the file's doing.
     static func limitSelf(cpuSeconds: rlim_t) {
-        limit(RLIMIT_CPU, cpuSeconds)
-        limit(RLIMIT_AS, rlim_t(addressSpaceBytes))
-        limit(RLIMIT_CORE, 0)
+        limit(RLIMIT_CPU, soft: cpuSeconds, hard: cpuSeconds + 1)
+        limit(RLIMIT_AS, soft: rlim_t(addressSpaceBytes), hard: rlim_t(addressSpaceBytes))
+        limit(RLIMIT_CORE, soft: 0, hard: 0)
     }
 
     /// Inspects standard input as `requestJSON` asks and writes the verdict on standard output.
@@ -86,8 +89,8 @@ public enum InspectorProcess {
         return true
     }
 
-    private static func limit(_ resource: __rlimit_resource, _ value: rlim_t) {
-        var limits = rlimit(rlim_cur: value, rlim_max: value)
+    private static func limit(_ resource: __rlimit_resource, soft: rlim_t, hard: rlim_t) {
+        var limits = rlimit(rlim_cur: soft, rlim_max: hard)
         _ = setrlimit(Int32(resource.rawValue), &limits)
     }
 }

@@ -25,6 +25,22 @@ public struct JobStore: Sendable {
         }
     }
 
+    /// A job as an operator sees it (`talentctl jobs show`): its record, unit, deliveries and
+    /// republications, whatever unit it belongs to; `nil` when there is no such job.
+    public func operatorView(id: UUID) async throws -> (
+        record: JobRecord, unitId: String, deliveries: Int, republished: Int
+    )? {
+        try await pool.withConnection { connection in
+            let rows = try connection.query(
+                "SELECT \(Self.jobColumns), unit_id, deliveries, republished FROM jobs WHERE id = $1", [id])
+            guard let row = rows.first else { return nil }
+            return (
+                try Self.record(row), try row.requiredString("unit_id"), try row.int("deliveries") ?? 0,
+                try row.int("republished") ?? 0
+            )
+        }
+    }
+
     /// Inserts a `queued` job with its message (the outbox row) in the caller's transaction, which
     /// also writes what the job is about; publish the message after the commit.
     /// - Throws: ``PostgresError``.
@@ -136,7 +152,9 @@ public struct JobStore: Sendable {
     /// in a work or retry queue, or held by a worker), counted from its first publication (from its
     /// creation while unpublished); 0 for a kind with none. Feeds the gauge
     /// `talent_jobs_oldest_queued_age_seconds`. Each minimum is one step of the relay's partial indexes
-    /// (`jobs_queued_published`, `jobs_unpublished`), whatever the size of `jobs`.
+    /// (`jobs_queued_published`, `jobs_unpublished`: kind first, migration 0008), whatever the size of
+    /// `jobs` or another kind's backlog. A dead-lettered job replayed by an operator counts from its
+    /// first publication.
     public func oldestQueuedAges() async throws -> [JobKind: Int] {
         try await pool.withConnection { connection in
             let rows = try connection.query(
@@ -184,6 +202,18 @@ public struct JobStore: Sendable {
                     republished = 0, last_published_at = now()
                 WHERE id = $1 AND status = 'dead_lettered'
                 """, [id])
+        }
+    }
+
+    /// Records an operator's change to a parked message (`operator_actions`: who, when, what), before
+    /// the change: `action` is `replay` or `discard`.
+    public func recordOperatorAction(
+        actor: String, action: String, kind: String, messageId: String, reason: String
+    ) async throws {
+        _ = try await pool.withConnection { connection in
+            try connection.query(
+                "INSERT INTO operator_actions (actor, action, kind, message_id, reason) VALUES ($1, $2, $3, $4, $5)",
+                [actor, action, kind, messageId, reason])
         }
     }
 

@@ -34,19 +34,29 @@ public struct ParkedMessages: Sendable {
     let publisher: AMQPConnection
     let jobs: JobStore
     let queues: JobQueueTopology
+    /// Who acts, for the audit rows (`operator_actions`).
+    let actor: String
 
-    /// - Parameters: `consumer` reads the parking queue; `publisher` (another connection) republishes.
-    public init(consumer: AMQPConnection, publisher: AMQPConnection, jobs: JobStore, queues: JobQueueTopology) {
+    /// - Parameters: `consumer` reads the parking queue; `publisher` (another connection) republishes;
+    ///   `actor` names the operator in the audit rows.
+    public init(
+        consumer: AMQPConnection, publisher: AMQPConnection, jobs: JobStore, queues: JobQueueTopology, actor: String
+    ) {
         self.consumer = consumer
         self.publisher = publisher
         self.jobs = jobs
         self.queues = queues
+        self.actor = actor
     }
 
-    /// Reads up to `limit` parked messages and applies `action`.
-    /// - Returns: the entries read, and the message ids acted on (replayed or discarded).
+    /// Reads up to `limit` parked messages and applies `action` (with `dryRun`, only says which
+    /// messages it would act on: nothing is published, removed or recorded). Each change is recorded
+    /// in `operator_actions` before the message leaves the parking queue.
+    /// - Returns: the entries read, and the message ids acted on (or that would be, with `dryRun`).
     /// - Throws: ``AMQPError`` or a database error; messages not yet settled return to the queue.
-    public func run(_ action: Action, limit: Int = 1_000, readTimeout: Duration = .seconds(10)) async throws -> (
+    public func run(
+        _ action: Action, dryRun: Bool = false, limit: Int = 1_000, readTimeout: Duration = .seconds(10)
+    ) async throws -> (
         entries: [Entry], actedOn: [String]
     ) {
         let available = try await consumer.queueState(queues.parkingQueue).messages
@@ -68,8 +78,8 @@ public struct ParkedMessages: Sendable {
                 let entry = Self.entry(delivery)
                 entries.append(entry)
                 held.append(delivery)  // returned to the queue if acting on it fails
-                if try await apply(action, to: delivery, entry: entry) {
-                    held.removeLast()
+                if dryRun ? Self.applies(action, to: entry) : try await apply(action, to: delivery, entry: entry) {
+                    if !dryRun { held.removeLast() }
                     actedOn.append(entry.messageId)
                 }
                 if entries.count >= wanted { break }
@@ -84,17 +94,31 @@ public struct ParkedMessages: Sendable {
         return (entries, actedOn)
     }
 
-    /// Settles `delivery` when the action applies to it; returns whether it did.
+    /// Whether `action` changes the message of `entry`.
+    static func applies(_ action: Action, to entry: Entry) -> Bool {
+        switch action {
+        case .list: false
+        case .discard(let ids): ids.contains(entry.messageId)
+        case .replay(let ids): ids.map { $0.contains(entry.messageId) } ?? true
+        }
+    }
+
+    /// Settles `delivery` when the action applies to it (after its audit row); returns whether it did.
     private func apply(_ action: Action, to delivery: AMQPDelivery, entry: Entry) async throws -> Bool {
+        guard Self.applies(action, to: entry) else { return false }
         switch action {
         case .list:
             return false
-        case .discard(let ids):
-            guard ids.contains(entry.messageId) else { return false }
+        case .discard:
+            try await jobs.recordOperatorAction(
+                actor: actor, action: "discard", kind: queues.routingKey, messageId: entry.messageId,
+                reason: entry.reason)
             consumer.ack(delivery)
             return true
-        case .replay(let ids):
-            if let ids, !ids.contains(entry.messageId) { return false }
+        case .replay:
+            try await jobs.recordOperatorAction(
+                actor: actor, action: "replay", kind: queues.routingKey, messageId: entry.messageId,
+                reason: entry.reason)
             if let jobId = UUID(uuidString: entry.messageId) { try await jobs.reopen(id: jobId) }
             let headers = delivery.headers.filter { key, _ in
                 ![

@@ -105,7 +105,7 @@ extension JobHandler where Prepared == Void {
 /// Why a message is parked in its kind's dead-letter queue; ``code`` travels in the
 /// `x-talent-reason` header and ``detail`` in `x-talent-last-error`.
 public struct JobRejection: Error, Sendable, CustomStringConvertible {
-    public enum Code: String, Sendable {
+    public enum Code: String, Sendable, CaseIterable {
         /// The body is not a job message (not JSON, wrong shape, too large).
         case malformed
         /// `schemaVersion` missing or not one this worker reads.

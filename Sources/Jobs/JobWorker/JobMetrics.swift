@@ -56,6 +56,12 @@ public struct JobMetrics: Sendable {
             label: "talent_job_effect_latency_seconds", dimensions: dimensions, preferredDisplayUnit: .seconds)
         inFlight = Meter(label: "talent_jobs_in_flight", dimensions: dimensions)
         batchFallbacks = Counter(label: "talent_batch_fallbacks_total", dimensions: dimensions)
+        // Every parking reason's series at zero: the first parked job after a start is an increase
+        // (a series that appears at 1 has no earlier sample, and `increase()` would miss it).
+        for reason in JobRejection.Code.allCases {
+            _ = Counter(
+                label: "talent_jobs_parked_total", dimensions: [("kind", kind.rawValue), ("reason", reason.rawValue)])
+        }
     }
 
     func refused(code: String) {

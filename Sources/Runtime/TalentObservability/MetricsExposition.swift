@@ -12,11 +12,13 @@ import Synchronization
 /// HTTP metrics are renamed to them here. swift-metrics carries no help text: each module lists its
 /// names with their help (`metricHelp`), and ``text(help:)`` writes `# HELP` lines from those lists.
 public enum MetricsExposition {
-    /// Histogram buckets of every duration, in seconds: 0.5 ms to 10 s.
+    /// Histogram buckets of every duration, in seconds: 0.5 ms to 5 min (a job's time limit is up to
+    /// 120 s; a request waiting out retry tiers reaches minutes).
     public static let durationBuckets: [Duration] = [
         .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10),
         .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500),
-        .seconds(1), .milliseconds(2500), .seconds(5), .seconds(10),
+        .seconds(1), .milliseconds(2500), .seconds(5), .seconds(10), .seconds(30), .seconds(60), .seconds(120),
+        .seconds(300),
     ]
 
     /// Hummingbird's `MetricsMiddleware` names, renamed to Prometheus conventions.

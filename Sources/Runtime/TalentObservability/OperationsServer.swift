@@ -66,22 +66,14 @@ public struct OperationsServer: Sendable {
             logger: logger)
     }
 
-    /// Every check's answer (`ok` or the problem), each bounded by ``checkTimeout``.
+    /// Every check's answer (`ok` or the problem), each bounded by ``checkTimeout`` (a check that does
+    /// not end is abandoned, never waited for).
     func runChecks() async -> [String: String] {
         await withTaskGroup(of: (String, String).self) { group in
             for (name, check) in checks {
                 group.addTask { [checkTimeout] in
-                    let answer = await withTaskGroup(of: String?.self) { race in
-                        race.addTask { await check() ?? "ok" }
-                        race.addTask {
-                            try? await Task.sleep(for: checkTimeout)
-                            return Task.isCancelled ? nil : "no answer within \(checkTimeout)"
-                        }
-                        let first = await race.next() ?? nil
-                        race.cancelAll()
-                        return first ?? "no answer"
-                    }
-                    return (name, answer)
+                    let answer = await TalentObservability.answer(within: checkTimeout) { await check() ?? "ok" }
+                    return (name, answer ?? "no answer within \(checkTimeout)")
                 }
             }
             var results: [String: String] = [:]

@@ -21,9 +21,10 @@ struct HealthRoutes: Sendable {
     ].reduce(into: [:]) { $0.merge($1) { first, _ in first } }
 
     /// `GET /metrics`: the process's metrics, and the age of the oldest queued job per kind read from
-    /// the database at each scrape (left as last read when the database does not answer).
+    /// the database at each scrape, within 1 s (left as last read when the database does not answer).
     func metrics(_ request: Request, context: GatewayRequestContext) async throws -> Response {
-        if let ages = try? await JobStore(pool: pool).oldestQueuedAges() {
+        let jobs = JobStore(pool: pool)
+        if let read = await answer(within: .seconds(1), { try? await jobs.oldestQueuedAges() }), let ages = read {
             for (kind, age) in ages {
                 Gauge(label: "talent_jobs_oldest_queued_age_seconds", dimensions: [("kind", kind.rawValue)]).record(age)
             }
