@@ -63,12 +63,7 @@ class Processes:
         process = self.running.pop(name, None)
         if process is None:
             return
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=40)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        terminate(process, timeout=40)
 
     def stop_all(self, prefix=""):
         for name in [n for n in self.running if n.startswith(prefix)]:
@@ -132,6 +127,16 @@ def process_ticks(pid, reaped_children=False):
         return int(fields[11]) + int(fields[12]) + (int(fields[13]) + int(fields[14]) if reaped_children else 0)
     except (FileNotFoundError, ProcessLookupError, IndexError):
         return 0
+
+
+def terminate(process, timeout):
+    """SIGTERM (the process drains), then SIGKILL past `timeout` seconds; reaped either way."""
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def pids_of(pattern):
@@ -371,11 +376,7 @@ class Bench:
                 worker.kill()
                 raise
             # Read the CPU before the worker stops (its processes must still exist).
-        worker.send_signal(signal.SIGTERM)
-        try:
-            worker.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            worker.kill()
+        terminate(worker, timeout=30)
         figure = self.database.drain_rate(unit)
         figure.update(cpu=usage.cpu, rssKB=usage.peak, publishPerSecond=publish_rate)
         self.record("celery.decisions.drain", figure)

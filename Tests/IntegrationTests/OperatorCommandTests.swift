@@ -40,6 +40,8 @@ struct OperatorCommandTests {
     }
 
     @Test func statusPrintsItsTablesWithHeaders() async throws {
+        // The migrated database and declared topology (whatever test runs first).
+        _ = try await SharedSystem.instance.get()
         let result = try await Self.run(["status", "--prometheus", "http://127.0.0.1:1"])
         #expect(result.status == 0, "\(result.text)")
         #expect(result.text.contains("queue\tmessages\tconsumers\n"))

@@ -51,26 +51,25 @@ struct JobEffectsPrepareTests {
         }
     }
 
-    @Test func preparesConcurrentlyInTheBatchsOrder() async throws {
+    /// The preparations of a batch of `size` jobs, and the batch.
+    static func prepare(concurrently: Bool, patience: Duration, size: Int) async throws -> (
+        prepared: [(UUID, Bool)], batch: [Job<AttachmentValidationJob>]
+    ) {
         let pool = PostgresPool(configuration: .init(conninfo: try TestEnvironment.current().postgresConnInfo, size: 1))
         defer { pool.shutdown() }
-        let effects = JobEffects(
-            handler: WaitingHandler(concurrently: true, barrier: Barrier(patience: .seconds(10)), batchSize: 4),
-            pool: pool)
-        let batch = try Self.batch(4)
-        let prepared = try await effects.prepare(batch)
+        let handler = WaitingHandler(concurrently: concurrently, barrier: Barrier(patience: patience), batchSize: size)
+        let batch = try Self.batch(size)
+        return (try await JobEffects(handler: handler, pool: pool).prepare(batch), batch)
+    }
+
+    @Test func preparesConcurrentlyInTheBatchsOrder() async throws {
+        let (prepared, batch) = try await Self.prepare(concurrently: true, patience: .seconds(10), size: 4)
         #expect(prepared.map(\.0) == batch.map(\.id))
         #expect(prepared.map(\.1) == [true, true, true, true], "every preparation saw the whole batch started")
     }
 
     @Test func preparesOneAfterAnotherByDefault() async throws {
-        let pool = PostgresPool(configuration: .init(conninfo: try TestEnvironment.current().postgresConnInfo, size: 1))
-        defer { pool.shutdown() }
-        let effects = JobEffects(
-            handler: WaitingHandler(concurrently: false, barrier: Barrier(patience: .milliseconds(300)), batchSize: 2),
-            pool: pool)
-        let batch = try Self.batch(2)
-        let prepared = try await effects.prepare(batch)
+        let (prepared, batch) = try await Self.prepare(concurrently: false, patience: .milliseconds(300), size: 2)
         #expect(prepared.map(\.0) == batch.map(\.id))
         #expect(prepared.map(\.1) == [false, true], "the first waited alone; the second found both started")
     }

@@ -189,9 +189,7 @@ struct TalentWorker: AsyncParsableCommand {
         let checks = [("broker", broker), ("consumer", consuming), ("database", database)] + extraChecks
         let server = OperationsServer(
             checks: checks,
-            help: [JobMetrics.help, PostgresPool.metricHelp, ContainedInspector.metricHelp].reduce(into: [:]) {
-                $0.merge($1) { first, _ in first }
-            },
+            help: MetricsExposition.help(JobMetrics.help, PostgresPool.metricHelp, ContainedInspector.metricHelp),
             beforeScrape: {
                 let dimensions = [("kind", jobKind.rawValue)]
                 Gauge(label: "talent_consumer_active", dimensions: dimensions).record(consumer.isConsuming ? 1 : 0)

@@ -43,9 +43,10 @@ public struct JobPublisher: Sendable {
                 .increment()
             throw error
         }
-        Timer(label: "talent_publish_confirm_seconds", dimensions: [("kind", job.kind.rawValue)])
-            .record(duration: started.duration(to: .now))
-        Counter(label: "talent_jobs_published_total", dimensions: [("kind", job.kind.rawValue)]).increment()
+        if let metrics = Self.metrics[job.kind] {
+            metrics.confirm.record(duration: started.duration(to: .now))
+            metrics.published.increment()
+        }
         marks.record(job.jobId)
     }
 
@@ -58,14 +59,28 @@ public struct JobPublisher: Sendable {
             "Job publishes that failed (nacked, unroutable, blocked, timed out, no connection).",
     ]
 
+    /// Each kind's publish handlers, made once (a handler made per publish is a registry lookup under
+    /// its lock on every request). Made on first use: after the metrics system is bootstrapped, when
+    /// ``registerMetrics()`` runs first.
+    static let metrics: [JobKind: (published: Counter, confirm: Timer)] = Dictionary(
+        uniqueKeysWithValues: JobKind.allCases.map { kind in
+            let dimensions = [("kind", kind.rawValue)]
+            return (
+                kind,
+                (
+                    Counter(label: "talent_jobs_published_total", dimensions: dimensions),
+                    Timer(label: "talent_publish_confirm_seconds", dimensions: dimensions)
+                )
+            )
+        })
+
     /// Creates the per-kind series of publishing and of the relay at zero, so that the first jobs after
     /// a start show as an increase (a series that appears with its first value has no rate until
     /// its second). Call once at start, after the metrics system is bootstrapped.
     public static func registerMetrics() {
+        // Creating a handler registers its series (at zero); nothing is recorded.
+        _ = metrics
         for kind in JobKind.allCases {
-            // Creating a handler registers its series (at zero); nothing is recorded.
-            _ = Counter(label: "talent_jobs_published_total", dimensions: [("kind", kind.rawValue)])
-            _ = Timer(label: "talent_publish_confirm_seconds", dimensions: [("kind", kind.rawValue)])
             for reason in ["unconfirmed", "missing"] {
                 _ = Counter(
                     label: "talent_relay_republished_total", dimensions: [("kind", kind.rawValue), ("reason", reason)])

@@ -81,6 +81,11 @@ public enum MetricsExposition {
         return output
     }
 
+    /// One help table from the tables of the modules a process uses (a name in two keeps the first).
+    public static func help(_ tables: [String: String]...) -> [String: String] {
+        tables.reduce(into: [:]) { $0.merge($1) { first, _ in first } }
+    }
+
     /// The content type of ``text(help:)``.
     public static let contentType = "text/plain; version=0.0.4; charset=utf-8"
 

@@ -12,13 +12,12 @@ struct HealthRoutes: Sendable {
     let connection: AMQPConnection
 
     /// Help of every metric family the gateway records.
-    static let metricHelp: [String: String] = [
+    static let metricHelp = MetricsExposition.help(
         MetricsExposition.httpHelp, PostgresPool.metricHelp, JobPublisher.metricHelp, JobRelay.metricHelp,
         [
             "talent_jobs_oldest_queued_age_seconds":
                 "Age of the oldest job accepted and not yet done (queued, retrying or held by a worker), by kind."
-        ],
-    ].reduce(into: [:]) { $0.merge($1) { first, _ in first } }
+        ])
 
     /// `GET /metrics`: the process's metrics, and the age of the oldest queued job per kind read from
     /// the database at each scrape, within 1 s (left as last read when the database does not answer).
