@@ -124,8 +124,8 @@ fi
 # Monitoring: the alert rules checked and unit-tested (promtool), the dashboard's two forms up to date,
 # then the local stack end to end on the test database and virtual host: gateway, workers and
 # Prometheus, a small demo, every panel's query answered by the live Prometheus, and a screenshot of the
-# dashboard page by headless Chromium (.local/dashboard-test.png). TALENT_SKIP_MONITORING=1 skips the
-# end-to-end part.
+# dashboard page by headless Chromium (.local/dashboard-test.png); then the operator's commands on that
+# system (scripts/check-operations.sh). TALENT_SKIP_MONITORING=1 skips the end-to-end part.
 echo "== monitoring: promtool check rules, promtool test rules, dashboard files"
 promtool check rules deploy/prometheus/alerts.yml
 promtool test rules deploy/prometheus/alerts_test.yml
@@ -147,6 +147,10 @@ if [ "${TALENT_SKIP_MONITORING:-0}" != 1 ] && [ $# -eq 0 ]; then
     "$BIN/talentctl" upload "$TALENT_HOME/demo-files" --gateway "http://127.0.0.1:$TALENT_HTTP_PORT" >/dev/null
     "$BIN/talentctl" demo associations --gateway "http://127.0.0.1:$TALENT_HTTP_PORT" >/dev/null
     deploy/local/monitoring.sh check "$TALENT_ROOT/.local/dashboard-test.png"
+    echo "== operator commands: workers scale, system restart, settings (scripts/check-operations.sh)"
+    mkdir -p "$TALENT_HOME/ops-files"
+    find "$TALENT_HOME/demo-files" -maxdepth 1 -type f | sort | sed -n '1,6p' | xargs -I{} cp {} "$TALENT_HOME/ops-files/"
+    scripts/check-operations.sh "$BIN" "$TALENT_HOME/ops-files"
   )
 fi
 

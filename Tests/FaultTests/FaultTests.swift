@@ -175,7 +175,8 @@ struct FaultTests {
     }
 
     @Test func postgresRestart() async throws {
-        let data = (ProcessInfo.processInfo.environment["TALENT_HOME"] ?? ".local") + "/postgres"
+        let environment = ProcessInfo.processInfo.environment
+        let data = (environment["TALENT_SERVICES_HOME"] ?? environment["TALENT_HOME"] ?? ".local") + "/postgres"
         _ = try await Self.run("PostgreSQL restart", unit: 3) { _ in
             let status = try await Self.command(
                 "/usr/sbin/runuser",

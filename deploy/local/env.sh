@@ -2,7 +2,9 @@
 # $TALENT_HOME (default: .local/ in the repository, git-ignored); services listen on loopback only.
 TALENT_ROOT="${TALENT_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
 TALENT_HOME="${TALENT_HOME:-$TALENT_ROOT/.local}"
-export TALENT_ROOT TALENT_HOME
+# PostgreSQL's and RabbitMQ's data (services.sh); another home (a test system's) can share them.
+TALENT_SERVICES_HOME="${TALENT_SERVICES_HOME:-$TALENT_HOME}"
+export TALENT_ROOT TALENT_HOME TALENT_SERVICES_HOME
 export TALENT_PG_PORT="${TALENT_PG_PORT:-54329}"
 export TALENT_AMQP_PORT="${TALENT_AMQP_PORT:-56729}"
 export TALENT_AMQP_DIST_PORT="${TALENT_AMQP_DIST_PORT:-56739}"
@@ -14,7 +16,7 @@ export TALENT_PROMETHEUS_PORT="${TALENT_PROMETHEUS_PORT:-59090}"
 export TALENT_RABBITMQ_PROMETHEUS_PORT="${TALENT_RABBITMQ_PROMETHEUS_PORT:-56792}"
 export TALENT_DATABASE="${TALENT_DATABASE:-talent}"
 export TALENT_POSTGRES_URL="${TALENT_POSTGRES_URL:-host=127.0.0.1 port=$TALENT_PG_PORT dbname=$TALENT_DATABASE user=postgres}"
-export TALENT_AMQP_HOST=127.0.0.1
+export TALENT_AMQP_HOST="${TALENT_AMQP_HOST:-127.0.0.1}"
 # The development issuer (`talentctl dev-keys`, `talentctl token`) stands in for the identity platform;
 # production names its own issuer (the gateway has no default).
 export TALENT_JWT_ISSUER="${TALENT_JWT_ISSUER:-https://sso.beijing.gov.cn.local-dev}"
@@ -33,10 +35,10 @@ export RABBITMQ_NODE_IP_ADDRESS=127.0.0.1
 export RABBITMQ_NODE_PORT="$TALENT_AMQP_PORT"
 export RABBITMQ_DIST_PORT="$TALENT_AMQP_DIST_PORT"
 export ERL_EPMD_ADDRESS=127.0.0.1
-export RABBITMQ_MNESIA_BASE="$TALENT_HOME/rabbitmq/mnesia"
-export RABBITMQ_LOG_BASE="$TALENT_HOME/rabbitmq/log"
-export RABBITMQ_CONFIG_FILE="$TALENT_HOME/rabbitmq/rabbitmq"
-export RABBITMQ_ENABLED_PLUGINS_FILE="$TALENT_HOME/rabbitmq/enabled_plugins"
-export RABBITMQ_PID_FILE="$TALENT_HOME/rabbitmq/rabbitmq.pid"
-export RABBITMQ_CONF_ENV_FILE="$TALENT_HOME/rabbitmq/rabbitmq-env.conf"
+export RABBITMQ_MNESIA_BASE="$TALENT_SERVICES_HOME/rabbitmq/mnesia"
+export RABBITMQ_LOG_BASE="$TALENT_SERVICES_HOME/rabbitmq/log"
+export RABBITMQ_CONFIG_FILE="$TALENT_SERVICES_HOME/rabbitmq/rabbitmq"
+export RABBITMQ_ENABLED_PLUGINS_FILE="$TALENT_SERVICES_HOME/rabbitmq/enabled_plugins"
+export RABBITMQ_PID_FILE="$TALENT_SERVICES_HOME/rabbitmq/rabbitmq.pid"
+export RABBITMQ_CONF_ENV_FILE="$TALENT_SERVICES_HOME/rabbitmq/rabbitmq-env.conf"
 export RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}"

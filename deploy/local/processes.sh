@@ -3,7 +3,7 @@
 # scales one worker kind. Workers serve /metrics and /health/* on consecutive ports per kind
 # (TALENT_ATTACHMENT_WORKER_PORT_BASE + i, TALENT_ASSOCIATION_WORKER_PORT_BASE + i); their targets for
 # Prometheus (file_sd) are rewritten whenever workers start or stop.
-# Usage: deploy/local/processes.sh start BIN_DIR | stop | scale KIND COUNT BIN_DIR | memory
+# Usage: deploy/local/processes.sh start BIN_DIR | restart BIN_DIR | stop | scale KIND COUNT BIN_DIR | memory
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source deploy/local/env.sh
@@ -35,19 +35,48 @@ start_worker() {
   alive "$RUN/$name.pid" && return 0
   nohup "$bin/talent-worker" "$kind" --http-port "$port" >> "$LOGS/$name.log" 2>&1 &
   echo $! > "$RUN/$name.pid"
+  STARTED+=("$name:$port")
+}
+
+# Waits up to 60 s for each worker started by this run (STARTED) to answer /health/ready.
+STARTED=()
+wait_started() {
+  local entry name port
+  for entry in "${STARTED[@]}"; do
+    name="${entry%%:*}"; port="${entry##*:}"
+    for _ in $(seq 1 300); do
+      curl -sf "http://127.0.0.1:$port/health/ready" >/dev/null 2>&1 && break
+      alive "$RUN/$name.pid" || { echo "$name exited; see $LOGS/$name.log" >&2; exit 1; }
+      sleep 0.2
+    done
+    curl -sf "http://127.0.0.1:$port/health/ready" >/dev/null 2>&1 \
+      || { echo "$name not ready after 60 s; see $LOGS/$name.log" >&2; exit 1; }
+    echo "$name ready (127.0.0.1:$port/health/ready)"
+  done
+  STARTED=()
 }
 
 # SIGTERM (the processes drain), up to 30 s each, then SIGKILL.
 stop_pid_files() {
   local pids=()
+  local names=() i started=$SECONDS
   for f in "$@"; do
     [ -f "$f" ] || continue
-    if alive "$f"; then pid=$(cat "$f"); kill -TERM "$pid" 2>/dev/null && pids+=("$pid") || true; fi
+    if alive "$f"; then
+      pid=$(cat "$f"); kill -TERM "$pid" 2>/dev/null && pids+=("$pid") && names+=("$(basename "$f" .pid)") || true
+    fi
     rm -f "$f"
   done
-  for pid in "${pids[@]}"; do
+  [ ${#pids[@]} -gt 0 ] && echo "draining ${names[*]} (SIGTERM)"
+  for i in "${!pids[@]}"; do
+    pid=${pids[$i]}
     for _ in $(seq 1 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
+    if kill -0 "$pid" 2>/dev/null; then
+      kill -KILL "$pid" 2>/dev/null || true
+      echo "${names[$i]} did not stop within 30 s: killed (SIGKILL)"
+    else
+      echo "${names[$i]} stopped ($(( SECONDS - started )) s)"
+    fi
   done
 }
 
@@ -79,6 +108,7 @@ scale() {
   done
   [ ${#extra[@]} -gt 0 ] && stop_pid_files "${extra[@]}"
   write_targets
+  wait_started
   echo "$kind: $count worker(s) running"
 }
 
@@ -92,6 +122,7 @@ start() {
   echo $! > "$RUN/gateway.pid"
   for _ in $(seq 1 100); do
     if curl -sf "http://127.0.0.1:$TALENT_HTTP_PORT/health/ready" >/dev/null 2>&1; then
+      wait_started
       echo "gateway ready on 127.0.0.1:$TALENT_HTTP_PORT; $workers attachment and $association_workers association worker(s) running"
       return
     fi
@@ -106,6 +137,24 @@ stop() {
   write_targets
 }
 
+# The running workers of KIND.
+running() {
+  local n=0
+  for f in "$RUN/$(prefix "$1")"-*.pid; do alive "$f" && n=$(( n + 1 )); done
+  echo "$n"
+}
+
+# Stops and starts everything with as many workers of each kind as run now (scaled counts are kept);
+# when nothing runs, with the defaults (TALENT_WORKERS, TALENT_ASSOCIATION_WORKERS).
+restart() {
+  local bin="$1"
+  if alive "$RUN/gateway.pid" || [ "$(running attachment.validation)" != 0 ] || [ "$(running association.decision)" != 0 ]; then
+    TALENT_WORKERS="$(running attachment.validation)" TALENT_ASSOCIATION_WORKERS="$(running association.decision)" start "$bin"
+  else
+    start "$bin"
+  fi
+}
+
 memory() {
   for f in "$RUN"/*.pid; do
     [ -f "$f" ] || continue
@@ -117,8 +166,9 @@ memory() {
 
 case "${1:-}" in
   start) start "${2:?bin dir}" ;;
+  restart) restart "${2:?bin dir}" ;;
   stop) stop ;;
   scale) scale "${2:?kind}" "${3:?count}" "${4:?bin dir}" ;;
   memory) memory ;;
-  *) echo "usage: $0 start BIN_DIR | stop | scale KIND COUNT BIN_DIR | memory" >&2; exit 64 ;;
+  *) echo "usage: $0 start BIN_DIR | restart BIN_DIR | stop | scale KIND COUNT BIN_DIR | memory" >&2; exit 64 ;;
 esac

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs (Debian packages) and starts/stops PostgreSQL and RabbitMQ on loopback, data under $TALENT_HOME.
+# Installs (Debian packages) and starts/stops PostgreSQL and RabbitMQ on loopback, data under
+# $TALENT_SERVICES_HOME (default $TALENT_HOME).
 # Usage: deploy/local/services.sh install|start|stop|status
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
@@ -19,8 +20,8 @@ install_packages() {
 }
 
 start_postgres() {
-  local data="$TALENT_HOME/postgres"
-  mkdir -p "$TALENT_HOME"
+  local data="$TALENT_SERVICES_HOME/postgres"
+  mkdir -p "$TALENT_SERVICES_HOME"
   if [ ! -f "$data/PG_VERSION" ]; then
     mkdir -p "$data" && chown postgres:postgres "$data"
     runuser -u postgres -- "$PG_BIN/initdb" -D "$data" -U postgres -A trust -E UTF8 --locale=C.UTF-8 >/dev/null
@@ -51,7 +52,7 @@ CONF
   if runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$data" status >/dev/null 2>&1; then
     # A server started before the settings above were appended: restart it once to take them.
     [ "$(psql -h 127.0.0.1 -p "$TALENT_PG_PORT" -U postgres -tAc 'SHOW track_commit_timestamp' 2>/dev/null)" = off ] \
-      || return 0
+      || { echo "postgresql on 127.0.0.1:$TALENT_PG_PORT (running)"; return 0; }
     runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$data" -l "$data/server.log" -w -m fast restart >/dev/null
     return
   fi
@@ -62,7 +63,7 @@ CONF
 }
 
 start_rabbitmq() {
-  mkdir -p "$TALENT_HOME/rabbitmq/log" "$TALENT_HOME/rabbitmq/mnesia"
+  mkdir -p "$TALENT_SERVICES_HOME/rabbitmq/log" "$TALENT_SERVICES_HOME/rabbitmq/mnesia"
   : > "$RABBITMQ_CONF_ENV_FILE"
   # rabbitmq_prometheus: queue depths and consumers for Prometheus (deploy/local/monitoring.sh).
   echo "[rabbitmq_prometheus]." > "$RABBITMQ_ENABLED_PLUGINS_FILE"
@@ -76,7 +77,8 @@ CONF
   if "$RABBIT_BIN/rabbitmqctl" -q status >/dev/null 2>&1; then
     # A node started before the plugin and its loopback port were configured (both are read at boot
     # only): restart it once, so that the plugin listens on 127.0.0.1 and the configured port.
-    curl -sf "http://127.0.0.1:$TALENT_RABBITMQ_PROMETHEUS_PORT/metrics" -o /dev/null && return 0
+    curl -sf "http://127.0.0.1:$TALENT_RABBITMQ_PROMETHEUS_PORT/metrics" -o /dev/null \
+      && { echo "rabbitmq on 127.0.0.1:$TALENT_AMQP_PORT (running)"; return 0; }
     echo "restarting rabbitmq to load rabbitmq_prometheus on 127.0.0.1:$TALENT_RABBITMQ_PROMETHEUS_PORT"
     "$RABBIT_BIN/rabbitmqctl" -q shutdown >/dev/null 2>&1 || true
   fi
@@ -86,8 +88,8 @@ CONF
 }
 
 stop_all() {
-  if [ -f "$TALENT_HOME/postgres/PG_VERSION" ]; then
-    runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$TALENT_HOME/postgres" -m fast stop >/dev/null 2>&1 || true
+  if [ -f "$TALENT_SERVICES_HOME/postgres/PG_VERSION" ]; then
+    runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$TALENT_SERVICES_HOME/postgres" -m fast stop >/dev/null 2>&1 || true
   fi
   "$RABBIT_BIN/rabbitmqctl" -q shutdown >/dev/null 2>&1 || true
   pkill -f "epmd.*-address 127.0.0.1" >/dev/null 2>&1 || true
@@ -98,7 +100,7 @@ case "${1:-start}" in
   start) install_packages; start_postgres; start_rabbitmq ;;
   stop) stop_all ;;
   status)
-    runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$TALENT_HOME/postgres" status || true
+    runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$TALENT_SERVICES_HOME/postgres" status || true
     "$RABBIT_BIN/rabbitmqctl" -q status >/dev/null 2>&1 && echo "rabbitmq: running" || echo "rabbitmq: stopped" ;;
   *) echo "usage: $0 install|start|stop|status" >&2; exit 64 ;;
 esac

@@ -8,7 +8,9 @@ import Foundation
 
 /// `talentctl system start|stop|restart` and `talentctl workers scale KIND COUNT`: the local system's
 /// processes (the scripts under `deploy/local/`), with the binaries beside this `talentctl`: nothing is
-/// built. The scripts read the local settings themselves (`deploy/local/env.sh`).
+/// built. The scripts read the local settings themselves (`deploy/local/env.sh`). `restart` restarts the
+/// gateway and the workers (as many of each kind as run now) and starts PostgreSQL, RabbitMQ and
+/// Prometheus if they are down (`stop` then `start` restarts those too).
 struct System: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Start, stop or restart the local system (services, gateway, workers, Prometheus) without building.")
@@ -24,13 +26,13 @@ struct System: ParsableCommand {
         case "stop":
             steps = [["processes.sh", "stop"], ["monitoring.sh", "stop"], ["services.sh", "stop"]]
         case "restart":
-            steps = [
-                ["processes.sh", "stop"], ["services.sh", "start"], ["processes.sh", "start", bin],
-                ["monitoring.sh", "start"],
-            ]
+            steps = [["services.sh", "start"], ["processes.sh", "restart", bin], ["monitoring.sh", "start"]]
         default: throw ValidationError("action must be start, stop or restart")
         }
-        for step in steps { try LocalScripts.run(step) }
+        for step in steps {
+            print("system \(action): deploy/local/\(step.prefix(2).joined(separator: " "))")
+            try LocalScripts.run(step)
+        }
     }
 }
 
@@ -84,6 +86,7 @@ enum LocalScripts {
     /// status when not 0.
     static func run(_ arguments: [String]) throws {
         let script = try directory().appendingPathComponent(arguments[0]).path
+        fflush(nil)  // what this process printed comes before the script's lines
         var pid: pid_t = 0
         let argv = ["/bin/bash", script] + arguments.dropFirst()
         var pointers: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]

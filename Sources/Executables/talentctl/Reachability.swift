@@ -14,11 +14,13 @@ enum Reachability {
         case gateway(URL)
     }
 
-    /// Exits 69 (`EX_UNAVAILABLE`) with `talentctl: cannot reach … at host:port (reason)` when the
+    /// Exits 78 when there are no settings at all (``LocalSystemSettings/requireSome()``), and 69
+    /// (`EX_UNAVAILABLE`) with `talentctl: cannot reach … at host:port (reason)` when the
     /// service does not accept a TCP connection within `timeout`.
     static func require(_ service: Service, environment: ServiceEnvironment?, timeout: Duration = .seconds(3))
         async throws
     {
+        LocalSystemSettings.requireSome()
         let (name, host, port, hint): (String, String, Int, String)
         switch service {
         case .postgres:

@@ -39,10 +39,17 @@ struct Upload: AsyncParsableCommand {
         let token = try await DevelopmentIssuer.local().mint(unit: unit, unitName: "演示单位", lifetime: 86_400)
         let files = try CorpusUpload.files(in: URL(fileURLWithPath: directory))
         let started = ContinuousClock.now
+        var line = ProgressLine()
         let outcomes = try await CorpusUpload(
             client: GatewayClient(baseURL: baseURL, token: token), kind: attachmentKind, concurrency: concurrency,
             verdictTimeoutSeconds: timeout
-        ).run(files)
+        ).run(files) { progress in
+            let seconds = max(1, started.duration(to: .now).components.seconds)
+            line.update(
+                "upload: \(progress.uploaded)/\(progress.total) sent, \(progress.finished) with a verdict"
+                    + " (\(Int64(progress.finished) / seconds) files/s)")
+        }
+        line.finish()
         let elapsed = started.duration(to: .now)
         for outcome in outcomes { print(outcome.line) }
         let summary = UploadSummary(outcomes: outcomes, elapsed: elapsed, manifest: try manifest.map(ManifestFile.load))

@@ -19,6 +19,16 @@ public struct CorpusUpload: Sendable {
         public var line: String { "\(fileName)\t\(verdict)\t\(reason)" }
     }
 
+    /// How far a run is: reported after each upload and each round of verdict polling.
+    public struct Progress: Sendable, Hashable {
+        /// Files of the run.
+        public var total: Int
+        /// Uploads answered (accepted or refused).
+        public var uploaded: Int
+        /// Files with a final state (a verdict, or refused at upload).
+        public var finished: Int
+    }
+
     public let client: GatewayClient
     public let kind: AttachmentKind
     /// Uploads in flight at once.
@@ -44,8 +54,15 @@ public struct CorpusUpload: Sendable {
 
     /// Uploads `files`, then polls until every accepted upload has a verdict or the timeout passes
     /// (those left are reported as `pending`).
-    public func run(_ files: [URL]) async throws -> [Outcome] {
+    /// - Parameter progress: called with the counts so far (from this task, never concurrently).
+    public func run(_ files: [URL], progress: (Progress) -> Void = { _ in }) async throws -> [Outcome] {
         var outcomes: [Outcome] = []
+        func report() {
+            progress(
+                Progress(
+                    total: files.count, uploaded: outcomes.count,
+                    finished: outcomes.count { $0.verdict != "pending" }))
+        }
         try await withThrowingTaskGroup(of: Outcome.self) { group in
             var next = 0
             func addNext() {
@@ -56,6 +73,7 @@ public struct CorpusUpload: Sendable {
             while next < min(concurrency, files.count) { addNext() }
             while let outcome = try await group.next() {
                 outcomes.append(outcome)
+                report()
                 if next < files.count { addNext() }
             }
         }
@@ -71,6 +89,7 @@ public struct CorpusUpload: Sendable {
                     outcomes[index].reason = record.reason?.rawValue ?? ""
                 }
             }
+            report()
         }
         return outcomes.sorted { $0.fileName < $1.fileName }
     }
