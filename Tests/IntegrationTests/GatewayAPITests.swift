@@ -59,19 +59,24 @@ struct GatewayAPITests {
         Self.expectConforms(missing, "Error")
         #expect(missing.errorCode == "unauthenticated")
 
-        for token in ["garbage", "a.b.c", try await Self.unsignedToken(unit: Fixtures.unit(3).rawValue)] {
+        let unsigned = try await Self.unsignedToken(unit: Fixtures.unit(3).rawValue)
+        for (token, code) in [
+            ("garbage", "token_malformed"), ("a.b.c", "token_malformed"), (unsigned, "token_algorithm"),
+        ] {
             let reply = try await GatewayClient(baseURL: system.baseURL, token: token).send("GET", "/v1/attachments")
             #expect(reply.status == 401)
-            #expect(reply.errorCode == "invalid_token")
+            Self.expectConforms(reply, "Error")
+            #expect(reply.errorCode == code)
         }
-        let expired = try await system.token(unit: Fixtures.unit(3).rawValue, lifetime: -60)
-        #expect(
-            try await GatewayClient(baseURL: system.baseURL, token: expired).send("GET", "/v1/attachments").status
-                == 401)
+        let expired = try await system.token(unit: Fixtures.unit(3).rawValue, lifetime: -3600)
+        let expiredReply = try await GatewayClient(baseURL: system.baseURL, token: expired).send(
+            "GET", "/v1/attachments")
+        #expect(expiredReply.status == 401)
+        #expect(expiredReply.errorCode == "token_expired")
         let badUnit = try await system.token(unit: "91350100M000100Y44")
         let badUnitReply = try await GatewayClient(baseURL: system.baseURL, token: badUnit).send(
             "GET", "/v1/attachments")
-        #expect(badUnitReply.errorCode == "invalid_token")
+        #expect(badUnitReply.errorCode == "token_malformed")
 
         // Signed by a key the gateway does not trust.
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent(UUID().uuidString)
@@ -81,7 +86,7 @@ struct GatewayAPITests {
         let foreign = try await stranger.mint(unit: Fixtures.unit(3).rawValue)
         #expect(
             try await GatewayClient(baseURL: system.baseURL, token: foreign).send("GET", "/v1/attachments").errorCode
-                == "invalid_token")
+                == "token_signature")
     }
 
     /// An `alg: none` token with otherwise valid claims.

@@ -62,6 +62,7 @@ struct GatewayRouterTests {
         var status: Int
         var code: String?
         var body: String
+        var headers: HTTPFields = [:]
     }
 
     static func send(
@@ -78,7 +79,7 @@ struct GatewayRouterTests {
                 let body = String(buffer: response.body)
                 let error = try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any]
                 let code = (error?["error"] as? [String: Any])?["code"] as? String
-                return Reply(status: Int(response.status.code), code: code, body: body)
+                return Reply(status: Int(response.status.code), code: code, body: body, headers: response.headers)
             }
         }
     }
@@ -94,39 +95,81 @@ struct GatewayRouterTests {
         #expect(wrongMethod.code == "method_not_allowed")
     }
 
-    @Test func credentialsAreRefused() async throws {
+    static func base64URL(_ text: String) -> String {
+        Data(text.utf8).base64EncodedString().replacingOccurrences(of: "+", with: "-")
+            .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    }
+
+    /// Each token problem has its own code (a portal can tell "refresh the token" from "misconfigured
+    /// key") and the RFC 6750 challenge; nothing about the key is said.
+    @Test func everyTokenProblemHasItsOwnCode() async throws {
         let harness = try await Self.harness()
         defer { Task { await harness.close() } }
         let none = try await Self.send(harness, .get, "/v1/employee-summary")
         #expect(none.status == 401)
         #expect(none.code == "unauthenticated")
-        let garbage = try await Self.send(harness, .get, "/v1/employee-summary", token: "not.a.token")
-        #expect(garbage.status == 401)
-        #expect(garbage.code == "invalid_token")
-        // An HS256 token (alg confusion) is refused whatever it says.
-        func base64URL(_ text: String) -> String {
-            Data(text.utf8).base64EncodedString().replacingOccurrences(of: "+", with: "-")
-                .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
-        }
-        let forged =
-            base64URL(#"{"alg":"HS256","typ":"JWT"}"#) + "."
-            + base64URL(
-                #"{"iss":"\#(DevelopmentIssuer.defaultIssuer)","aud":"talent-gateway","sub":"x","unit":"\#(Self.unit.rawValue)","exp":9999999999}"#
+        #expect(none.headers[.wwwAuthenticate] == "Bearer realm=\"talent\"")
+
+        let unit = Self.unit.rawValue
+        let claims =
+            #"{"iss":"\#(DevelopmentIssuer.defaultIssuer)","aud":"talent-gateway","sub":"x","unit":"\#(unit)","exp":9999999999,"iat":1,"login_method":"certificate"}"#
+        let keys = FileManager.default.temporaryDirectory.appendingPathComponent("token-codes-\(UUID().uuidString)")
+        let otherKey = try await DevelopmentIssuer(
+            privateKeyPath: keys.appendingPathComponent("other.pem").path,
+            publicKeyPath: keys.appendingPathComponent("other.pub.pem").path)
+        let unitKeyPaths = (harness.units.privateKeyPath, harness.units.publicKeyPath)
+        let otherIssuer = try await DevelopmentIssuer(
+            privateKeyPath: unitKeyPaths.0, publicKeyPath: unitKeyPaths.1, issuer: "https://elsewhere.example")
+        let otherAudience = try await DevelopmentIssuer(
+            privateKeyPath: unitKeyPaths.0, publicKeyPath: unitKeyPaths.1, audience: "another-gateway")
+        let cases: [(String, String, String)] = [
+            ("garbage", "not.a.token", "token_malformed"),
+            ("two parts", "abc.def", "token_malformed"),
+            (
+                "HS256 (algorithm confusion)",
+                Self.base64URL(#"{"alg":"HS256","typ":"JWT"}"#) + "." + Self.base64URL(claims) + ".c2lnbmF0dXJl",
+                "token_algorithm"
+            ),
+            ("alg none", Self.base64URL(#"{"alg":"none"}"#) + "." + Self.base64URL(claims) + ".", "token_algorithm"),
+            ("another key", try await otherKey.mint(unit: unit), "token_signature"),
+            ("another issuer", try await otherIssuer.mint(unit: unit), "token_issuer"),
+            ("another audience", try await otherAudience.mint(unit: unit), "token_audience"),
+            ("expired", try await harness.units.mint(unit: unit, lifetime: -3600), "token_expired"),
+            (
+                "not yet valid", try await harness.units.mint(unit: unit, notBefore: Date().addingTimeInterval(3600)),
+                "token_not_yet_valid"
+            ),
+            ("a service token on a unit route", try await harness.services.mintService(), "token_wrong_realm"),
+            ("a unit that fails GB 32100", try await harness.units.mint(unit: "91350100M000100Y44"), "token_malformed"),
+        ]
+        for (name, token, code) in cases {
+            let reply = try await Self.send(harness, .get, "/v1/employee-summary", token: token)
+            #expect(reply.status == 401, "\(name)")
+            #expect(reply.code == code, "\(name): \(reply.body)")
+            let challenge = reply.headers[.wwwAuthenticate] ?? ""
+            #expect(
+                challenge.hasPrefix("Bearer realm=\"talent\", error=\"invalid_token\", error_description=\""), "\(name)"
             )
-            + ".c2lnbmF0dXJl"
-        let hs256 = try await Self.send(harness, .get, "/v1/employee-summary", token: forged)
-        #expect(hs256.status == 401)
-        #expect(hs256.code == "invalid_token")
-        // A unit token on the service route, a service token on a unit route.
-        let unitToken = try await harness.units.mint(unit: Self.unit.rawValue)
-        let serviceToken = try await harness.services.mintService()
+            #expect(!reply.body.contains("BEGIN") && !reply.body.lowercased().contains("pem"), "\(name)")
+        }
+        // Within the clock skew (60 s) a just-expired token still passes.
+        let justExpired = try await harness.units.mint(unit: unit, lifetime: -10)
+        #expect(try await Self.send(harness, .get, "/v1/employee-summary", token: justExpired).status == 200)
+
+        // A unit token on the service route; a service token without the route's scope.
         let unitOnService = try await Self.send(
-            harness, .post, "/v1/service/association-requests", token: unitToken, json: "{}")
+            harness, .post, "/v1/service/association-requests", token: try await harness.units.mint(unit: unit),
+            json: "{}")
         #expect(unitOnService.status == 401)
-        #expect(unitOnService.code == "invalid_token")
-        let serviceOnUnit = try await Self.send(harness, .get, "/v1/employee-summary", token: serviceToken)
-        #expect(serviceOnUnit.status == 401)
-        #expect(serviceOnUnit.code == "invalid_token")
+        #expect(unitOnService.code == "token_wrong_realm")
+        let noScope = try await Self.send(
+            harness, .post, "/v1/service/association-requests",
+            token: try await harness.services.mintService(scope: "notices"), json: "{}")
+        #expect(noScope.status == 403)
+        #expect(noScope.code == "insufficient_scope")
+        #expect(
+            noScope.headers[.wwwAuthenticate]
+                == "Bearer realm=\"talent\", error=\"insufficient_scope\", scope=\"association_requests\"")
     }
 
     /// A decision on an association that does not exist answers 404 even when its form breaks a rule

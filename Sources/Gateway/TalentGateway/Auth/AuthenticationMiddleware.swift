@@ -32,7 +32,7 @@ struct ServiceAuthenticationMiddleware: RouterMiddleware {
     ) async throws -> Response {
         let service = try await verifier.verify(try request.bearerToken())
         guard service.scopes.contains(scope) else {
-            throw GatewayError(.invalidToken, "the service token lacks the \(scope) scope")
+            throw GatewayError(.insufficientScope, "the service token lacks the \(scope) scope", scope: scope)
         }
         var context = context
         context.service = service

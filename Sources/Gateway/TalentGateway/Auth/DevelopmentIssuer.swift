@@ -11,6 +11,9 @@ public struct DevelopmentIssuer: Sendable {
     let keys: JWTKeyCollection
     public let issuer: String
     public let audience: String
+    /// The key pair's files.
+    public let privateKeyPath: String
+    public let publicKeyPath: String
 
     /// Loads the key pair, creating it first when `privateKeyPath` does not exist.
     public init(
@@ -33,6 +36,8 @@ public struct DevelopmentIssuer: Sendable {
         self.keys = keys
         self.issuer = issuer
         self.audience = audience
+        self.privateKeyPath = privateKeyPath
+        self.publicKeyPath = publicKeyPath
     }
 
     /// Mints a service-to-service token (audience ``ServiceTokenVerifier/audience``) for `service`.
@@ -46,14 +51,15 @@ public struct DevelopmentIssuer: Sendable {
                 lifetime: lifetime))
     }
 
-    /// Mints a token for `unit`, valid for `lifetime` seconds.
+    /// Mints a token for `unit`, valid for `lifetime` seconds from now (negative: expired), and not
+    /// before `notBefore` when given.
     public func mint(
         unit: String, unitName: String? = nil, operatorId: String = "operator-1",
-        loginMethod: LoginMethod = .certificate, lifetime: TimeInterval = 3600
+        loginMethod: LoginMethod = .certificate, lifetime: TimeInterval = 3600, notBefore: Date? = nil
     ) async throws -> String {
         let assertion = IdentityAssertion(
             issuer: issuer, audience: audience, subject: operatorId, unit: unit, unitName: unitName,
-            loginMethod: loginMethod, lifetime: lifetime)
+            loginMethod: loginMethod, lifetime: lifetime, notBefore: notBefore)
         return try await keys.sign(assertion)
     }
 }

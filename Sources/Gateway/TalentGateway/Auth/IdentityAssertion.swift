@@ -4,9 +4,9 @@ import TalentCore
 
 /// The claims of the identity platform's signed assertion (a JWT, ES256).
 ///
-/// `iss` and `aud` are compared with the gateway's configuration by ``TokenVerifier``; `exp` (and
-/// `nbf` when present) here.
-public struct IdentityAssertion: JWTPayload, Sendable {
+/// `iss`, `aud`, `exp` and `nbf` are checked by ``BearerTokenCheck`` (with the clock skew), after the
+/// signature.
+public struct IdentityAssertion: BearerClaims, Sendable {
     public var iss: IssuerClaim
     public var aud: AudienceClaim
     /// The operator's id at the identity platform.
@@ -28,22 +28,20 @@ public struct IdentityAssertion: JWTPayload, Sendable {
 
     public init(
         issuer: String, audience: String, subject: String, unit: String, unitName: String?,
-        loginMethod: LoginMethod, lifetime: TimeInterval, now: Date = Date()
+        loginMethod: LoginMethod, lifetime: TimeInterval, now: Date = Date(), notBefore: Date? = nil
     ) {
         self.iss = IssuerClaim(value: issuer)
         self.aud = AudienceClaim(value: [audience])
         self.sub = SubjectClaim(value: subject)
         self.exp = ExpirationClaim(value: now.addingTimeInterval(lifetime))
         self.iat = IssuedAtClaim(value: now)
-        self.nbf = nil
+        self.nbf = notBefore.map { NotBeforeClaim(value: $0) }
         self.jti = IDClaim(value: UUID().uuidString)
         self.unit = unit
         self.unitName = unitName
         self.loginMethod = loginMethod
     }
 
-    public func verify(using algorithm: some JWTAlgorithm) async throws {
-        try exp.verifyNotExpired()
-        try nbf?.verifyNotBefore()
-    }
+    /// Nothing: ``BearerTokenCheck`` checks the claims.
+    public func verify(using algorithm: some JWTAlgorithm) async throws {}
 }

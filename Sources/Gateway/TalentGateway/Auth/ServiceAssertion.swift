@@ -3,13 +3,14 @@ import JWTKit
 
 /// The claims of a service-to-service token (a JWT, ES256) from an upstream system such as the
 /// personal-edition portal (个人版). Verified with its own public key and audience, never with a unit's.
-public struct ServiceAssertion: JWTPayload, Sendable {
+public struct ServiceAssertion: BearerClaims, Sendable {
     public var iss: IssuerClaim
     public var aud: AudienceClaim
     /// The calling service, e.g. `personal-portal`.
     public var sub: SubjectClaim
     public var exp: ExpirationClaim
     public var iat: IssuedAtClaim
+    public var nbf: NotBeforeClaim?
     /// Space-separated permissions, e.g. `association_requests`.
     public var scope: String
 
@@ -21,12 +22,12 @@ public struct ServiceAssertion: JWTPayload, Sendable {
         self.sub = SubjectClaim(value: service)
         self.exp = ExpirationClaim(value: now.addingTimeInterval(lifetime))
         self.iat = IssuedAtClaim(value: now)
+        self.nbf = nil
         self.scope = scope
     }
 
-    public func verify(using algorithm: some JWTAlgorithm) async throws {
-        try exp.verifyNotExpired()
-    }
+    /// Nothing: ``BearerTokenCheck`` checks the claims.
+    public func verify(using algorithm: some JWTAlgorithm) async throws {}
 }
 
 /// A verified calling service.
@@ -35,15 +36,15 @@ public struct ServiceIdentity: Sendable, Hashable {
     public var scopes: Set<String>
 }
 
-/// Verifies service tokens: ES256 signature against the services' public key, audience, expiry, and
-/// the scope an operation needs.
+/// Verifies service tokens (``BearerTokenCheck``: algorithm, realm, ES256 signature against the
+/// services' public key, audience, expiry); routes check the scope they need.
 public struct ServiceTokenVerifier: Sendable {
     /// The audience service tokens must name.
     public static let audience = "talent-gateway-services"
     /// The scope that allows submitting association requests.
     public static let associationRequestsScope = "association_requests"
 
-    let keys: JWTKeyCollection?
+    let check: BearerTokenCheck?
 
     /// - Parameter publicKeyPEM: the services' P-256 public key; `nil` disables service endpoints
     ///   (every service token is refused).
@@ -51,24 +52,17 @@ public struct ServiceTokenVerifier: Sendable {
         if let publicKeyPEM {
             let keys = JWTKeyCollection()
             await keys.add(ecdsa: try ES256PublicKey(pem: publicKeyPEM))
-            self.keys = keys
+            check = BearerTokenCheck(keys: keys, realm: .service, issuer: nil, audience: Self.audience)
         } else {
-            self.keys = nil
+            check = nil
         }
     }
 
-    /// - Throws: ``GatewayError/Code/invalidToken``.
-    public func verify(_ token: String) async throws(GatewayError) -> ServiceIdentity {
-        guard let keys else { throw GatewayError(.invalidToken, "service tokens are not accepted by this gateway") }
-        let assertion: ServiceAssertion
-        do {
-            assertion = try await keys.verify(token, as: ServiceAssertion.self)
-        } catch {
-            throw GatewayError(.invalidToken, "the service token's signature, expiry or shape is not valid")
-        }
-        guard assertion.aud.value.contains(Self.audience) else {
-            throw GatewayError(.invalidToken, "unexpected audience")
-        }
+    /// - Throws: ``GatewayError`` with a `token_*` code (``BearerTokenCheck``), or `invalid_token`
+    ///   when this gateway has no services' key.
+    public func verify(_ token: String, now: Date = Date()) async throws(GatewayError) -> ServiceIdentity {
+        guard let check else { throw GatewayError(.invalidToken, "service tokens are not accepted by this gateway") }
+        let assertion = try await check.verify(token, as: ServiceAssertion.self, now: now)
         return ServiceIdentity(
             service: assertion.sub.value, scopes: Set(assertion.scope.split(separator: " ").map(String.init)))
     }

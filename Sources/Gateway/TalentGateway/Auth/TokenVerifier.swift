@@ -2,36 +2,26 @@ import Foundation
 import JWTKit
 import TalentCore
 
-/// Verifies bearer tokens: ES256 signature against the identity platform's public key (asymmetric
-/// algorithms only: HS*/`none` tokens find no key and fail), issuer, audience, expiry, and a valid
-/// unified social credit code in `unit`.
+/// Verifies unit operators' bearer tokens (``BearerTokenCheck``: algorithm, realm, ES256 signature
+/// against the identity platform's public key, issuer, audience, expiry), then a valid unified social
+/// credit code in `unit`.
 public struct TokenVerifier: Sendable {
-    let keys: JWTKeyCollection
-    let issuer: String
-    let audience: String
+    let check: BearerTokenCheck
 
     /// - Parameter publicKeyPEM: the issuer's P-256 public key (`-----BEGIN PUBLIC KEY-----`).
     /// - Throws: when the key cannot be read.
     public init(publicKeyPEM: String, issuer: String, audience: String) async throws {
         let keys = JWTKeyCollection()
         await keys.add(ecdsa: try ES256PublicKey(pem: publicKeyPEM))
-        self.keys = keys
-        self.issuer = issuer
-        self.audience = audience
+        check = BearerTokenCheck(keys: keys, realm: .unit, issuer: issuer, audience: audience)
     }
 
-    /// - Throws: ``GatewayError/Code/invalidToken``.
-    public func verify(_ token: String) async throws(GatewayError) -> UnitIdentity {
-        let assertion: IdentityAssertion
-        do {
-            assertion = try await keys.verify(token, as: IdentityAssertion.self)
-        } catch {
-            throw GatewayError(.invalidToken, "the token's signature, expiry or shape is not valid")
-        }
-        guard assertion.iss.value == issuer else { throw GatewayError(.invalidToken, "unexpected issuer") }
-        guard assertion.aud.value.contains(audience) else { throw GatewayError(.invalidToken, "unexpected audience") }
+    /// - Parameter now: the time `exp` and `nbf` are compared with.
+    /// - Throws: ``GatewayError`` with a `token_*` code (``BearerTokenCheck``).
+    public func verify(_ token: String, now: Date = Date()) async throws(GatewayError) -> UnitIdentity {
+        let assertion = try await check.verify(token, as: IdentityAssertion.self, now: now)
         guard let unit = try? UnifiedSocialCreditCode(validating: assertion.unit) else {
-            throw GatewayError(.invalidToken, "the token's unit is not a valid unified social credit code")
+            throw GatewayError(.tokenMalformed, "the token's unit is not a valid unified social credit code")
         }
         return UnitIdentity(
             unitId: unit, unitName: assertion.unitName, operatorId: assertion.sub.value,

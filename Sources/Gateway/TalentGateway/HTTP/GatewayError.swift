@@ -8,8 +8,28 @@ import TalentCore
 /// Body: `{"error": {"code": "…", "message": "…"}}` (schemas/openapi.json, `Error`).
 public struct GatewayError: HTTPResponseError, Sendable {
     public enum Code: String, Sendable, CaseIterable, Codable {
+        /// No `Authorization: Bearer` header (401; RFC 6750: no error code in the challenge).
         case unauthenticated
+        /// A service token where this gateway has no services' key (401).
         case invalidToken = "invalid_token"
+        /// Not a well-formed JWT, or claims of the wrong shape (401): fix the client.
+        case tokenMalformed = "token_malformed"
+        /// An algorithm outside the allow-list, e.g. `HS256`, `none` (401): fix the issuer's settings.
+        case tokenAlgorithm = "token_algorithm"
+        /// A unit token on a service route or the reverse (401): send the other token.
+        case tokenWrongRealm = "token_wrong_realm"
+        /// The signature does not verify with the configured key (401): the keys do not match.
+        case tokenSignature = "token_signature"
+        /// `iss` is not the configured issuer (401): configuration.
+        case tokenIssuer = "token_issuer"
+        /// `aud` does not name this gateway (401): configuration.
+        case tokenAudience = "token_audience"
+        /// Past `exp` (+ clock skew) (401): obtain a new token and retry.
+        case tokenExpired = "token_expired"
+        /// Before `nbf` (− clock skew) (401): the clocks differ; retry later.
+        case tokenNotYetValid = "token_not_yet_valid"
+        /// The service token lacks the route's scope (403).
+        case insufficientScope = "insufficient_scope"
         case notFound = "not_found"
         case routeNotFound = "route_not_found"
         case methodNotAllowed = "method_not_allowed"
@@ -41,17 +61,29 @@ public struct GatewayError: HTTPResponseError, Sendable {
     public var retryAfterSeconds: Int?
     /// For `unlink_refused`: every reason.
     public var reasons: [UnlinkReason]?
+    /// For `insufficient_scope`: the scope the route needs (in `WWW-Authenticate`).
+    public var scope: String?
 
-    public init(_ code: Code, _ message: String, retryAfterSeconds: Int? = nil, reasons: [UnlinkReason]? = nil) {
+    public init(
+        _ code: Code, _ message: String, retryAfterSeconds: Int? = nil, reasons: [UnlinkReason]? = nil,
+        scope: String? = nil
+    ) {
         self.code = code
         self.message = message
         self.retryAfterSeconds = retryAfterSeconds
         self.reasons = reasons
+        self.scope = scope
     }
+
+    /// Whether the code is one of a bearer token's problems (`WWW-Authenticate: … error="invalid_token"`).
+    var isTokenProblem: Bool { code == .invalidToken || code.rawValue.hasPrefix("token_") }
 
     public var status: HTTPResponse.Status {
         switch code {
-        case .unauthenticated, .invalidToken: .unauthorized
+        case .unauthenticated, .invalidToken, .tokenMalformed, .tokenAlgorithm, .tokenWrongRealm, .tokenSignature,
+            .tokenIssuer, .tokenAudience, .tokenExpired, .tokenNotYetValid:
+            .unauthorized
+        case .insufficientScope: .forbidden
         case .notFound, .routeNotFound: .notFound
         case .methodNotAllowed: .methodNotAllowed
         case .invalidParameter, .missingParameter, .invalidBody: .badRequest
@@ -67,11 +99,26 @@ public struct GatewayError: HTTPResponseError, Sendable {
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         var headers = HTTPFields()
         if let retryAfterSeconds { headers[.retryAfter] = String(retryAfterSeconds) }
-        if code == .unauthenticated || code == .invalidToken {
-            headers[.wwwAuthenticate] = "Bearer realm=\"talent\""
-        }
+        if let challenge { headers[.wwwAuthenticate] = challenge }
         return JSONResponse.make(
             status: status, ErrorBody(error: .init(code: code, message: message, reasons: reasons)), headers: headers)
+    }
+
+    /// The `WWW-Authenticate` challenge (RFC 6750 §3): `Bearer realm="talent"` without a token, with
+    /// `error="invalid_token"` and a description for a token's problem, `error="insufficient_scope"` and
+    /// the scope for a missing scope; `nil` for every other error.
+    var challenge: String? {
+        // error_description: printable ASCII without `"` and `\` (RFC 6750 §3).
+        let description = String(
+            message.unicodeScalars.filter { (0x20...0x7E).contains($0.value) && $0 != "\"" && $0 != "\\" })
+        if code == .unauthenticated { return "Bearer realm=\"talent\"" }
+        if isTokenProblem {
+            return "Bearer realm=\"talent\", error=\"invalid_token\", error_description=\"\(description)\""
+        }
+        if code == .insufficientScope {
+            return "Bearer realm=\"talent\", error=\"insufficient_scope\", scope=\"\(scope ?? "")\""
+        }
+        return nil
     }
 
     struct ErrorBody: Codable {
