@@ -261,16 +261,18 @@ struct AssociationAPITests {
         #expect(asUnit.status == 401)
         let unscoped = try await system.serviceClient(scope: "notices").send(
             "POST", "/v1/service/association-requests", json: submission)
-        #expect(unscoped.status == 401)
+        #expect(unscoped.status == 403)
+        #expect(unscoped.errorCode == "insufficient_scope")
         let service = try await system.serviceClient()
         var bad = submission
         bad.person.residentId = "１１０１０５１９４９１２３１００２Ｘ"
-        let fullWidth = try await service.send("POST", "/v1/service/association-requests", json: bad)
-        #expect(fullWidth.status == 422)
-        #expect(fullWidth.errorCode == "invalid_form")
-        bad = submission
         bad.person.mobile = "１３８００１３８０００"
-        #expect(try await service.send("POST", "/v1/service/association-requests", json: bad).status == 422)
+        let fullWidth = try await service.send("POST", "/v1/service/association-requests", json: bad)
+        #expect(fullWidth.status == 400)
+        #expect(fullWidth.errorCode == "invalid_request")
+        #expect(
+            Set(try Self.fields(fullWidth).map(\.field)) == ["person.residentId", "person.mobile"],
+            "\(String(decoding: fullWidth.body, as: UTF8.self))")
         bad = submission
         bad.associationCode = "NOPE2345"
         let unknown = try await service.send("POST", "/v1/service/association-requests", json: bad)
@@ -293,12 +295,79 @@ struct AssociationAPITests {
         #expect(warned.status == 202)
         #expect(try warned.decode(AssociationJobAccepted.self).warnings?.first?.contains("GB/T 2260") == true)
 
-        // A second request while the first is pending is refused by the worker: already_exists.
+        // A second request while the first is pending is refused at the door: already_exists (the
+        // worker checks again under the person's lock, for two requests at once).
         _ = try await Self.request([submission.person], to: unit)
         let second = try await service.send("POST", "/v1/service/association-requests", json: submission)
-        let job = try await unit.client.finishedJob(try second.decode(AssociationJobAccepted.self).job.id)
-        #expect(job?.status == .failed)
-        #expect(job?.errorCode == "already_exists")
+        #expect(second.status == 409)
+        #expect(second.errorCode == "already_exists")
+    }
+
+    /// The `fields` of an `invalid_request` answer.
+    static func fields(_ reply: GatewayClient.Reply) throws -> [FieldProblem] {
+        struct Body: Decodable {
+            struct Detail: Decodable { var fields: [FieldProblem]? }
+            var error: Detail
+        }
+        return try JSONDecoder().decode(Body.self, from: reply.body).error.fields ?? []
+    }
+
+    /// Everything checkable without the association's lock is refused before `202`, with every failing
+    /// field named; nothing is stored or queued for a refused request.
+    @Test func formErrorsAreRefusedAtTheDoorNamingEveryField() async throws {
+        var population = DemoPopulation(seed: .random(in: 1...UInt64.max))
+        let unit = try await Self.unit(14)
+        let id = try #require(try await Self.request([population.person()], to: unit).first)
+        let path = "/v1/association-requests/\(id.uuidString.lowercased())"
+        func refused(_ subpath: String, _ json: String, method: String = "POST") async throws -> GatewayClient.Reply {
+            try await unit.client.send(
+                method, path + subpath, body: Data(json.utf8), headers: ["Content-Type": "application/json"])
+        }
+        let cases: [(String, String, [String: String])] = [
+            ("/rejection", #"{"reason":"\#(String(repeating: "因", count: 600))"}"#, ["reason": "too_long"]),
+            ("/rejection", #"{"reason":"   "}"#, ["reason": "empty"]),
+            ("/rejection", #"{"reason":"a\u0007b"}"#, ["reason": "control_characters"]),
+            (
+                "/approval",
+                #"{"entryDate":"2025-03-01","position":"\#(String(repeating: "x", count: 101))","contract":{"kind":"fixed_term","startDate":"2025-03-01"}}"#,
+                ["position": "too_long", "contract.endDate": "end_date_required"]
+            ),
+            (
+                "/approval",
+                #"{"entryDate":"2025-03-01","position":"分析师","contract":{"kind":"open_ended","startDate":"2025-03-01","endDate":"2026-03-01"}}"#,
+                ["contract.endDate": "end_date_not_allowed"]
+            ),
+            ("/approval", #"{"entryDate":"2025-02-30","position":"分析师"}"#, ["entryDate": "invalid_value"]),
+            ("/approval", #"{"position":"分析师"}"#, ["entryDate": "required"]),
+            ("/approval", #"{"entryDate":"2025-03-01","position":7}"#, ["position": "wrong_type"]),
+            ("/approval", #"{"entryDate":"2025-03-01","position":null}"#, ["position": "null"]),
+        ]
+        for (subpath, json, expected) in cases {
+            let reply = try await refused(subpath, json)
+            let body = String(decoding: reply.body, as: UTF8.self)
+            #expect(reply.status == 400, "\(json): \(body)")
+            #expect(reply.errorCode == "invalid_request", "\(json): \(body)")
+            let fields = try Self.fields(reply)
+            #expect(
+                Dictionary(uniqueKeysWithValues: fields.map { ($0.field, $0.code) }) == expected, "\(json): \(body)")
+        }
+        // Not an object, not JSON: invalid_body, saying so.
+        let array = try await refused("/rejection", "[1,2]")
+        #expect(array.status == 400)
+        #expect(array.errorCode == "invalid_body")
+        #expect(String(decoding: array.body, as: UTF8.self).contains("must be a JSON object"))
+        #expect(try await refused("/rejection", "{").errorCode == "invalid_body")
+        // Nothing was queued for the request: it is still pending and can be decided.
+        let pending = try await unit.client.send("GET", "/v1/association-requests").decode(Page<PendingRequest>.self)
+        #expect(pending.items.map(\.associationId) == [id])
+        let approved = try await Self.decide(unit, "POST", path + "/approval", population.approval())
+        #expect(approved.job?.status == .succeeded)
+        // An unlink whose leave date is before the entry date is refused at the door.
+        let early = try await unit.client.send(
+            "POST", "/v1/employees/\(id.uuidString.lowercased())/unlink",
+            json: UnlinkForm(leaveDate: CalendarDate(year: 1999, month: 1, day: 1)!, reason: "离职"))
+        #expect(early.status == 400)
+        #expect(try Self.fields(early).map(\.code) == ["before_entry_date"])
     }
 }
 

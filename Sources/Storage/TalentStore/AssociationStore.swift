@@ -163,7 +163,7 @@ public struct AssociationStore: Sendable {
         let rows = try connection.execute(
             prepared: "unlink_facts",
             """
-            SELECT a.state,
+            SELECT a.state, to_char(a.entry_date, 'YYYY-MM-DD') AS entry_date,
                    (SELECT string_agg(s.service, ',' ORDER BY s.service) FROM service_applications s
                     WHERE s.unit_id = a.unit_id AND s.person_id = a.person_id AND s.status = 'in_progress')
                        AS applications
@@ -173,7 +173,8 @@ public struct AssociationStore: Sendable {
         let applications = try row.string("applications")?.split(separator: ",").map(String.init) ?? []
         return UnlinkFacts(
             state: try row.required("state", as: AssociationState.self),
-            applicationsInProgress: applications, changesInProgress: 0)
+            applicationsInProgress: applications, changesInProgress: 0,
+            entryDate: try row.string("entry_date").flatMap(CalendarDate.init(iso8601:)))
     }
 
     /// Records a business application for the association's employee (`work_residence_permit` or

@@ -19,22 +19,30 @@ public struct LabourContract: Sendable, Hashable, Codable {
         self.endDate = endDate
     }
 
-    /// - Throws: ``AssociationRefusal`` `invalid_form`.
-    public func validate() throws(AssociationRefusal) {
+    /// Every rule the contract breaks (fields relative to the contract).
+    public func problems() -> [FieldProblem] {
+        let endsTooEarly = FieldProblem(
+            field: "endDate", code: "ends_before_start", message: "the contract must end after it starts")
         switch kind {
         case .fixedTerm:
-            guard let endDate else { throw AssociationRefusal(.invalidForm, "a fixed-term contract needs an end date") }
-            guard endDate > startDate else {
-                throw AssociationRefusal(.invalidForm, "the contract must end after it starts")
+            guard let endDate else {
+                return [
+                    FieldProblem(
+                        field: "endDate", code: "end_date_required", message: "a fixed-term contract needs an end date")
+                ]
             }
+            return endDate > startDate ? [] : [endsTooEarly]
         case .openEnded:
-            guard endDate == nil else {
-                throw AssociationRefusal(.invalidForm, "an open-ended contract has no end date")
-            }
+            return endDate == nil
+                ? []
+                : [
+                    FieldProblem(
+                        field: "endDate", code: "end_date_not_allowed",
+                        message: "an open-ended contract has no end date")
+                ]
         case .taskBased:
-            if let endDate, endDate <= startDate {
-                throw AssociationRefusal(.invalidForm, "the contract must end after it starts")
-            }
+            if let endDate, endDate <= startDate { return [endsTooEarly] }
+            return []
         }
     }
 }
@@ -53,9 +61,13 @@ public struct ApprovalForm: Sendable, Hashable, Codable {
         self.contract = contract
     }
 
-    public func validate() throws(AssociationRefusal) {
-        try FormText.checkPosition(position, department: department, contract: contract)
+    /// Every rule the form breaks.
+    public func problems() -> [FieldProblem] {
+        FormText.positionProblems(position, department: department, contract: contract)
     }
+
+    /// - Throws: ``AssociationRefusal`` `invalid_form` naming every problem.
+    public func validate() throws(AssociationRefusal) { try problems().throwIfAny() }
 }
 
 /// Rejection form (拒绝): the reason shown to the employee.
@@ -64,9 +76,13 @@ public struct RejectionForm: Sendable, Hashable, Codable {
 
     public init(reason: String) { self.reason = reason }
 
-    public func validate() throws(AssociationRefusal) {
-        try FormText.check(reason, field: "reason", maxLength: 500)
+    /// Every rule the form breaks.
+    public func problems() -> [FieldProblem] {
+        FormText.problems(reason, field: "reason", maxLength: 500)
     }
+
+    /// - Throws: ``AssociationRefusal`` `invalid_form` naming every problem.
+    public func validate() throws(AssociationRefusal) { try problems().throwIfAny() }
 }
 
 /// Unlink form (解除关联): leave date and reason.
@@ -79,12 +95,22 @@ public struct UnlinkForm: Sendable, Hashable, Codable {
         self.reason = reason
     }
 
+    /// Every rule the form breaks.
     /// - Parameter entryDate: the association's entry date; the leave date may not be earlier.
-    public func validate(entryDate: CalendarDate?) throws(AssociationRefusal) {
-        try FormText.check(reason, field: "reason", maxLength: 500)
+    public func problems(entryDate: CalendarDate?) -> [FieldProblem] {
+        var problems = FormText.problems(reason, field: "reason", maxLength: 500)
         if let entryDate, leaveDate < entryDate {
-            throw AssociationRefusal(.invalidForm, "the leave date \(leaveDate) is before the entry date \(entryDate)")
+            problems.append(
+                FieldProblem(
+                    field: "leaveDate", code: "before_entry_date",
+                    message: "the leave date \(leaveDate) is before the entry date \(entryDate)"))
         }
+        return problems
+    }
+
+    /// - Throws: ``AssociationRefusal`` `invalid_form` naming every problem.
+    public func validate(entryDate: CalendarDate?) throws(AssociationRefusal) {
+        try problems(entryDate: entryDate).throwIfAny()
     }
 }
 
@@ -100,29 +126,48 @@ public struct PositionUpdateForm: Sendable, Hashable, Codable {
         self.contract = contract
     }
 
-    public func validate() throws(AssociationRefusal) {
-        try FormText.checkPosition(position, department: department, contract: contract)
+    /// Every rule the form breaks.
+    public func problems() -> [FieldProblem] {
+        FormText.positionProblems(position, department: department, contract: contract)
     }
+
+    /// - Throws: ``AssociationRefusal`` `invalid_form` naming every problem.
+    public func validate() throws(AssociationRefusal) { try problems().throwIfAny() }
 }
 
 /// Free-text form fields: not blank, at most `maxLength` characters, no control characters.
 enum FormText {
     /// The position part shared by approval and update forms.
-    static func checkPosition(_ position: String, department: String?, contract: LabourContract?)
-        throws(AssociationRefusal)
+    static func positionProblems(_ position: String, department: String?, contract: LabourContract?)
+        -> [FieldProblem]
     {
-        try check(position, field: "position", maxLength: 100)
-        if let department { try check(department, field: "department", maxLength: 100) }
-        try contract?.validate()
+        problems(position, field: "position", maxLength: 100)
+            + (department.map { problems($0, field: "department", maxLength: 100) } ?? [])
+            + (contract?.problems().map { $0.within("contract") } ?? [])
     }
 
-    static func check(_ text: String, field: String, maxLength: Int) throws(AssociationRefusal) {
-        guard !text.allSatisfy(\.isWhitespace) else { throw AssociationRefusal(.invalidForm, "\(field) is empty") }
-        guard text.count <= maxLength else {
-            throw AssociationRefusal(.invalidForm, "\(field) is longer than \(maxLength) characters")
+    /// The first rule `text` breaks, as the problem of `field` (a text has at most one).
+    static func problems(_ text: String, field: String, maxLength: Int) -> [FieldProblem] {
+        if text.allSatisfy(\.isWhitespace) {
+            return [FieldProblem(field: field, code: "empty", message: "\(field) is empty")]
         }
-        guard !text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
-            throw AssociationRefusal(.invalidForm, "\(field) contains control characters")
+        if text.count > maxLength {
+            return [
+                FieldProblem(
+                    field: field, code: "too_long", message: "\(field) is longer than \(maxLength) characters")
+            ]
         }
+        if text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+            return [
+                FieldProblem(field: field, code: "control_characters", message: "\(field) contains control characters")
+            ]
+        }
+        return []
+    }
+
+    /// A record's `endDate` before its `startDate`.
+    static func endDateProblems(_ startDate: CalendarDate, _ endDate: CalendarDate?) -> [FieldProblem] {
+        guard let endDate, endDate < startDate else { return [] }
+        return [FieldProblem(field: "endDate", code: "ends_before_start", message: "it ends before it starts")]
     }
 }

@@ -20,28 +20,51 @@ public struct PersonProfile: Sendable, Hashable, Codable {
         self.workHistory = workHistory
     }
 
-    /// Checks every field as of `today`; returns the validated identity number (with its warning).
-    /// - Throws: ``AssociationRefusal`` `invalid_form` naming the field and the reason code.
-    public func validate(today: CalendarDate) throws(AssociationRefusal) -> ResidentIdentityNumber {
-        try FormText.check(name, field: "name", maxLength: 50)
-        let number: ResidentIdentityNumber
+    /// Every rule the profile breaks as of `today` (fields relative to the profile), and the
+    /// validated identity number when it is valid (with its warning).
+    public func problems(today: CalendarDate) -> (problems: [FieldProblem], residentId: ResidentIdentityNumber?) {
+        var problems = FormText.problems(name, field: "name", maxLength: 50)
+        var number: ResidentIdentityNumber?
         do {
             number = try ResidentIdentityNumber(validating: residentId, today: today)
         } catch {
-            throw AssociationRefusal(.invalidForm, "residentId: \(error.reason.rawValue)")
+            problems.append(
+                FieldProblem(
+                    field: "residentId", code: error.reason.rawValue,
+                    message: "not a valid resident identity number (GB 11643-1999): \(error.reason.rawValue)"))
         }
         if let mobile {
             do {
                 _ = try MobileNumber(validating: mobile)
             } catch {
-                throw AssociationRefusal(.invalidForm, "mobile: \(error.reason.rawValue)")
+                problems.append(
+                    FieldProblem(
+                        field: "mobile", code: error.reason.rawValue,
+                        message: "not a mainland mobile number: \(error.reason.rawValue)"))
             }
         }
-        guard education.count <= 20, workHistory.count <= 50 else {
-            throw AssociationRefusal(.invalidForm, "at most 20 education and 50 work-history records")
+        if education.count > 20 {
+            problems.append(FieldProblem(field: "education", code: "too_many", message: "at most 20 education records"))
         }
-        for record in education { try record.validate() }
-        for record in workHistory { try record.validate() }
+        if workHistory.count > 50 {
+            problems.append(
+                FieldProblem(field: "workHistory", code: "too_many", message: "at most 50 work-history records"))
+        }
+        for (index, record) in education.prefix(20).enumerated() {
+            problems += record.problems().map { $0.within("education[\(index)]") }
+        }
+        for (index, record) in workHistory.prefix(50).enumerated() {
+            problems += record.problems().map { $0.within("workHistory[\(index)]") }
+        }
+        return (problems, number)
+    }
+
+    /// Checks every field as of `today`; returns the validated identity number (with its warning).
+    /// - Throws: ``AssociationRefusal`` `invalid_form` naming every problem.
+    public func validate(today: CalendarDate) throws(AssociationRefusal) -> ResidentIdentityNumber {
+        let (problems, number) = problems(today: today)
+        try problems.throwIfAny()
+        guard let number else { throw AssociationRefusal(.invalidForm, "residentId: not valid") }
         return number
     }
 }
@@ -63,13 +86,11 @@ public struct EducationRecord: Sendable, Hashable, Codable {
         self.endDate = endDate
     }
 
-    func validate() throws(AssociationRefusal) {
-        try FormText.check(school, field: "education.school", maxLength: 100)
-        if let major { try FormText.check(major, field: "education.major", maxLength: 100) }
-        try FormText.check(degree, field: "education.degree", maxLength: 50)
-        if let endDate, endDate < startDate {
-            throw AssociationRefusal(.invalidForm, "education: ends before it starts")
-        }
+    func problems() -> [FieldProblem] {
+        FormText.problems(school, field: "school", maxLength: 100)
+            + (major.map { FormText.problems($0, field: "major", maxLength: 100) } ?? [])
+            + FormText.problems(degree, field: "degree", maxLength: 50)
+            + FormText.endDateProblems(startDate, endDate)
     }
 }
 
@@ -87,11 +108,9 @@ public struct WorkRecord: Sendable, Hashable, Codable {
         self.endDate = endDate
     }
 
-    func validate() throws(AssociationRefusal) {
-        try FormText.check(employer, field: "workHistory.employer", maxLength: 100)
-        try FormText.check(position, field: "workHistory.position", maxLength: 100)
-        if let endDate, endDate < startDate {
-            throw AssociationRefusal(.invalidForm, "workHistory: ends before it starts")
-        }
+    func problems() -> [FieldProblem] {
+        FormText.problems(employer, field: "employer", maxLength: 100)
+            + FormText.problems(position, field: "position", maxLength: 100)
+            + FormText.endDateProblems(startDate, endDate)
     }
 }

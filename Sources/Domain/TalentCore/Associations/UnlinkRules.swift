@@ -27,11 +27,17 @@ public struct UnlinkFacts: Sendable, Hashable {
     public var applicationsInProgress: [String]
     /// Association-decision jobs for this association still queued, other than the one being applied.
     public var changesInProgress: Int
+    /// The employee's entry date (the leave date may not be earlier); `nil` before an approval.
+    public var entryDate: CalendarDate?
 
-    public init(state: AssociationState, applicationsInProgress: [String], changesInProgress: Int) {
+    public init(
+        state: AssociationState, applicationsInProgress: [String], changesInProgress: Int,
+        entryDate: CalendarDate? = nil
+    ) {
         self.state = state
         self.applicationsInProgress = applicationsInProgress
         self.changesInProgress = changesInProgress
+        self.entryDate = entryDate
     }
 }
 

@@ -36,16 +36,18 @@ public struct GatewayError: HTTPResponseError, Sendable {
         case invalidParameter = "invalid_parameter"
         case missingParameter = "missing_parameter"
         case tooLarge = "too_large"
-        /// The JSON body is malformed or misses a field.
+        /// The body is not JSON, or not a JSON object (400).
         case invalidBody = "invalid_body"
-        /// A form field breaks a rule (422).
-        case invalidForm = "invalid_form"
+        /// Fields are missing, of the wrong type or break a rule; `fields` names every one (400).
+        case invalidRequest = "invalid_request"
         /// The association request was already decided (409).
         case notPending = "not_pending"
         /// The person is not a current employee (409).
         case notActive = "not_active"
         /// The unlink pre-check failed; `reasons` lists every reason (409).
         case unlinkRefused = "unlink_refused"
+        /// The person already has a pending or current association with the unit (409).
+        case alreadyExists = "already_exists"
         /// No unit has the association code (422).
         case unknownAssociationCode = "unknown_association_code"
         case idempotencyKeyReused = "idempotency_key_reused"
@@ -63,16 +65,28 @@ public struct GatewayError: HTTPResponseError, Sendable {
     public var reasons: [UnlinkReason]?
     /// For `insufficient_scope`: the scope the route needs (in `WWW-Authenticate`).
     public var scope: String?
+    /// For `invalid_request`: every field that is missing, of the wrong type or breaks a rule.
+    public var fields: [FieldProblem]?
 
     public init(
         _ code: Code, _ message: String, retryAfterSeconds: Int? = nil, reasons: [UnlinkReason]? = nil,
-        scope: String? = nil
+        scope: String? = nil, fields: [FieldProblem]? = nil
     ) {
         self.code = code
         self.message = message
         self.retryAfterSeconds = retryAfterSeconds
         self.reasons = reasons
         self.scope = scope
+        self.fields = fields
+    }
+
+    /// `invalid_request` naming every problem (fields under `prefix`, e.g. `person`, when given).
+    public static func invalidRequest(_ problems: [FieldProblem], within prefix: String? = nil) -> GatewayError {
+        let fields = problems.map { problem in prefix.map { problem.within($0) } ?? problem }
+        let message =
+            fields.count == 1
+            ? "\(fields[0].field): \(fields[0].message)" : "\(fields.count) fields are not valid (see fields)"
+        return GatewayError(.invalidRequest, message, fields: fields)
     }
 
     /// Whether the code is one of a bearer token's problems (`WWW-Authenticate: … error="invalid_token"`).
@@ -86,9 +100,9 @@ public struct GatewayError: HTTPResponseError, Sendable {
         case .insufficientScope: .forbidden
         case .notFound, .routeNotFound: .notFound
         case .methodNotAllowed: .methodNotAllowed
-        case .invalidParameter, .missingParameter, .invalidBody: .badRequest
-        case .invalidForm, .unknownAssociationCode: .unprocessableContent
-        case .notPending, .notActive, .unlinkRefused: .conflict
+        case .invalidParameter, .missingParameter, .invalidBody, .invalidRequest: .badRequest
+        case .unknownAssociationCode: .unprocessableContent
+        case .notPending, .notActive, .unlinkRefused, .alreadyExists: .conflict
         case .tooLarge: .contentTooLarge
         case .idempotencyKeyReused, .idempotencyInProgress: .conflict
         case .brokerBlocked, .unavailable: .serviceUnavailable
@@ -101,7 +115,8 @@ public struct GatewayError: HTTPResponseError, Sendable {
         if let retryAfterSeconds { headers[.retryAfter] = String(retryAfterSeconds) }
         if let challenge { headers[.wwwAuthenticate] = challenge }
         return JSONResponse.make(
-            status: status, ErrorBody(error: .init(code: code, message: message, reasons: reasons)), headers: headers)
+            status: status,
+            ErrorBody(error: .init(code: code, message: message, reasons: reasons, fields: fields)), headers: headers)
     }
 
     /// The `WWW-Authenticate` challenge (RFC 6750 §3): `Bearer realm="talent"` without a token, with
@@ -126,6 +141,7 @@ public struct GatewayError: HTTPResponseError, Sendable {
             var code: Code
             var message: String
             var reasons: [UnlinkReason]?
+            var fields: [FieldProblem]?
         }
         var error: Detail
     }

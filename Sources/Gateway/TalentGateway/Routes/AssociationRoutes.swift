@@ -16,19 +16,18 @@ struct AssociationRoutes: Sendable {
     let pool: PostgresPool
     let submitter: JobSubmitter
 
-    /// The unlink pre-check (manual §5): the unlink rules over the association's facts and the
-    /// changes to it still queued; `nil` when the association is missing or foreign.
-    func unlinkCheck(unitId: UnifiedSocialCreditCode, associationId: UUID) async throws -> UnlinkCheck? {
+    /// The facts the unlink pre-check (manual §5) judges: the association's and the changes to it
+    /// still queued; `nil` when the association is missing or foreign.
+    func unlinkFacts(unitId: UnifiedSocialCreditCode, associationId: UUID) async throws -> UnlinkFacts? {
         try await store { [pool] in
-            try await pool.withConnection { connection -> UnlinkCheck? in
+            try await pool.withConnection { connection -> UnlinkFacts? in
                 guard
                     var facts = try AssociationStore.unlinkFacts(
                         associationId: associationId, unitId: unitId, on: connection)
                 else { return nil }
                 facts.changesInProgress = try JobStore.queuedCount(
                     kind: .associationDecision, subjectId: associationId, excluding: nil, on: connection)
-                let reasons = UnlinkRules.reasons(facts)
-                return UnlinkCheck(allowed: reasons.isEmpty, reasons: reasons)
+                return facts
             }
         }
     }
@@ -86,33 +85,28 @@ struct AssociationRoutes: Sendable {
     func unlinkCheck(_ request: Request, context: GatewayRequestContext) async throws -> Response {
         let identity = try context.requireIdentity()
         let id = try context.uuidParameter("associationId")
-        guard let check = try await unlinkCheck(unitId: identity.unitId, associationId: id)
+        guard let facts = try await unlinkFacts(unitId: identity.unitId, associationId: id)
         else { throw GatewayError(.notFound, "no such employee") }
-        return JSONResponse.make(status: .ok, check)
+        let reasons = UnlinkRules.reasons(facts)
+        return JSONResponse.make(status: .ok, UnlinkCheck(allowed: reasons.isEmpty, reasons: reasons))
     }
 
     /// `POST /v1/association-requests/{associationId}/approval` with an ``ApprovalForm``.
     func approve(_ request: Request, context: GatewayRequestContext) async throws -> Response {
         let form = try await Self.body(ApprovalForm.self, request)
-        return try await decide(.approve(form), needs: .pending, request, context) { () throws(AssociationRefusal) in
-            try form.validate()
-        }
+        return try await decide(.approve(form), needs: .pending, problems: form.problems(), request, context)
     }
 
     /// `POST /v1/association-requests/{associationId}/rejection` with a ``RejectionForm``.
     func reject(_ request: Request, context: GatewayRequestContext) async throws -> Response {
         let form = try await Self.body(RejectionForm.self, request)
-        return try await decide(.reject(form), needs: .pending, request, context) { () throws(AssociationRefusal) in
-            try form.validate()
-        }
+        return try await decide(.reject(form), needs: .pending, problems: form.problems(), request, context)
     }
 
     /// `PUT /v1/employees/{associationId}/position` with a ``PositionUpdateForm``.
     func updatePosition(_ request: Request, context: GatewayRequestContext) async throws -> Response {
         let form = try await Self.body(PositionUpdateForm.self, request)
-        return try await decide(.updatePosition(form), needs: .active, request, context) {
-            () throws(AssociationRefusal) in try form.validate()
-        }
+        return try await decide(.updatePosition(form), needs: .active, problems: form.problems(), request, context)
     }
 
     /// `POST /v1/employees/{associationId}/unlink` with an ``UnlinkForm``; refused with `409
@@ -121,23 +115,26 @@ struct AssociationRoutes: Sendable {
         let identity = try context.requireIdentity()
         let id = try context.uuidParameter("associationId")
         let form = try await Self.body(UnlinkForm.self, request)
-        guard let check = try await unlinkCheck(unitId: identity.unitId, associationId: id)
+        guard let facts = try await unlinkFacts(unitId: identity.unitId, associationId: id)
         else { throw GatewayError(.notFound, "no such employee") }
-        try Self.checked { () throws(AssociationRefusal) in try form.validate(entryDate: nil) }
-        if let notActive = check.reasons.first(where: { $0.code == .notActive }) {
+        let reasons = UnlinkRules.reasons(facts)
+        if let notActive = reasons.first(where: { $0.code == .notActive }) {
             throw GatewayError(.notActive, "the person is not a current employee (\(notActive.detail))")
         }
-        guard check.allowed else {
-            throw GatewayError(.unlinkRefused, "the employee cannot be unlinked now", reasons: check.reasons)
+        let problems = form.problems(entryDate: facts.entryDate)
+        guard problems.isEmpty else { throw GatewayError.invalidRequest(problems) }
+        guard reasons.isEmpty else {
+            throw GatewayError(.unlinkRefused, "the employee cannot be unlinked now", reasons: reasons)
         }
-        return try await decide(.unlink(form), needs: .active, request, context) {}
+        return try await decide(.unlink(form), needs: .active, problems: [], request, context)
     }
 
     /// Checks the association exists for the unit (404 first: nothing is said about another unit's
-    /// association) and is in `state` (409), then the form (`validate`, 422), then submits the decision.
+    /// association) and is in `state` (409), then the form (`problems`: 400 `invalid_request` naming
+    /// every field; the worker checks the same rules again under the lock), then submits the decision.
     func decide(
-        _ decision: AssociationDecision, needs state: AssociationState, _ request: Request,
-        _ context: GatewayRequestContext, validate: () throws(AssociationRefusal) -> Void
+        _ decision: AssociationDecision, needs state: AssociationState, problems: [FieldProblem], _ request: Request,
+        _ context: GatewayRequestContext
     ) async throws -> Response {
         let identity = try context.requireIdentity()
         let id = try context.uuidParameter("associationId")
@@ -152,6 +149,7 @@ struct AssociationRoutes: Sendable {
                 : GatewayError(
                     .notActive, "the person is not a current employee (the association is \(current.rawValue))")
         }
+        guard problems.isEmpty else { throw GatewayError.invalidRequest(problems) }
         let job = AssociationDecisionJob(
             jobId: UUID(), unitId: identity.unitId, associationId: id, actor: identity.operatorId,
             requestedAt: Date(), decision: decision)
@@ -165,16 +163,23 @@ struct AssociationRoutes: Sendable {
     func submitRequest(_ request: Request, context: GatewayRequestContext) async throws -> Response {
         let service = try context.requireService()
         let body = try await Self.body(AssociationRequestSubmission.self, request)
-        var warnings: [String] = []
-        try Self.checked { () throws(AssociationRefusal) in
-            let number = try body.person.validate(today: CalendarDate.today())
-            if let warning = number.regionWarning { warnings.append(warning) }
-        }
+        let (problems, number) = body.person.problems(today: CalendarDate.today())
+        guard problems.isEmpty, let number else { throw GatewayError.invalidRequest(problems, within: "person") }
+        let warnings = number.regionWarning.map { [$0] } ?? []
         guard
             let unitId = try await store({ [associations] in
                 try await associations.unit(associationCode: body.associationCode)
             })
         else { throw GatewayError(.unknownAssociationCode, "no unit has this association code") }
+        // Checked again by the worker under the person's request lock (two requests at once).
+        if let open = try await store({ [pool] in
+            try await pool.withConnection { connection in
+                try AssociationStore.openState(unitId: unitId, person: number, on: connection)
+            }
+        }) {
+            throw GatewayError(
+                .alreadyExists, "the person already has a \(open.rawValue) association with this unit")
+        }
         let id = UUID()
         let job = AssociationDecisionJob(
             jobId: UUID(), unitId: unitId, associationId: id, actor: "service:\(service.service)",
@@ -206,29 +211,39 @@ struct AssociationRoutes: Sendable {
         }
         do {
             return try JSONDecoder().decode(Body.self, from: Data(buffer: buffer))
-        } catch let DecodingError.keyNotFound(key, _) {
-            throw GatewayError(.invalidBody, "field \(key.stringValue) is required")
-        } catch let DecodingError.dataCorrupted(context) {
-            throw GatewayError(.invalidBody, context.debugDescription)
-        } catch let DecodingError.typeMismatch(_, context) {
-            throw GatewayError(
-                .invalidBody, "field \(context.codingPath.map(\.stringValue).joined(separator: ".")) has the wrong type"
-            )
-        } catch let DecodingError.valueNotFound(_, context) {
-            throw GatewayError(
-                .invalidBody, "field \(context.codingPath.map(\.stringValue).joined(separator: ".")) is null")
+        } catch let error as DecodingError {
+            throw Self.refusal(error)
         } catch {
             throw GatewayError(.invalidBody, "the body is not the expected JSON object")
         }
     }
 
-    /// Runs a form check, mapping its refusal to `422 invalid_form`.
-    static func checked(_ check: () throws(AssociationRefusal) -> Void) throws(GatewayError) {
-        do {
-            try check()
-        } catch {
-            throw GatewayError(.invalidForm, error.detail)
+    /// A decoding error as `invalid_body` (not JSON, not an object) or `invalid_request` naming the field
+    /// (`required`, `wrong_type`, `null`, `invalid_value`).
+    static func refusal(_ error: DecodingError) -> GatewayError {
+        func path(_ context: DecodingError.Context, _ key: (any CodingKey)? = nil) -> String {
+            (context.codingPath + (key.map { [$0] } ?? [])).map { key in
+                key.intValue.map { "[\($0)]" } ?? "." + key.stringValue
+            }.joined().trimmingPrefix(".").description
         }
+        let problem: FieldProblem
+        switch error {
+        case .keyNotFound(let key, let context):
+            problem = FieldProblem(field: path(context, key), code: "required", message: "is required")
+        case .typeMismatch(_, let context) where context.codingPath.isEmpty:
+            return GatewayError(.invalidBody, "the body must be a JSON object")
+        case .typeMismatch(_, let context):
+            problem = FieldProblem(field: path(context), code: "wrong_type", message: "has the wrong type")
+        case .valueNotFound(_, let context):
+            problem = FieldProblem(field: path(context), code: "null", message: "must not be null")
+        case .dataCorrupted(let context) where context.codingPath.isEmpty:
+            return GatewayError(.invalidBody, "the body is not valid JSON")
+        case .dataCorrupted(let context):
+            problem = FieldProblem(field: path(context), code: "invalid_value", message: context.debugDescription)
+        @unknown default:
+            return GatewayError(.invalidBody, "the body is not the expected JSON object")
+        }
+        return .invalidRequest([problem])
     }
 
     static func filter(_ request: Request, from: String, to: String) throws(GatewayError) -> (
