@@ -104,6 +104,7 @@ public struct GatewayApplication: Sendable {
     public func application() -> some ApplicationProtocol {
         Application(
             router: router(),
+            server: .http1(configuration: .init(additionalChannelHandlers: [HTTPProtocolHandler()])),
             configuration: .init(
                 address: .hostname(configuration.host, port: configuration.port), serverName: "talent-gateway"),
             logger: logger)

@@ -14,8 +14,16 @@ public struct AttachmentInspector {
         self.detector = detector
     }
 
+    /// The verdict; its `detectedType` is what libmagic detected (`text/plain` for a text file named
+    /// `.pdf`, which is then judged as the PDF its name claims), never the type the name claims.
     public func inspect(_ bytes: UnsafeRawBufferPointer, request: InspectionRequest) -> AttachmentVerdict {
         let detected = bytes.isEmpty ? "application/x-empty" : (detector ?? ContentTypeDetector()).mimeType(of: bytes)
+        var verdict = judge(bytes, detected: detected, request: request)
+        verdict.detectedType = detected
+        return verdict
+    }
+
+    func judge(_ bytes: UnsafeRawBufferPointer, detected: String, request: InspectionRequest) -> AttachmentVerdict {
         let type: AttachmentFileType
         switch request.policy.precheck(
             byteCount: bytes.count, kind: request.kind, fileName: request.fileName, detectedMimeType: detected)

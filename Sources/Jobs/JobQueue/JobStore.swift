@@ -353,8 +353,8 @@ public struct JobStore: Sendable {
     }
 
     static let jobColumns = """
-        id, kind, status, subject_id, error_code, error_detail, to_json(created_at)#>>'{}' AS created_at,
-        to_json(published_at)#>>'{}' AS published_at, to_json(finished_at)#>>'{}' AS finished_at
+        id, kind, status, subject_id, error_code, error_detail, \(PostgresTimestamp.rfc3339("created_at")),
+        \(PostgresTimestamp.rfc3339("published_at")), \(PostgresTimestamp.rfc3339("finished_at"))
         """
 
     /// A job row as its record. - Throws: ``PostgresError`` `unexpected_result` for an unknown status.

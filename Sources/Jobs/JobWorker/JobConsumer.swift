@@ -265,7 +265,8 @@ public final class JobConsumer<Handler: JobHandler>: Sendable {
         var headers = Self.carriedHeaders(delivery)
         headers[JobHeaders.reason] = .string(rejection.code.rawValue)
         headers[JobHeaders.lastError] = .string(Self.truncated(rejection.detail))
-        headers[JobHeaders.parkedAt] = .string(ISO8601DateFormatter().string(from: Date()))
+        headers[JobHeaders.parkedAt] = .string(
+            Date().formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true)))
         if await replace(
             delivery, jobId: jobId, with: headers, exchange: queues.deadLetterExchange, routingKey: queues.routingKey,
             what: "parked copy")

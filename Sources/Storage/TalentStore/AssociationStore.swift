@@ -106,14 +106,14 @@ public struct AssociationStore: Sendable {
                 """
                 SELECT \(Self.columns), a.state, p.education::text AS education, p.work_history::text AS work_history,
                        to_char(a.leave_date, 'YYYY-MM-DD') AS leave_date,
-                       to_json(a.decided_at)#>>'{}' AS decided_at
+                       \(PostgresTimestamp.rfc3339("a.decided_at"))
                 FROM associations a JOIN persons p ON p.id = a.person_id WHERE a.id = $1 AND a.unit_id = $2
                 """, [associationId, unitId.rawValue])
             guard let row = rows.first else { return nil }
             let history = try connection.execute(
                 prepared: "association_history",
                 """
-                SELECT action, from_state, to_state, actor, job_id, form::text AS form, to_json(at)#>>'{}' AS at
+                SELECT action, from_state, to_state, actor, job_id, form::text AS form, \(PostgresTimestamp.rfc3339("association_transitions.at"))
                 FROM association_transitions WHERE association_id = $1 ORDER BY id
                 """, [associationId])
             let summary = try Self.employeeSummary(row)
@@ -401,7 +401,7 @@ public struct AssociationStore: Sendable {
         a.id, p.name, p.resident_id, p.sex, to_char(p.birth_date, 'YYYY-MM-DD') AS birth_date, p.mobile,
         a.position, a.department, to_char(a.entry_date, 'YYYY-MM-DD') AS entry_date, a.contract_kind,
         to_char(a.contract_start, 'YYYY-MM-DD') AS contract_start, to_char(a.contract_end, 'YYYY-MM-DD') AS contract_end,
-        to_json(a.requested_at)#>>'{}' AS requested_at,
+        \(PostgresTimestamp.rfc3339("a.requested_at")),
         (SELECT e->>'degree' FROM jsonb_array_elements(p.education) e
          ORDER BY e->>'startDate' DESC LIMIT 1) AS degree
         """

@@ -7,8 +7,8 @@ import TalentCore
 enum RowDecoding {
     static let attachmentColumns = """
         id, unit_id, kind, file_name, byte_count, sha256, status, reason, warnings::text AS warnings,
-        detected_type, width, height, to_json(uploaded_at)#>>'{}' AS uploaded_at,
-        to_json(validated_at)#>>'{}' AS validated_at
+        detected_type, width, height, \(PostgresTimestamp.rfc3339("uploaded_at")),
+        \(PostgresTimestamp.rfc3339("validated_at"))
         """
 
     /// Escapes `%`, `_` and `\` for a LIKE pattern.

@@ -50,6 +50,10 @@ public struct GatewayError: HTTPResponseError, Sendable {
         case alreadyExists = "already_exists"
         /// No unit has the association code (422).
         case unknownAssociationCode = "unknown_association_code"
+        /// The request head (headers or URL) is over the parser's limit (431).
+        case headersTooLarge = "headers_too_large"
+        /// Not valid HTTP/1.1 (400; the connection closes).
+        case malformedRequest = "malformed_request"
         case idempotencyKeyReused = "idempotency_key_reused"
         case idempotencyInProgress = "idempotency_in_progress"
         case brokerBlocked = "broker_blocked"
@@ -104,6 +108,8 @@ public struct GatewayError: HTTPResponseError, Sendable {
         case .unknownAssociationCode: .unprocessableContent
         case .notPending, .notActive, .unlinkRefused, .alreadyExists: .conflict
         case .tooLarge: .contentTooLarge
+        case .headersTooLarge: .requestHeaderFieldsTooLarge
+        case .malformedRequest: .badRequest
         case .idempotencyKeyReused, .idempotencyInProgress: .conflict
         case .brokerBlocked, .unavailable: .serviceUnavailable
         case .internal: .internalServerError
@@ -114,9 +120,7 @@ public struct GatewayError: HTTPResponseError, Sendable {
         var headers = HTTPFields()
         if let retryAfterSeconds { headers[.retryAfter] = String(retryAfterSeconds) }
         if let challenge { headers[.wwwAuthenticate] = challenge }
-        return JSONResponse.make(
-            status: status,
-            ErrorBody(error: .init(code: code, message: message, reasons: reasons, fields: fields)), headers: headers)
+        return JSONResponse.make(status: status, ErrorBody(self), headers: headers)
     }
 
     /// The `WWW-Authenticate` challenge (RFC 6750 §3): `Bearer realm="talent"` without a token, with
@@ -144,5 +148,10 @@ public struct GatewayError: HTTPResponseError, Sendable {
             var fields: [FieldProblem]?
         }
         var error: Detail
+
+        init(_ error: GatewayError) {
+            self.error = Detail(
+                code: error.code, message: error.message, reasons: error.reasons, fields: error.fields)
+        }
     }
 }

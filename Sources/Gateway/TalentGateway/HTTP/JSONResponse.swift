@@ -1,7 +1,8 @@
 import Foundation
 import Hummingbird
 
-/// Builds JSON responses with one encoder convention (sorted keys, ISO 8601 dates).
+/// Builds JSON responses with one encoder convention (sorted keys; dates RFC 3339, UTC, `Z`,
+/// milliseconds, like the database's ``PostgresTimestamp``).
 enum JSONResponse {
     static func make<Body: Encodable>(status: HTTPResponse.Status, _ body: Body, headers: HTTPFields = [:])
         -> Response
@@ -13,7 +14,10 @@ enum JSONResponse {
     static func encode<Body: Encodable>(_ body: Body) -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true)))
+        }
         return String(decoding: (try? encoder.encode(body)) ?? Data("{}".utf8), as: UTF8.self)
     }
 
