@@ -301,4 +301,71 @@ struct GatewayIdempotencyTests {
             """, [unit.rawValue])
         #expect(try raceJobs.first?.int("n") == 1)
     }
+
+    /// Decisions, association requests and deletes honour the key too: a retry after a lost answer
+    /// gets the first answer (not `409 not_pending`, `409 already_exists` or `404`), one job is stored,
+    /// and keys of different callers never meet.
+    @Test func everyStateChangeReplaysTheFirstAnswer() async throws {
+        let system = try await SharedSystem.instance.get()
+        let unit = Fixtures.unit(21)
+        let client = try await system.client(unit: unit)
+        let summary = try await client.send("GET", "/v1/employee-summary")
+        let code = try #require(
+            (try JSONSerialization.jsonObject(with: summary.body) as? [String: Any])?["associationCode"] as? String)
+        var population = DemoPopulation(seed: .random(in: 1...UInt64.max))
+        let service = try await system.serviceClient()
+        let submission = try JSONEncoder().encode(
+            AssociationRequestSubmission(associationCode: code, person: population.person()))
+        func post(_ client: GatewayClient, _ path: String, _ body: Data, key: String) async throws
+            -> GatewayClient.Reply
+        {
+            try await client.send(
+                "POST", path, body: body, headers: ["Content-Type": "application/json", "Idempotency-Key": key])
+        }
+        let requestKey = "request-\(UUID().uuidString)"
+        let requested = try await post(service, "/v1/service/association-requests", submission, key: requestKey)
+        #expect(requested.status == 202)
+        let accepted = try requested.decode(AssociationJobAccepted.self)
+        #expect(try await client.finishedJob(accepted.job.id)?.status == .succeeded)
+        // The retry after the request was applied: the first answer, not already_exists.
+        let requestRetry = try await post(service, "/v1/service/association-requests", submission, key: requestKey)
+        #expect(requestRetry.status == 202)
+        #expect(requestRetry.body == requested.body)
+        #expect(requestRetry.headers["location"] == requested.headers["location"])
+
+        let approval = try JSONEncoder().encode(population.approval())
+        let path = "/v1/association-requests/\(accepted.associationId.uuidString.lowercased())/approval"
+        let approveKey = "approve-\(UUID().uuidString)"
+        let approved = try await post(client, path, approval, key: approveKey)
+        #expect(approved.status == 202)
+        let approvalJob = try approved.decode(AssociationJobAccepted.self).job.id
+        #expect(try await client.finishedJob(approvalJob)?.status == .succeeded)
+        let approveRetry = try await post(client, path, approval, key: approveKey)
+        #expect(approveRetry.status == 202, "\(String(decoding: approveRetry.body, as: UTF8.self))")
+        #expect(try approveRetry.decode(AssociationJobAccepted.self).job.id == approvalJob)
+        // Without the key the same approval is judged afresh: the request is no longer pending.
+        let unkeyed = try await client.send("POST", path, body: approval, headers: ["Content-Type": "application/json"])
+        #expect(unkeyed.status == 409)
+        #expect(unkeyed.errorCode == "not_pending")
+        // The key with another body is refused.
+        let other = try JSONEncoder().encode(population.approval())
+        #expect(try await post(client, path, other, key: approveKey).errorCode == "idempotency_key_reused")
+        let jobs = try await system.rows(
+            "SELECT count(*) AS n FROM jobs WHERE subject_id = $1::uuid", [accepted.associationId.uuidString])
+        #expect(try jobs.first?.int("n") == 2)
+
+        // The same key from another caller is another key.
+        let otherUnit = try await system.client(unit: Fixtures.unit(22))
+        let foreign = try await post(otherUnit, path, approval, key: approveKey)
+        #expect(foreign.status == 404)
+
+        // A delete retried after its 204 is 204 again.
+        let png = try GatewayAPITests.acceptedSample("png", system: system)
+        let upload = try await client.upload(png, fileName: "delete-me.png", kind: .other)
+        let attachment = try upload.decode(UploadAccepted.self).attachment.id.uuidString.lowercased()
+        let deleteKey = ["Idempotency-Key": "delete-\(UUID().uuidString)"]
+        #expect(try await client.send("DELETE", "/v1/attachments/\(attachment)", headers: deleteKey).status == 204)
+        #expect(try await client.send("DELETE", "/v1/attachments/\(attachment)", headers: deleteKey).status == 204)
+        #expect(try await client.send("DELETE", "/v1/attachments/\(attachment)").status == 404)
+    }
 }

@@ -81,7 +81,7 @@ struct TalentStoreTests {
         let pool = try await Self.pool()
         defer { pool.shutdown() }
         let unit = Fixtures.unit(502, salt: "M")
-        let key = IdempotencyKey(key: "key-\(UUID().uuidString)", requestHash: "hash")
+        let key = IdempotencyKey(caller: "unit:\(unit.rawValue)", key: "key-\(UUID().uuidString)", requestHash: "hash")
         let firstJob = UUID()
         let first = NewAttachment(unitId: unit, unitName: nil, kind: .other, fileName: "a.pdf", content: [1, 2, 3])
         let created = try await pool.transaction { connection in
@@ -101,7 +101,7 @@ struct TalentStoreTests {
             Issue.record("a second request with the same key stored another attachment")
             return
         }
-        #expect(replay.attachmentId == record.id)
+        #expect(replay.subjectId == record.id)
         #expect(replay.jobId == firstJob)
         #expect(
             try await AttachmentStore(pool: pool).content(attachmentId: record.id, unitId: unit)?.bytes == [1, 2, 3])

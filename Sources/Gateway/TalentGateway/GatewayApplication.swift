@@ -56,12 +56,13 @@ public struct GatewayApplication: Sendable {
         // Outermost: it counts every answer, the mapped errors included.
         router.add(middleware: MetricsMiddleware())
         router.add(middleware: ErrorMappingMiddleware())
+        let idempotency = IdempotentRequests(keys: IdempotencyStore(pool: pool), jobs: JobStore(pool: pool))
         let attachmentRoutes = AttachmentRoutes(
             attachments: AttachmentStore(pool: pool), jobs: JobStore(pool: pool), submitter: submitter,
-            policy: configuration.attachmentPolicy)
+            policy: configuration.attachmentPolicy, idempotency: idempotency)
         let jobRoutes = JobRoutes(jobs: JobStore(pool: pool))
         let associationRoutes = AssociationRoutes(
-            associations: AssociationStore(pool: pool), pool: pool, submitter: submitter)
+            associations: AssociationStore(pool: pool), pool: pool, submitter: submitter, idempotency: idempotency)
         let healthRoutes = HealthRoutes(pool: pool, connection: connection)
         let authenticated = router.group().add(middleware: AuthenticationMiddleware(verifier: verifier, logins: logins))
         let services = router.group().add(

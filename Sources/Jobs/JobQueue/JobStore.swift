@@ -15,6 +15,15 @@ public struct JobStore: Sendable {
         self.pool = pool
     }
 
+    /// A job by id alone, for a caller that holds the id from its own records (an idempotency key,
+    /// which is scoped to its caller); never for an id from a request.
+    public func job(id: UUID) async throws -> JobRecord? {
+        try await pool.withConnection { connection in
+            try connection.execute(prepared: "job_get_by_id", "SELECT \(Self.jobColumns) FROM jobs WHERE id = $1", [id])
+                .first.map(Self.record)
+        }
+    }
+
     /// The unit's job, or `nil` when it does not exist or belongs to another unit.
     public func job(id: UUID, unitId: UnifiedSocialCreditCode) async throws -> JobRecord? {
         try await pool.withConnection { connection in

@@ -20,32 +20,12 @@ public struct AttachmentStore: Sendable {
         _ attachment: NewAttachment, jobId: UUID, idempotencyKey: IdempotencyKey?, on connection: PostgresConnection
     ) throws -> AttachmentCreation {
         let digest = SHA256Hex.of(attachment.content)
-        if let idempotencyKey {
-            let claimed = try connection.execute(
-                prepared: "idempotency_claim",
-                """
-                INSERT INTO idempotency_keys (unit_id, key, request_hash, attachment_id, job_id)
-                VALUES ($1, $2, $3, $4, $5) ON CONFLICT (unit_id, key) DO NOTHING
-                """,
-                [
-                    attachment.unitId.rawValue, idempotencyKey.key, idempotencyKey.requestHash, attachment.id,
-                    jobId,
-                ])
-            if claimed.affectedRows == 0 {
-                let rows = try connection.execute(
-                    prepared: "idempotency_get",
-                    """
-                    SELECT request_hash, attachment_id, job_id, response_status, response_body FROM idempotency_keys
-                    WHERE unit_id = $1 AND key = $2
-                    """, [attachment.unitId.rawValue, idempotencyKey.key])
-                let row = try rows.first.orThrow()
-                return .replay(
-                    IdempotentReplay(
-                        requestHash: try row.requiredString("request_hash"),
-                        attachmentId: try row.uuid("attachment_id"), jobId: try row.uuid("job_id"),
-                        responseStatus: try row.int("response_status"),
-                        responseBody: try row.string("response_body")))
-            }
+        if let idempotencyKey,
+            let replay = try IdempotencyStore.claim(
+                idempotencyKey, unitId: attachment.unitId.rawValue, subjectId: attachment.id, jobId: jobId,
+                on: connection)
+        {
+            return .replay(replay)
         }
         let inserted = try connection.execute(
             prepared: "attachment_insert",
@@ -58,19 +38,6 @@ public struct AttachmentStore: Sendable {
                 attachment.content.count, digest, PostgresValue.bytes(attachment.content),
             ])
         return .created(try RowDecoding.attachment(try inserted.first.orThrow()))
-    }
-
-    /// Records the response to the first request of an idempotency key, for its retries.
-    public func recordIdempotentResponse(
-        unitId: UnifiedSocialCreditCode, key: String, status: Int, body: String
-    ) async throws {
-        _ = try await pool.withConnection { connection in
-            try connection.query(
-                """
-                UPDATE idempotency_keys SET response_status = $3, response_body = $4
-                WHERE unit_id = $1 AND key = $2 AND response_status IS NULL
-                """, [unitId.rawValue, key, status, body])
-        }
     }
 
     /// Removes an attachment whose job was discarded (its message could not be published), in the
@@ -119,16 +86,36 @@ public struct AttachmentStore: Sendable {
         }
     }
 
-    /// Deletes the unit's attachment (its bytes are dropped; the row stays for the verdict history).
-    /// - Returns: `false` when there is no such attachment for this unit.
-    public func delete(id: UUID, unitId: UnifiedSocialCreditCode) async throws -> Bool {
-        try await pool.withConnection { connection in
-            let result = try connection.query(
-                """
-                UPDATE attachments SET deleted_at = now(), content = NULL
-                WHERE id = $1 AND unit_id = $2 AND deleted_at IS NULL
-                """, [id, unitId.rawValue])
-            return result.affectedRows == 1
+    /// What ``delete(id:unitId:claim:)`` did.
+    public enum Deletion: Sendable {
+        case deleted
+        /// No such attachment for the unit (or deleted already); nothing changed.
+        case missing
+        /// `claim` found the request's idempotency key used before: nothing changed.
+        case replay(IdempotentReplay)
+    }
+
+    /// Deletes the unit's attachment (its bytes are dropped; the row stays for the verdict history),
+    /// in one transaction with `claim` (the request's idempotency key), which runs first.
+    public func delete(
+        id: UUID, unitId: UnifiedSocialCreditCode,
+        claim: @escaping @Sendable (PostgresConnection) throws -> IdempotentReplay? = { _ in nil }
+    ) async throws -> Deletion {
+        /// Rolls the claim back when there is nothing to delete.
+        struct Missing: Error {}
+        do {
+            return try await pool.transaction { connection in
+                if let replay = try claim(connection) { return .replay(replay) }
+                let result = try connection.query(
+                    """
+                    UPDATE attachments SET deleted_at = now(), content = NULL
+                    WHERE id = $1 AND unit_id = $2 AND deleted_at IS NULL
+                    """, [id, unitId.rawValue])
+                guard result.affectedRows == 1 else { throw Missing() }
+                return .deleted
+            }
+        } catch is Missing {
+            return .missing
         }
     }
 

@@ -34,6 +34,9 @@ public struct ServiceAssertion: BearerClaims, Sendable {
 public struct ServiceIdentity: Sendable, Hashable {
     public var service: String
     public var scopes: Set<String>
+
+    /// Whom its idempotency keys and jobs belong to: `service:<name>`.
+    var caller: String { "service:" + service }
 }
 
 /// Verifies service tokens (``BearerTokenCheck``: algorithm, realm, ES256 signature against the

@@ -10,6 +10,9 @@ public struct UnitIdentity: Sendable, Hashable {
     public var loginMethod: LoginMethod
     /// When the identity platform issued the assertion (`iat`).
     public var issuedAt: Date?
+
+    /// Whom its idempotency keys and jobs belong to: `unit:<code>`.
+    var caller: String { "unit:" + unitId.rawValue }
 }
 
 /// How the unit logged in to the Beijing unified identity platform (北京市统一身份认证平台).

@@ -15,6 +15,7 @@ struct AssociationRoutes: Sendable {
     let associations: AssociationStore
     let pool: PostgresPool
     let submitter: JobSubmitter
+    let idempotency: IdempotentRequests
 
     /// The facts the unlink pre-check (manual §5) judges: the association's and the changes to it
     /// still queued; `nil` when the association is missing or foreign.
@@ -93,20 +94,21 @@ struct AssociationRoutes: Sendable {
 
     /// `POST /v1/association-requests/{associationId}/approval` with an ``ApprovalForm``.
     func approve(_ request: Request, context: GatewayRequestContext) async throws -> Response {
-        let form = try await Self.body(ApprovalForm.self, request)
-        return try await decide(.approve(form), needs: .pending, problems: form.problems(), request, context)
+        let (form, bytes) = try await Self.body(ApprovalForm.self, request)
+        return try await decide(.approve(form), needs: .pending, problems: form.problems(), bytes, request, context)
     }
 
     /// `POST /v1/association-requests/{associationId}/rejection` with a ``RejectionForm``.
     func reject(_ request: Request, context: GatewayRequestContext) async throws -> Response {
-        let form = try await Self.body(RejectionForm.self, request)
-        return try await decide(.reject(form), needs: .pending, problems: form.problems(), request, context)
+        let (form, bytes) = try await Self.body(RejectionForm.self, request)
+        return try await decide(.reject(form), needs: .pending, problems: form.problems(), bytes, request, context)
     }
 
     /// `PUT /v1/employees/{associationId}/position` with a ``PositionUpdateForm``.
     func updatePosition(_ request: Request, context: GatewayRequestContext) async throws -> Response {
-        let form = try await Self.body(PositionUpdateForm.self, request)
-        return try await decide(.updatePosition(form), needs: .active, problems: form.problems(), request, context)
+        let (form, bytes) = try await Self.body(PositionUpdateForm.self, request)
+        return try await decide(
+            .updatePosition(form), needs: .active, problems: form.problems(), bytes, request, context)
     }
 
     /// `POST /v1/employees/{associationId}/unlink` with an ``UnlinkForm``; refused with `409
@@ -114,7 +116,9 @@ struct AssociationRoutes: Sendable {
     func unlink(_ request: Request, context: GatewayRequestContext) async throws -> Response {
         let identity = try context.requireIdentity()
         let id = try context.uuidParameter("associationId")
-        let form = try await Self.body(UnlinkForm.self, request)
+        let (form, bytes) = try await Self.body(UnlinkForm.self, request)
+        let key = try IdempotentRequests.key(request, caller: identity.caller, identifying: bytes)
+        if let earlier = try await idempotency.earlierAnswer(key, rebuild: Self.rebuild) { return earlier }
         guard let facts = try await unlinkFacts(unitId: identity.unitId, associationId: id)
         else { throw GatewayError(.notFound, "no such employee") }
         let reasons = UnlinkRules.reasons(facts)
@@ -126,18 +130,21 @@ struct AssociationRoutes: Sendable {
         guard reasons.isEmpty else {
             throw GatewayError(.unlinkRefused, "the employee cannot be unlinked now", reasons: reasons)
         }
-        return try await decide(.unlink(form), needs: .active, problems: [], request, context)
+        return try await decide(.unlink(form), needs: .active, problems: [], bytes, request, context)
     }
 
     /// Checks the association exists for the unit (404 first: nothing is said about another unit's
     /// association) and is in `state` (409), then the form (`problems`: 400 `invalid_request` naming
     /// every field; the worker checks the same rules again under the lock), then submits the decision.
+    /// With an `Idempotency-Key`, the first answer comes back before any of these checks.
     func decide(
-        _ decision: AssociationDecision, needs state: AssociationState, problems: [FieldProblem], _ request: Request,
-        _ context: GatewayRequestContext
+        _ decision: AssociationDecision, needs state: AssociationState, problems: [FieldProblem], _ bytes: [UInt8],
+        _ request: Request, _ context: GatewayRequestContext
     ) async throws -> Response {
         let identity = try context.requireIdentity()
         let id = try context.uuidParameter("associationId")
+        let key = try IdempotentRequests.key(request, caller: identity.caller, identifying: bytes)
+        if let earlier = try await idempotency.earlierAnswer(key, rebuild: Self.rebuild) { return earlier }
         guard
             let current = try await store({ [associations] in
                 try await associations.state(unitId: identity.unitId, associationId: id)
@@ -153,16 +160,53 @@ struct AssociationRoutes: Sendable {
         let job = AssociationDecisionJob(
             jobId: UUID(), unitId: identity.unitId, associationId: id, actor: identity.operatorId,
             requestedAt: Date(), decision: decision)
-        let record = try await submitter.submit(
-            try JobEnvelope(job), subjectId: id, unitName: identity.unitName, logger: context.logger)
-        return Self.accepted(AssociationJobAccepted(associationId: id, job: record))
+        return try await submit(
+            try JobEnvelope(job), subjectId: id, unitName: identity.unitName, key: key, logger: context.logger)
+    }
+
+    /// Stores and publishes a decision job about `subjectId` and answers `202`. Without a key, in the
+    /// gateway's shared outbox transactions; with one, in a transaction of its own that claims the
+    /// key (a concurrent retry that claimed it first gets the first answer).
+    func submit(
+        _ message: JobEnvelope, subjectId: UUID, unitName: String?, key: IdempotencyKey?, warnings: [String]? = nil,
+        logger: Logger
+    ) async throws -> Response {
+        guard let key else {
+            let record = try await submitter.submit(message, subjectId: subjectId, unitName: unitName, logger: logger)
+            return Self.accepted(AssociationJobAccepted(associationId: subjectId, job: record, warnings: warnings))
+                .response
+        }
+        let (replay, stored) = try await submitter.store(message, unitName: unitName) {
+            connection -> (IdempotentReplay?, subjectId: UUID?, createJob: Bool) in
+            if let replay = try IdempotencyStore.claim(
+                key, unitId: message.unitId.rawValue, subjectId: subjectId, jobId: message.jobId, on: connection)
+            {
+                return (replay, nil, false)
+            }
+            return (nil, subjectId, true)
+        }
+        if let replay { return try await idempotency.answer(replay, key: key, rebuild: Self.rebuild) }
+        guard var record = stored else { throw GatewayError(.internal, "internal error") }
+        if let processed = try await submitter.publish(message, logger: logger) { record = processed }
+        let accepted = Self.accepted(AssociationJobAccepted(associationId: subjectId, job: record, warnings: warnings))
+        await idempotency.record(
+            key, status: 202, body: accepted.body, location: accepted.response.headers[.location])
+        return accepted.response
+    }
+
+    /// The first `202` of a keyed request, from its job (the recorded answer was lost).
+    static let rebuild: @Sendable (IdempotentReplay, JobRecord) async throws -> Response? = { replay, job in
+        guard let associationId = replay.subjectId ?? job.subjectId else { return nil }
+        return accepted(AssociationJobAccepted(associationId: associationId, job: job)).response
     }
 
     /// `POST /v1/service/association-requests` (service token): an employee asks, through the
     /// personal-edition portal, to be associated with the unit whose association code they entered.
     func submitRequest(_ request: Request, context: GatewayRequestContext) async throws -> Response {
         let service = try context.requireService()
-        let body = try await Self.body(AssociationRequestSubmission.self, request)
+        let (body, bytes) = try await Self.body(AssociationRequestSubmission.self, request)
+        let key = try IdempotentRequests.key(request, caller: service.caller, identifying: bytes)
+        if let earlier = try await idempotency.earlierAnswer(key, rebuild: Self.rebuild) { return earlier }
         let (problems, number) = body.person.problems(today: CalendarDate.today())
         guard problems.isEmpty, let number else { throw GatewayError.invalidRequest(problems, within: "person") }
         let warnings = number.regionWarning.map { [$0] } ?? []
@@ -184,24 +228,26 @@ struct AssociationRoutes: Sendable {
         let job = AssociationDecisionJob(
             jobId: UUID(), unitId: unitId, associationId: id, actor: "service:\(service.service)",
             requestedAt: Date(), decision: .request(body.person))
-        let record = try await submitter.submit(
-            try JobEnvelope(job), subjectId: id, unitName: nil, logger: context.logger)
-        return Self.accepted(
-            AssociationJobAccepted(associationId: id, job: record, warnings: warnings.isEmpty ? nil : warnings))
+        return try await submit(
+            try JobEnvelope(job), subjectId: id, unitName: nil, key: key, warnings: warnings.isEmpty ? nil : warnings,
+            logger: context.logger)
     }
 
     // MARK: Helpers
 
-    static func accepted(_ value: AssociationJobAccepted) -> Response {
+    /// The `202` answer: body and `Location` of the job.
+    static func accepted(_ value: AssociationJobAccepted) -> (response: Response, body: String) {
+        let body = JSONResponse.encode(value)
         var headers = HTTPFields()
         headers[.location] = "/v1/jobs/\(value.job.id.uuidString.lowercased())"
-        return JSONResponse.make(status: .accepted, value, headers: headers)
+        return (JSONResponse.make(status: .accepted, rawJSON: body, headers: headers), body)
     }
 
     /// Largest JSON body accepted on these routes, in bytes.
     static let maxBodyBytes = 65_536
 
-    static func body<Body: Decodable>(_ type: Body.Type, _ request: Request) async throws -> Body {
+    /// The decoded body and its bytes (what an idempotency key's request hash covers).
+    static func body<Body: Decodable>(_ type: Body.Type, _ request: Request) async throws -> (Body, [UInt8]) {
         var request = request
         let buffer: ByteBuffer
         do {
@@ -210,7 +256,7 @@ struct AssociationRoutes: Sendable {
             throw GatewayError(.tooLarge, "the body exceeds \(maxBodyBytes) bytes")
         }
         do {
-            return try JSONDecoder().decode(Body.self, from: Data(buffer: buffer))
+            return (try JSONDecoder().decode(Body.self, from: Data(buffer: buffer)), Array(buffer: buffer))
         } catch let error as DecodingError {
             throw Self.refusal(error)
         } catch {

@@ -15,6 +15,7 @@ struct AttachmentRoutes: Sendable {
     let jobs: JobStore
     let submitter: JobSubmitter
     let policy: AttachmentPolicy
+    let idempotency: IdempotentRequests
 
     /// Longest accepted file name, in characters.
     static let maxFileNameLength = 255
@@ -39,7 +40,8 @@ struct AttachmentRoutes: Sendable {
             throw GatewayError(.tooLarge, "the file exceeds \(limit) bytes, the limit for \(kind.rawValue)")
         }
         let bytes = Array(buffer: body)
-        let idempotencyKey = try Self.idempotencyKey(request, kind: kind, fileName: fileName, bytes: bytes)
+        let idempotencyKey = try IdempotentRequests.key(
+            request, caller: identity.caller, identifying: Array("\(kind.rawValue)\n\(fileName)\n".utf8) + bytes)
         let newAttachment = NewAttachment(
             unitId: identity.unitId, unitName: identity.unitName, kind: kind, fileName: fileName, content: bytes)
         let message = try JobEnvelope(
@@ -54,7 +56,13 @@ struct AttachmentRoutes: Sendable {
         let attachment: AttachmentRecord
         switch creation {
         case .replay(let replay):
-            return try await self.replay(replay, key: idempotencyKey, identity: identity)
+            guard let idempotencyKey else { throw GatewayError(.internal, "internal error") }
+            return try await idempotency.answer(replay, key: idempotencyKey) { [attachments] replay, job in
+                guard let id = replay.subjectId,
+                    let attachment = try await attachments.attachment(id: id, unitId: identity.unitId)
+                else { return nil }
+                return Self.accepted(UploadAccepted(attachment: attachment, job: job)).response
+            }
         case .created(let createdAttachment):
             attachment = createdAttachment
         }
@@ -66,11 +74,8 @@ struct AttachmentRoutes: Sendable {
             job = processed
         }
         let response = Self.accepted(UploadAccepted(attachment: attachment, job: job))
-        if let idempotencyKey {
-            // If this write is lost, a retry rebuilds the answer from the records (see `replay`).
-            try? await attachments.recordIdempotentResponse(
-                unitId: identity.unitId, key: idempotencyKey.key, status: 202, body: response.body)
-        }
+        await idempotency.record(
+            idempotencyKey, status: 202, body: response.body, location: response.response.headers[.location])
         return response.response
     }
 
@@ -81,51 +86,6 @@ struct AttachmentRoutes: Sendable {
         headers[.location] = "/v1/jobs/\(value.job.id.uuidString.lowercased())"
         return (JSONResponse.make(status: .accepted, rawJSON: body, headers: headers), body)
     }
-
-    /// Answers a retried request whose `Idempotency-Key` was used before.
-    /// - Throws: `idempotency_key_reused` (422) when the key came with another request;
-    ///   `idempotency_in_progress` (409) while the first request has not been answered yet.
-    func replay(_ replay: IdempotentReplay, key: IdempotencyKey?, identity: UnitIdentity) async throws -> Response {
-        guard replay.requestHash == key?.requestHash else {
-            throw GatewayError(.idempotencyKeyReused, "this Idempotency-Key was used for a different request")
-        }
-        if replay.responseStatus == 202, let body = replay.responseBody,
-            let first = try? JSONDecoder().decode(UploadAccepted.self, from: Data(body.utf8))
-        {
-            return Self.accepted(first).response
-        }
-        // The first request is still publishing, or its answer was not recorded: rebuild the answer
-        // once the job is known to be published.
-        if let attachmentId = replay.attachmentId, let jobId = replay.jobId,
-            let job = try await store({ [jobs] in try await jobs.job(id: jobId, unitId: identity.unitId) }),
-            job.publishedAt != nil,
-            let attachment = try await store({ [attachments] in
-                try await attachments.attachment(id: attachmentId, unitId: identity.unitId)
-            })
-        {
-            return Self.accepted(UploadAccepted(attachment: attachment, job: job)).response
-        }
-        throw GatewayError(
-            .idempotencyInProgress, "the first request with this Idempotency-Key is still in progress",
-            retryAfterSeconds: 1)
-    }
-
-    /// The `Idempotency-Key` header (1–255 printable ASCII characters), with the hash of the request
-    /// it names (kind, file name, SHA-256 of the bytes).
-    static func idempotencyKey(_ request: Request, kind: AttachmentKind, fileName: String, bytes: [UInt8])
-        throws(GatewayError) -> IdempotencyKey?
-    {
-        guard let key = request.headers[idempotencyKeyField] else { return nil }
-        guard (1...255).contains(key.utf8.count), key.utf8.allSatisfy({ (0x21...0x7e).contains($0) }) else {
-            throw GatewayError(.invalidParameter, "Idempotency-Key must be 1–255 printable ASCII characters")
-        }
-        let content = SHA256Hex.of(bytes)
-        let identity = Array("\(kind.rawValue)\n\(fileName)\n\(content)".utf8)
-        return IdempotencyKey(
-            key: key, requestHash: SHA256Hex.of(identity))
-    }
-
-    static let idempotencyKeyField = HTTPField.Name("Idempotency-Key")!
 
     /// `GET /v1/attachments?search=&kind=&limit=&offset=`.
     func list(_ request: Request, context: GatewayRequestContext) async throws -> Response {
@@ -159,14 +119,29 @@ struct AttachmentRoutes: Sendable {
         return JSONResponse.make(status: .ok, record)
     }
 
-    /// `DELETE /v1/attachments/{attachmentId}`.
+    /// `DELETE /v1/attachments/{attachmentId}`; with an `Idempotency-Key`, a retry after the first
+    /// `204` is answered `204` again (not `404`).
     func delete(_ request: Request, context: GatewayRequestContext) async throws -> Response {
         let identity = try context.requireIdentity()
         let id = try context.uuidParameter("attachmentId")
-        guard try await store({ [attachments] in try await attachments.delete(id: id, unitId: identity.unitId) }) else {
-            throw GatewayError(.notFound, "no such attachment")
+        let key = try IdempotentRequests.key(request, caller: identity.caller, identifying: [])
+        let noRebuild: @Sendable (IdempotentReplay, JobRecord) async throws -> Response? = { _, _ in nil }
+        if let earlier = try await idempotency.earlierAnswer(key, rebuild: noRebuild) { return earlier }
+        let outcome = try await store { [attachments] in
+            try await attachments.delete(id: id, unitId: identity.unitId) { connection in
+                guard let key else { return nil }
+                return try IdempotencyStore.claim(
+                    key, unitId: identity.unitId.rawValue, subjectId: id, jobId: nil,
+                    response: (status: 204, body: "", location: nil), on: connection)
+            }
         }
-        return Response(status: .noContent)
+        switch outcome {
+        case .deleted: return Response(status: .noContent)
+        case .missing: throw GatewayError(.notFound, "no such attachment")
+        case .replay(let replay):
+            guard let key else { throw GatewayError(.internal, "internal error") }
+            return try await idempotency.answer(replay, key: key, rebuild: noRebuild)
+        }
     }
 
     /// A file name as given by the unit: 1…255 characters (Unicode scalars, as JSON Schema counts),
