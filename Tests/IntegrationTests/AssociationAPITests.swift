@@ -369,6 +369,83 @@ struct AssociationAPITests {
         #expect(early.status == 400)
         #expect(try Self.fields(early).map(\.code) == ["before_entry_date"])
     }
+
+    /// A service follows the jobs it submitted (and only those) at the `Location` it is given; a refusal
+    /// carries its code and a message in Chinese and English; `Prefer: wait` answers with the outcome.
+    @Test func everyCallerCanFollowItsJob() async throws {
+        let system = try await SharedSystem.instance.get()
+        var population = DemoPopulation(seed: .random(in: 1...UInt64.max))
+        let unit = try await Self.unit(15)
+        let service = try await system.serviceClient()
+        let person = population.person()
+        let submission = AssociationRequestSubmission(associationCode: unit.code, person: person)
+        let first = try await service.send("POST", "/v1/service/association-requests", json: submission)
+        #expect(first.status == 202)
+        let accepted = try first.decode(AssociationJobAccepted.self)
+        let location = try #require(first.headers["location"])
+        #expect(location == "/v1/service/jobs/\(accepted.job.id.uuidString.lowercased())")
+        var job: JobRecord?
+        for _ in 0..<300 {
+            let read = try await service.send("GET", location)
+            try #require(read.status == 200, "\(read.status) \(String(decoding: read.body, as: UTF8.self))")
+            job = try read.decode(JobRecord.self)
+            if job?.status != .queued { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(job?.status == .succeeded)
+        // Another service, a unit token, another unit's job: nothing.
+        let otherService = try await system.serviceClient(name: "another-portal")
+        #expect(try await otherService.send("GET", location).status == 404)
+        #expect(try await unit.client.send("GET", location).errorCode == "token_wrong_realm")
+        let approval = try await unit.client.send(
+            "POST", "/v1/association-requests/\(accepted.associationId.uuidString.lowercased())/approval",
+            body: try JSONEncoder().encode(population.approval()),
+            headers: ["Content-Type": "application/json", "Prefer": "wait=10"])
+        #expect(approval.status == 200)
+        let approvalJob = try approval.decode(AssociationJobAccepted.self).job
+        #expect(approvalJob.status == .succeeded)
+        let unitJob = approvalJob.id.uuidString.lowercased()
+        #expect(try await service.send("GET", "/v1/service/jobs/\(unitJob)").status == 404)
+        #expect(approval.headers["location"] == "/v1/jobs/\(unitJob)")
+
+        // Prefer: wait — the outcome in the answer (200), a refusal with its messages.
+        let position = PositionUpdateForm(position: "首席数据官")
+        let waited = try await unit.client.send(
+            "PUT", "/v1/employees/\(accepted.associationId.uuidString.lowercased())/position",
+            body: try JSONEncoder().encode(position),
+            headers: ["Content-Type": "application/json", "Prefer": "wait=10"])
+        #expect(waited.status == 200, "\(String(decoding: waited.body, as: UTF8.self))")
+        #expect(waited.headers["preference-applied"] == "wait=10")
+        #expect(try waited.decode(AssociationJobAccepted.self).job.status == .succeeded)
+        // Two requests at once for one person: the second is refused by the worker under the lock.
+        let twin = population.person()
+        let twinSubmission = try JSONEncoder().encode(
+            AssociationRequestSubmission(associationCode: unit.code, person: twin))
+        let racing = try await withThrowingTaskGroup(of: GatewayClient.Reply.self) { group in
+            for _ in 0..<2 {
+                group.addTask {
+                    try await service.send(
+                        "POST", "/v1/service/association-requests", body: twinSubmission,
+                        headers: ["Content-Type": "application/json", "Prefer": "wait=10"])
+                }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        let outcomes = try racing.filter { $0.status == 200 }.map { try $0.decode(AssociationJobAccepted.self).job }
+        if let refused = outcomes.first(where: { $0.status == .failed }) {
+            #expect(refused.errorCode == "already_exists")
+            #expect(refused.errorMessage?.zh.isEmpty == false)
+            #expect(refused.errorMessage?.en.contains("already") == true)
+        }
+        #expect(racing.allSatisfy { [200, 409].contains($0.status) })
+        // wait=0: the usual 202.
+        let quick = try await service.send(
+            "POST", "/v1/service/association-requests",
+            body: try JSONEncoder().encode(
+                AssociationRequestSubmission(associationCode: unit.code, person: population.person())),
+            headers: ["Content-Type": "application/json", "Prefer": "wait=0"])
+        #expect(quick.status == 202)
+    }
 }
 
 /// Wraps any `Encodable` so heterogenous request bodies can sit in one list.

@@ -145,6 +145,22 @@ struct HTTPDetailsTests {
         #expect(try #require(job.publishedAt) <= (try #require(job.finishedAt)))
     }
 
+    /// `Prefer: wait=N` on an upload: the verdict in the answer (`200`), the job finished.
+    @Test func anUploadCanWaitForItsVerdict() async throws {
+        let system = try await SharedSystem.instance.get()
+        let client = try await system.client(unit: Fixtures.unit(32))
+        let reply = try await client.send(
+            "POST", "/v1/attachments?kind=other&fileName=wait.png",
+            body: try Data(contentsOf: try Self.corpusFile(extension: "png")),
+            headers: ["Prefer": "respond-async, wait=10"])
+        #expect(reply.status == 200)
+        #expect(reply.headers["preference-applied"] == "wait=10")
+        let accepted = try reply.decode(UploadAccepted.self)
+        #expect(accepted.attachment.status != .pending)
+        #expect(accepted.job.status == .succeeded)
+        #expect(reply.headers["location"] == "/v1/jobs/\(accepted.job.id.uuidString.lowercased())")
+    }
+
     static func corpusFile(extension suffix: String) throws -> URL {
         let environment = try TestEnvironment.current()
         let files = try FileManager.default.contentsOfDirectory(

@@ -19,6 +19,8 @@ public struct AttachmentRecord: Codable, Sendable, Hashable {
     public var status: Status
     /// Set when rejected.
     public var reason: AttachmentReason?
+    /// What ``reason`` means, for people, in Chinese and English (``OutcomeMessage``).
+    public var reasonMessage: OutcomeMessage?
     public var warnings: [String]
     public var detectedType: String?
     public var width: Int?
@@ -40,6 +42,7 @@ public struct AttachmentRecord: Codable, Sendable, Hashable {
         self.sha256 = sha256
         self.status = status
         self.reason = reason
+        self.reasonMessage = reason.flatMap { OutcomeMessage.forCode($0.rawValue) }
         self.warnings = warnings
         self.detectedType = detectedType
         self.width = width

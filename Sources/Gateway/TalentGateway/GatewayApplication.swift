@@ -57,17 +57,16 @@ public struct GatewayApplication: Sendable {
         router.add(middleware: MetricsMiddleware())
         router.add(middleware: ErrorMappingMiddleware())
         let idempotency = IdempotentRequests(keys: IdempotencyStore(pool: pool), jobs: JobStore(pool: pool))
+        let waiter = PreferWait(jobs: JobStore(pool: pool))
         let attachmentRoutes = AttachmentRoutes(
             attachments: AttachmentStore(pool: pool), jobs: JobStore(pool: pool), submitter: submitter,
-            policy: configuration.attachmentPolicy, idempotency: idempotency)
+            policy: configuration.attachmentPolicy, idempotency: idempotency, waiter: waiter)
         let jobRoutes = JobRoutes(jobs: JobStore(pool: pool))
         let associationRoutes = AssociationRoutes(
-            associations: AssociationStore(pool: pool), pool: pool, submitter: submitter, idempotency: idempotency)
+            associations: AssociationStore(pool: pool), pool: pool, submitter: submitter, idempotency: idempotency,
+            waiter: waiter)
         let healthRoutes = HealthRoutes(pool: pool, connection: connection)
         let authenticated = router.group().add(middleware: AuthenticationMiddleware(verifier: verifier, logins: logins))
-        let services = router.group().add(
-            middleware: ServiceAuthenticationMiddleware(
-                verifier: serviceVerifier, scope: ServiceTokenVerifier.associationRequestsScope))
         for operation in GatewayOperation.allCases {
             let handler: @Sendable (Request, GatewayRequestContext) async throws -> Response =
                 switch operation {
@@ -88,13 +87,16 @@ public struct GatewayApplication: Sendable {
                 case .updateEmployeePosition: associationRoutes.updatePosition
                 case .checkEmployeeUnlink: associationRoutes.unlinkCheck
                 case .unlinkEmployee: associationRoutes.unlink
+                case .getServiceJob: jobRoutes.getForService
                 case .submitAssociationRequest: associationRoutes.submitRequest
                 }
             let path = RouterPath(operation.path)
             switch operation.authentication {
             case .none: router.on(path, method: operation.method, use: handler)
             case .unit: authenticated.on(path, method: operation.method, use: handler)
-            case .service: services.on(path, method: operation.method, use: handler)
+            case .service(let scope):
+                router.group().add(middleware: ServiceAuthenticationMiddleware(verifier: serviceVerifier, scope: scope))
+                    .on(path, method: operation.method, use: handler)
             }
         }
         return router

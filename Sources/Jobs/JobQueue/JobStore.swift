@@ -24,6 +24,31 @@ public struct JobStore: Sendable {
         }
     }
 
+    /// A job the service `submittedBy` (`service:<name>`) submitted, or `nil` (missing, or not its own).
+    public func job(id: UUID, submittedBy: String) async throws -> JobRecord? {
+        try await pool.withConnection { connection in
+            try connection.execute(
+                prepared: "job_get_by_submitter",
+                "SELECT \(Self.jobColumns) FROM jobs WHERE id = $1 AND submitted_by = $2", [id, submittedBy]
+            ).first.map(Self.record)
+        }
+    }
+
+    /// Records who submitted these jobs (`service:<name>`), in the transaction that inserted them.
+    public static func recordSubmitters(
+        _ submitters: [(jobId: UUID, submittedBy: String)], on connection: PostgresConnection
+    )
+        throws
+    {
+        guard !submitters.isEmpty else { return }
+        try connection.execute(
+            prepared: "job_record_submitters",
+            """
+            UPDATE jobs SET submitted_by = s.submitted_by
+            FROM unnest($1::uuid[], $2::text[]) AS s(id, submitted_by) WHERE jobs.id = s.id
+            """, [submitters.map(\.jobId), submitters.map(\.submittedBy)])
+    }
+
     /// The unit's job, or `nil` when it does not exist or belongs to another unit.
     public func job(id: UUID, unitId: UnifiedSocialCreditCode) async throws -> JobRecord? {
         try await pool.withConnection { connection in

@@ -87,11 +87,12 @@ public actor TestSystem {
     }
 
     /// A client acting as the personal-edition portal (service token with the association-requests scope).
-    public func serviceClient(scope: String = ServiceTokenVerifier.associationRequestsScope) async throws
-        -> GatewayClient
-    {
+    public func serviceClient(
+        scope: String = ServiceTokenVerifier.associationRequestsScope, name: String = "personal-portal"
+    ) async throws -> GatewayClient {
         guard let serviceIssuer else { throw TestEnvironment.Missing(variable: "service issuer (start() first)") }
-        return GatewayClient(baseURL: baseURL, token: try await serviceIssuer.mintService(scope: scope))
+        return GatewayClient(
+            baseURL: baseURL, token: try await serviceIssuer.mintService(service: name, scope: scope))
     }
 
     /// A token signed by the development issuer (for authentication tests).

@@ -52,7 +52,7 @@ public enum AssociationStateMachine {
 /// Why a change to an association is refused. Recorded on the job (`failed`, `error_code` = ``code``)
 /// by the worker, or answered by the gateway when it can tell at once.
 public struct AssociationRefusal: Error, Sendable, Hashable, CustomStringConvertible {
-    public enum Code: String, Sendable, Hashable {
+    public enum Code: String, Sendable, Hashable, CaseIterable {
         case notPending = "not_pending"
         case notActive = "not_active"
         case alreadyExists = "already_exists"

@@ -10,6 +10,8 @@ public struct JobRecord: Codable, Sendable, Hashable {
     public var errorCode: String?
     /// The reason in words (for refused decisions: every reason).
     public var errorDetail: String?
+    /// What ``errorCode`` means, for people, in Chinese and English (``OutcomeMessage``).
+    public var errorMessage: OutcomeMessage?
     public var createdAt: String
     public var publishedAt: String?
     public var finishedAt: String?
@@ -24,6 +26,7 @@ public struct JobRecord: Codable, Sendable, Hashable {
         self.subjectId = subjectId
         self.errorCode = errorCode
         self.errorDetail = errorDetail
+        self.errorMessage = errorCode.flatMap(OutcomeMessage.forCode)
         self.createdAt = createdAt
         self.publishedAt = publishedAt
         self.finishedAt = finishedAt

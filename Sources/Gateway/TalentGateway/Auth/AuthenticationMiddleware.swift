@@ -19,19 +19,20 @@ struct AuthenticationMiddleware: RouterMiddleware {
     }
 }
 
-/// Requires a service token (`Authorization: Bearer <token>`) with `scope` and puts the verified
-/// service in the request context. Unit tokens are refused: they are signed by another key.
+/// Requires a service token (`Authorization: Bearer <token>`) with `scope` (any scope when `nil`) and
+/// puts the verified service in the request context. Unit tokens are refused: they are signed by
+/// another key.
 struct ServiceAuthenticationMiddleware: RouterMiddleware {
     typealias Context = GatewayRequestContext
     let verifier: ServiceTokenVerifier
-    let scope: String
+    let scope: String?
 
     func handle(
         _ request: Request, context: GatewayRequestContext,
         next: (Request, GatewayRequestContext) async throws -> Response
     ) async throws -> Response {
         let service = try await verifier.verify(try request.bearerToken())
-        guard service.scopes.contains(scope) else {
+        if let scope, !service.scopes.contains(scope) {
             throw GatewayError(.insufficientScope, "the service token lacks the \(scope) scope", scope: scope)
         }
         var context = context

@@ -17,8 +17,9 @@ struct JobSubmitter: Sendable {
 
     /// Registers the unit, runs `write` and, when it returns a subject, inserts the job about it — all
     /// in one transaction. - Returns: what `write` returned, and the job when one was stored.
+    /// - Parameter submittedBy: the service that submits the job (`service:<name>`), `nil` for the unit.
     func store<Written: Sendable>(
-        _ message: JobEnvelope, unitName: String?,
+        _ message: JobEnvelope, unitName: String?, submittedBy: String? = nil,
         _ write: @escaping @Sendable (PostgresConnection) throws -> (Written, subjectId: UUID?, createJob: Bool)
     ) async throws -> (Written, JobRecord?) {
         try await TalentGateway.store { [pool] in
@@ -26,7 +27,9 @@ struct JobSubmitter: Sendable {
                 try UnitStore.register(message.unitId, name: unitName, on: connection)
                 let (written, subjectId, createJob) = try write(connection)
                 guard createJob else { return (written, nil) }
-                return (written, try JobStore.insert(message, subjectId: subjectId, on: connection))
+                let record = try JobStore.insert(message, subjectId: subjectId, on: connection)
+                if let submittedBy { try JobStore.recordSubmitters([(message.jobId, submittedBy)], on: connection) }
+                return (written, record)
             }
         }
     }
@@ -76,9 +79,11 @@ struct JobSubmitter: Sendable {
 
     /// Stores `message` as a job about `subjectId` (in a transaction shared with other submissions:
     /// ``OutboxWriter``), publishes it, and returns the job for a `202`.
-    func submit(_ message: JobEnvelope, subjectId: UUID?, unitName: String?, logger: Logger) async throws -> JobRecord {
+    func submit(
+        _ message: JobEnvelope, subjectId: UUID?, unitName: String?, submittedBy: String? = nil, logger: Logger
+    ) async throws -> JobRecord {
         let record = try await TalentGateway.store {
-            try await outbox.store(message, subjectId: subjectId, unitName: unitName)
+            try await outbox.store(message, subjectId: subjectId, unitName: unitName, submittedBy: submittedBy)
         }
         return try await publish(message, logger: logger) ?? record
     }

@@ -19,6 +19,7 @@ final class OutboxWriter: Sendable {
         let message: JobEnvelope
         let subjectId: UUID?
         let unitName: String?
+        let submittedBy: String?
         let continuation: CheckedContinuation<JobRecord, any Error>
     }
 
@@ -42,12 +43,17 @@ final class OutboxWriter: Sendable {
 
     /// Stores `message` as a `queued` job about `subjectId` and registers its unit; returns once the
     /// row is committed.
+    /// - Parameter submittedBy: the service that submitted it (`service:<name>`), `nil` for the unit.
     /// - Throws: ``PostgresError`` (the submission's own transaction failed).
-    func store(_ message: JobEnvelope, subjectId: UUID?, unitName: String?) async throws -> JobRecord {
+    func store(_ message: JobEnvelope, subjectId: UUID?, unitName: String?, submittedBy: String? = nil)
+        async throws -> JobRecord
+    {
         try await withCheckedThrowingContinuation { continuation in
             let start = state.withLock { state -> Bool in
                 state.waiting.append(
-                    Submission(message: message, subjectId: subjectId, unitName: unitName, continuation: continuation))
+                    Submission(
+                        message: message, subjectId: subjectId, unitName: unitName, submittedBy: submittedBy,
+                        continuation: continuation))
                 guard state.running < concurrentTransactions else { return false }
                 state.running += 1
                 return true
@@ -82,7 +88,11 @@ final class OutboxWriter: Sendable {
                     guard let submission = units[key] else { continue }
                     try UnitStore.register(submission.message.unitId, name: submission.unitName, on: connection)
                 }
-                return try JobStore.insert(batch.map { ($0.message, $0.subjectId) }, on: connection)
+                let records = try JobStore.insert(batch.map { ($0.message, $0.subjectId) }, on: connection)
+                try JobStore.recordSubmitters(
+                    batch.compactMap { submission in submission.submittedBy.map { (submission.message.jobId, $0) } },
+                    on: connection)
+                return records
             }
             for (submission, record) in zip(batch, records) { submission.continuation.resume(returning: record) }
         } catch {

@@ -16,6 +16,7 @@ struct AssociationRoutes: Sendable {
     let pool: PostgresPool
     let submitter: JobSubmitter
     let idempotency: IdempotentRequests
+    let waiter: PreferWait
 
     /// The facts the unlink pre-check (manual §5) judges: the association's and the changes to it
     /// still queued; `nil` when the association is missing or foreign.
@@ -161,22 +162,48 @@ struct AssociationRoutes: Sendable {
             jobId: UUID(), unitId: identity.unitId, associationId: id, actor: identity.operatorId,
             requestedAt: Date(), decision: decision)
         return try await submit(
-            try JobEnvelope(job), subjectId: id, unitName: identity.unitName, key: key, logger: context.logger)
+            try JobEnvelope(job), subjectId: id, unitName: identity.unitName, key: key,
+            wait: PreferWait.seconds(request), logger: context.logger)
     }
 
     /// Stores and publishes a decision job about `subjectId` and answers `202`. Without a key, in the
     /// gateway's shared outbox transactions; with one, in a transaction of its own that claims the
     /// key (a concurrent retry that claimed it first gets the first answer).
+    /// - Parameter service: the submitting service (its job's `Location` is under `/v1/service/jobs/`).
+    /// - Parameter wait: `Prefer: wait` seconds (``PreferWait``): answer `200` with the finished job when
+    ///   it finishes within them.
     func submit(
         _ message: JobEnvelope, subjectId: UUID, unitName: String?, key: IdempotencyKey?, warnings: [String]? = nil,
-        logger: Logger
+        service: ServiceIdentity? = nil, wait: Int?, logger: Logger
     ) async throws -> Response {
-        guard let key else {
-            let record = try await submitter.submit(message, subjectId: subjectId, unitName: unitName, logger: logger)
-            return Self.accepted(AssociationJobAccepted(associationId: subjectId, job: record, warnings: warnings))
-                .response
+        let accepted = try await accept(
+            message, subjectId: subjectId, unitName: unitName, key: key, warnings: warnings, service: service,
+            logger: logger)
+        guard let wait, accepted.status == .accepted,
+            let finished = await waiter.finished(message.jobId, within: wait)
+        else { return accepted }
+        let body = JSONResponse.encode(
+            AssociationJobAccepted(associationId: subjectId, job: finished, warnings: warnings))
+        return PreferWait.applied(wait, status: .ok, rawJSON: body, headers: accepted.headers)
+    }
+
+    /// The `202` of ``submit(_:subjectId:unitName:key:warnings:service:wait:logger:)`` (or the first
+    /// answer of the key).
+    func accept(
+        _ message: JobEnvelope, subjectId: UUID, unitName: String?, key: IdempotencyKey?, warnings: [String]?,
+        service: ServiceIdentity?, logger: Logger
+    ) async throws -> Response {
+        let answer = { (record: JobRecord) in
+            Self.accepted(
+                AssociationJobAccepted(associationId: subjectId, job: record, warnings: warnings),
+                jobsPath: service == nil ? "/v1/jobs/" : "/v1/service/jobs/")
         }
-        let (replay, stored) = try await submitter.store(message, unitName: unitName) {
+        guard let key else {
+            let record = try await submitter.submit(
+                message, subjectId: subjectId, unitName: unitName, submittedBy: service?.caller, logger: logger)
+            return answer(record).response
+        }
+        let (replay, stored) = try await submitter.store(message, unitName: unitName, submittedBy: service?.caller) {
             connection -> (IdempotentReplay?, subjectId: UUID?, createJob: Bool) in
             if let replay = try IdempotencyStore.claim(
                 key, unitId: message.unitId.rawValue, subjectId: subjectId, jobId: message.jobId, on: connection)
@@ -185,10 +212,13 @@ struct AssociationRoutes: Sendable {
             }
             return (nil, subjectId, true)
         }
-        if let replay { return try await idempotency.answer(replay, key: key, rebuild: Self.rebuild) }
+        if let replay {
+            return try await idempotency.answer(
+                replay, key: key, rebuild: service == nil ? Self.rebuild : Self.rebuildForService)
+        }
         guard var record = stored else { throw GatewayError(.internal, "internal error") }
         if let processed = try await submitter.publish(message, logger: logger) { record = processed }
-        let accepted = Self.accepted(AssociationJobAccepted(associationId: subjectId, job: record, warnings: warnings))
+        let accepted = answer(record)
         await idempotency.record(
             key, status: 202, body: accepted.body, location: accepted.response.headers[.location])
         return accepted.response
@@ -200,13 +230,21 @@ struct AssociationRoutes: Sendable {
         return accepted(AssociationJobAccepted(associationId: associationId, job: job)).response
     }
 
+    /// ``rebuild`` for a service's request (its job is read under `/v1/service/jobs/`).
+    static let rebuildForService: @Sendable (IdempotentReplay, JobRecord) async throws -> Response? = {
+        replay, job in
+        guard let associationId = replay.subjectId ?? job.subjectId else { return nil }
+        return accepted(AssociationJobAccepted(associationId: associationId, job: job), jobsPath: "/v1/service/jobs/")
+            .response
+    }
+
     /// `POST /v1/service/association-requests` (service token): an employee asks, through the
     /// personal-edition portal, to be associated with the unit whose association code they entered.
     func submitRequest(_ request: Request, context: GatewayRequestContext) async throws -> Response {
         let service = try context.requireService()
         let (body, bytes) = try await Self.body(AssociationRequestSubmission.self, request)
         let key = try IdempotentRequests.key(request, caller: service.caller, identifying: bytes)
-        if let earlier = try await idempotency.earlierAnswer(key, rebuild: Self.rebuild) { return earlier }
+        if let earlier = try await idempotency.earlierAnswer(key, rebuild: Self.rebuildForService) { return earlier }
         let (problems, number) = body.person.problems(today: CalendarDate.today())
         guard problems.isEmpty, let number else { throw GatewayError.invalidRequest(problems, within: "person") }
         let warnings = number.regionWarning.map { [$0] } ?? []
@@ -230,16 +268,18 @@ struct AssociationRoutes: Sendable {
             requestedAt: Date(), decision: .request(body.person))
         return try await submit(
             try JobEnvelope(job), subjectId: id, unitName: nil, key: key, warnings: warnings.isEmpty ? nil : warnings,
-            logger: context.logger)
+            service: service, wait: PreferWait.seconds(request), logger: context.logger)
     }
 
     // MARK: Helpers
 
-    /// The `202` answer: body and `Location` of the job.
-    static func accepted(_ value: AssociationJobAccepted) -> (response: Response, body: String) {
+    /// The `202` answer: body and `Location` of the job (under `jobsPath`, where the caller reads it).
+    static func accepted(_ value: AssociationJobAccepted, jobsPath: String = "/v1/jobs/") -> (
+        response: Response, body: String
+    ) {
         let body = JSONResponse.encode(value)
         var headers = HTTPFields()
-        headers[.location] = "/v1/jobs/\(value.job.id.uuidString.lowercased())"
+        headers[.location] = jobsPath + value.job.id.uuidString.lowercased()
         return (JSONResponse.make(status: .accepted, rawJSON: body, headers: headers), body)
     }
 

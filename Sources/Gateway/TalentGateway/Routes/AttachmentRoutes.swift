@@ -16,6 +16,7 @@ struct AttachmentRoutes: Sendable {
     let submitter: JobSubmitter
     let policy: AttachmentPolicy
     let idempotency: IdempotentRequests
+    let waiter: PreferWait
 
     /// Longest accepted file name, in characters.
     static let maxFileNameLength = 255
@@ -76,7 +77,12 @@ struct AttachmentRoutes: Sendable {
         let response = Self.accepted(UploadAccepted(attachment: attachment, job: job))
         await idempotency.record(
             idempotencyKey, status: 202, body: response.body, location: response.response.headers[.location])
-        return response.response
+        guard let wait = PreferWait.seconds(request), let finished = await waiter.finished(job.id, within: wait),
+            let judged = try? await attachments.attachment(id: attachment.id, unitId: identity.unitId)
+        else { return response.response }
+        return PreferWait.applied(
+            wait, status: .ok, rawJSON: JSONResponse.encode(UploadAccepted(attachment: judged, job: finished)),
+            headers: response.response.headers)
     }
 
     /// The 202 answer: body and `Location` of the job.

@@ -22,6 +22,7 @@ public enum GatewayOperation: String, CaseIterable, Sendable {
     case checkEmployeeUnlink
     case unlinkEmployee
     case submitAssociationRequest
+    case getServiceJob
 
     public var method: HTTPRequest.Method {
         switch self {
@@ -52,6 +53,7 @@ public enum GatewayOperation: String, CaseIterable, Sendable {
         case .checkEmployeeUnlink: "/v1/employees/{associationId}/unlink-check"
         case .unlinkEmployee: "/v1/employees/{associationId}/unlink"
         case .submitAssociationRequest: "/v1/service/association-requests"
+        case .getServiceJob: "/v1/service/jobs/{jobId}"
         }
     }
 
@@ -60,14 +62,15 @@ public enum GatewayOperation: String, CaseIterable, Sendable {
         case none
         /// A unit's identity assertion (``TokenVerifier``).
         case unit
-        /// A service token with a scope (``ServiceTokenVerifier``).
-        case service(scope: String)
+        /// A service token (``ServiceTokenVerifier``) with `scope` (`nil`: any scope).
+        case service(scope: String?)
     }
 
     public var authentication: Authentication {
         switch self {
         case .getLiveness, .getReadiness, .getMetrics: .none
         case .submitAssociationRequest: .service(scope: ServiceTokenVerifier.associationRequestsScope)
+        case .getServiceJob: .service(scope: nil)
         default: .unit
         }
     }
