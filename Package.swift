@@ -243,7 +243,7 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "AttachmentInspectionTests",
-            dependencies: ["AttachmentInspection", "TalentTestSupport", "TalentClient", "TalentCore"],
+            dependencies: ["AttachmentInspection", "CTurboJPEG", "TalentTestSupport", "TalentClient", "TalentCore"],
             swiftSettings: strict),
         .testTarget(
             name: "FaultTests",

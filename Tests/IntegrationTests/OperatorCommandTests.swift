@@ -28,6 +28,14 @@ struct OperatorCommandTests {
         #expect(started.duration(to: .now) < .seconds(20))
     }
 
+    /// Before: a code failing GB 32100 was accepted and every upload then failed `invalid_token`.
+    @Test(arguments: [["token", "--unit", "91350100M000100Y44"], ["upload", "/tmp", "--unit", "123"]])
+    func anInvalidUnitCodeIsRefusedAtOnce(arguments: [String]) async throws {
+        let result = try await Self.run(arguments)
+        #expect(result.status == 64)
+        #expect(result.text.contains("is not a unified social credit code (GB 32100-2015)"), "\(result.text)")
+    }
+
     /// Before: `upload` waited forever when the gateway was down.
     @Test func unreachableGatewayIsNamedAtOnce() async throws {
         let environment = try TestEnvironment.current()

@@ -23,6 +23,8 @@ struct Token: AsyncParsableCommand {
     @Option(help: "Lifetime in seconds.")
     var lifetime: Int = 3600
 
+    func validate() throws { try UnitCodeOption.validate(unit) }
+
     func run() async throws {
         guard let loginMethod = LoginMethod(rawValue: method) else { throw ValidationError("unknown login method") }
         if let service {

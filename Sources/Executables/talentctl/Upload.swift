@@ -32,6 +32,8 @@ struct Upload: AsyncParsableCommand {
         help: "manifest.tsv with columns file, verdict, reason: prints agreement on stderr; exit 1 on disagreement.")
     var manifest: String?
 
+    func validate() throws { try UnitCodeOption.validate(unit) }
+
     func run() async throws {
         guard let attachmentKind = AttachmentKind(rawValue: kind) else { throw ValidationError("unknown kind") }
         guard let baseURL = URL(string: gateway) else { throw ValidationError("bad gateway URL") }
