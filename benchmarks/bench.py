@@ -73,7 +73,11 @@ class Processes:
         return [p.pid for n, p in self.running.items() if n.startswith(prefix)]
 
     def start_gateway(self):
-        self.start("gateway", "talent-gateway")
+        # The benchmark drives one unit at full speed: no request budget, no admission bound (they are
+        # the product's protection against such a caller; here the caller is the measure).
+        self.start("gateway", "talent-gateway", env={
+            "TALENT_UNIT_REQUESTS_PER_SECOND": "0", "TALENT_SERVICE_REQUESTS_PER_SECOND": "0",
+            "TALENT_ADMISSION_MAX_QUEUED_AGE_SECONDS": "0"})
         wait_for(lambda: http_ok(f"http://127.0.0.1:{os.environ['TALENT_HTTP_PORT']}/health/ready"), 30, "gateway ready")
 
     def start_workers(self, kind, count, env=None):

@@ -446,6 +446,69 @@ struct AssociationAPITests {
             headers: ["Content-Type": "application/json", "Prefer": "wait=0"])
         #expect(quick.status == 202)
     }
+
+    /// Fair admission: one unit flooding uploads runs into its request budget (429 with Retry-After)
+    /// while another unit's decisions are all admitted and applied; their request → effect times are
+    /// printed (no timing is asserted: the benchmark measures).
+    @Test func aFloodingUnitDoesNotDelayAnotherUnitsDecisions() async throws {
+        let system = try await SharedSystem.instance.get()
+        var population = DemoPopulation(seed: .random(in: 1...UInt64.max))
+        let flooder = GatewayClient(
+            baseURL: system.baseURL, token: try await system.token(unit: Fixtures.unit(16, salt: "A").rawValue),
+            rateLimitRetries: 0)
+        let unit = try await Self.unit(17)
+        let patient = GatewayClient(
+            baseURL: system.baseURL, token: try await system.token(unit: unit.id.rawValue), rateLimitRetries: 0)
+        let ids = try await Self.request((0..<24).map { _ in population.person() }, to: unit)
+        let approvals = try ids.map { _ in try JSONEncoder().encode(population.approval()) }
+        let flood = Task {
+            try await withThrowingTaskGroup(of: GatewayClient.Reply.self) { group in
+                var replies: [GatewayClient.Reply] = []
+                for index in 0..<600 {
+                    if index >= 32, let reply = try await group.next() { replies.append(reply) }
+                    group.addTask {
+                        try await flooder.send(
+                            "POST", "/v1/attachments?kind=other&fileName=flood-\(index).png",
+                            body: Data(repeating: 7, count: 64))
+                    }
+                }
+                for try await reply in group { replies.append(reply) }
+                return replies
+            }
+        }
+        // The other unit's decisions, four at a time, while the flood runs.
+        var decisions: [GatewayClient.Reply] = []
+        for batch in stride(from: 0, to: ids.count, by: 4) {
+            let replies = try await withThrowingTaskGroup(of: GatewayClient.Reply.self) { group in
+                for index in batch..<min(batch + 4, ids.count) {
+                    group.addTask {
+                        try await patient.send(
+                            "POST", "/v1/association-requests/\(ids[index].uuidString.lowercased())/approval",
+                            body: approvals[index], headers: ["Content-Type": "application/json", "Prefer": "wait=10"])
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            decisions += replies
+        }
+        let flooded = try await flood.value
+        let limited = flooded.filter { $0.status == 429 }
+        #expect(!limited.isEmpty, "600 uploads at once stayed within the unit's budget")
+        #expect(limited.allSatisfy { $0.errorCode == "rate_limited" && $0.headers["retry-after"] != nil })
+        #expect(flooded.allSatisfy { [202, 429].contains($0.status) })
+        #expect(decisions.allSatisfy { $0.status == 200 }, "\(decisions.map(\.status))")
+        let jobs = try decisions.map { try $0.decode(AssociationJobAccepted.self).job }
+        #expect(jobs.allSatisfy { $0.status == .succeeded })
+        let format = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
+        let latencies = try jobs.map { job in
+            try Date(try #require(job.finishedAt), strategy: format).timeIntervalSince(
+                try Date(job.createdAt, strategy: format))
+        }.sorted()
+        print(
+            "fair admission: flood \(flooded.count) uploads, \(limited.count) answered 429; the other unit's "
+                + "\(jobs.count) decisions all applied, request → effect p50 \(Int(latencies[latencies.count / 2] * 1000)) ms, "
+                + "max \(Int((latencies.last ?? 0) * 1000)) ms")
+    }
 }
 
 /// Wraps any `Encodable` so heterogenous request bodies can sit in one list.

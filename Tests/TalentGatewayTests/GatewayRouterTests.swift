@@ -5,10 +5,11 @@ import HummingbirdTesting
 import Logging
 import PostgresClient
 import TalentCore
-import TalentGateway
 import TalentStore
 import TalentTestSupport
 import Testing
+
+@testable import TalentGateway
 
 /// The gateway's router in process (HummingbirdTesting, no server process): routing, refusals of
 /// credentials, error mapping and the order of checks. Storage is the test database; nothing here
@@ -29,7 +30,9 @@ struct GatewayRouterTests {
     }
 
     /// A gateway on the test services (or on `conninfo`), with throw-away key pairs.
-    static func harness(conninfo: String? = nil) async throws -> Harness {
+    static func harness(
+        conninfo: String? = nil, configure: (inout GatewayConfiguration) -> Void = { _ in }
+    ) async throws -> Harness {
         let environment = try TestEnvironment.current()
         let keys = FileManager.default.temporaryDirectory.appendingPathComponent("gateway-router-\(UUID().uuidString)")
         let units = try await DevelopmentIssuer(
@@ -43,6 +46,7 @@ struct GatewayRouterTests {
             tokenIssuer: DevelopmentIssuer.defaultIssuer)
         configuration.servicePublicKeyPEM = try String(
             contentsOf: keys.appendingPathComponent("service.pub.pem"), encoding: .utf8)
+        configure(&configuration)
         let pool = PostgresPool(
             configuration: .init(conninfo: conninfo ?? environment.postgresConnInfo + " connect_timeout=2", size: 2))
         if conninfo == nil {
@@ -170,6 +174,51 @@ struct GatewayRouterTests {
         #expect(
             noScope.headers[.wwwAuthenticate]
                 == "Bearer realm=\"talent\", error=\"insufficient_scope\", scope=\"association_requests\"")
+    }
+
+    /// A unit over its request budget gets 429 with Retry-After; another unit goes on.
+    @Test func aUnitOverItsBudgetIsRefusedAlone() async throws {
+        let harness = try await Self.harness { configuration in
+            configuration.unitRequestsPerSecond = 0.5
+            configuration.unitRequestBurst = 3
+        }
+        defer { Task { await harness.close() } }
+        let flooding = try await harness.units.mint(unit: Self.unit.rawValue)
+        for _ in 0..<3 {
+            #expect(try await Self.send(harness, .get, "/v1/employee-summary", token: flooding).status == 200)
+        }
+        let refused = try await Self.send(harness, .get, "/v1/employee-summary", token: flooding)
+        #expect(refused.status == 429)
+        #expect(refused.code == "rate_limited")
+        #expect(refused.headers[.retryAfter] == "2")
+        let other = try await harness.units.mint(
+            unit: UnifiedSocialCreditCode.make(organisationBody: "MA01RTFQ")!.rawValue)
+        #expect(try await Self.send(harness, .get, "/v1/employee-summary", token: other).status == 200)
+    }
+
+    /// While a kind's oldest queued job is older than the bound, new jobs of that kind get 503 with
+    /// Retry-After; reads and the other kind go on.
+    @Test func aBackloggedKindIsRefusedAtTheDoor() async throws {
+        let harness = try await Self.harness { $0.admissionMaxQueuedAgeSeconds = 60 }
+        defer { Task { await harness.close() } }
+        harness.gateway.admission.update(oldestQueuedAges: [.associationDecision: 61, .attachmentValidation: 5])
+        let token = try await harness.units.mint(unit: Self.unit.rawValue)
+        let refused = try await Self.send(
+            harness, .post, "/v1/association-requests/\(UUID().uuidString)/approval", token: token,
+            json: #"{"entryDate":"2025-01-01","position":"分析师"}"#)
+        #expect(refused.status == 503)
+        #expect(refused.code == "queue_backlogged")
+        #expect(refused.headers[.retryAfter] == "30")
+        #expect(try await Self.send(harness, .get, "/v1/employee-summary", token: token).status == 200)
+        let service = try await Self.send(
+            harness, .post, "/v1/service/association-requests", token: try await harness.services.mintService(),
+            json: "{}")
+        #expect(service.code == "queue_backlogged")
+        harness.gateway.admission.update(oldestQueuedAges: [.associationDecision: 60])
+        let admitted = try await Self.send(
+            harness, .post, "/v1/association-requests/\(UUID().uuidString)/approval", token: token,
+            json: #"{"entryDate":"2025-01-01","position":"分析师"}"#)
+        #expect(admitted.status == 404)
     }
 
     /// A decision on an association that does not exist answers 404 even when its form breaks a rule

@@ -23,6 +23,9 @@ import TalentObservability
 /// | `TALENT_SERVICE_PUBLIC_KEY` | path of the upstream services' ES256 public key (PEM) | unset: no service tokens |
 /// | `TALENT_RELAY_AFTER_SECONDS` | 1…86,400 | 30 |
 /// | `TALENT_RELAY_STALE_SECONDS` | 1…86,400 | 900 |
+/// | `TALENT_UNIT_REQUESTS_PER_SECOND` / `TALENT_UNIT_REQUEST_BURST` | 0…1,000,000 (0: no limit) / 1…10,000,000 | 100 / 400 |
+/// | `TALENT_SERVICE_REQUESTS_PER_SECOND` / `TALENT_SERVICE_REQUEST_BURST` | 0…1,000,000 / 1…10,000,000 | 1,000 / 4,000 |
+/// | `TALENT_ADMISSION_MAX_QUEUED_AGE_SECONDS` | 0…86,400 (0: off) | 300 |
 @main
 struct TalentGatewayCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -51,6 +54,15 @@ struct TalentGatewayCommand: AsyncParsableCommand {
             "talent.relay.after.seconds", default: configuration.relay.afterSeconds, in: 1...86_400)
         configuration.relay.staleAfterSeconds = try reader.int(
             "talent.relay.stale.seconds", default: configuration.relay.staleAfterSeconds, in: 1...86_400)
+        configuration.unitRequestsPerSecond = Double(
+            try reader.int("talent.unit.requests.per.second", default: 100, in: 0...1_000_000))
+        configuration.unitRequestBurst = try reader.int("talent.unit.request.burst", default: 400, in: 1...10_000_000)
+        configuration.serviceRequestsPerSecond = Double(
+            try reader.int("talent.service.requests.per.second", default: 1_000, in: 0...1_000_000))
+        configuration.serviceRequestBurst = try reader.int(
+            "talent.service.request.burst", default: 4_000, in: 1...10_000_000)
+        configuration.admissionMaxQueuedAgeSeconds = try reader.int(
+            "talent.admission.max.queued.age.seconds", default: 300, in: 0...86_400)
         return (service, configuration)
     }
 
@@ -83,7 +95,7 @@ struct TalentGatewayCommand: AsyncParsableCommand {
         let drained = await ProcessServices.run(
             [
                 (pool, "postgres pool"), (connection, "amqp publisher connection"), (gateway.relay, "job relay"),
-                (gateway.application(), "http server"),
+                (gateway.admissionMonitor, "queue admission"), (gateway.application(), "http server"),
             ], graceSeconds: shutdownGrace, logger: logger)
         guard drained else { throw ExitCode(1) }
     }

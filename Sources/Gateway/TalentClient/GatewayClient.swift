@@ -7,14 +7,20 @@ import TalentCore
 #endif
 
 /// A small client of the gateway's HTTP API (schemas/openapi.json), for `talentctl` and tests.
+///
+/// A `429 rate_limited` answer is retried after its `Retry-After` (at most ``rateLimitRetries``
+/// times), as a portal over its request budget should.
 public struct GatewayClient: Sendable {
     public let baseURL: URL
     public let token: String
+    /// Times a `429` is retried after its `Retry-After`; 0 returns it.
+    public let rateLimitRetries: Int
     let session: URLSession
 
-    public init(baseURL: URL, token: String) {
+    public init(baseURL: URL, token: String, rateLimitRetries: Int = 20) {
         self.baseURL = baseURL
         self.token = token
+        self.rateLimitRetries = rateLimitRetries
         let configuration = URLSessionConfiguration.ephemeral
         configuration.timeoutIntervalForRequest = 60
         configuration.httpMaximumConnectionsPerHost = 16
@@ -44,6 +50,19 @@ public struct GatewayClient: Sendable {
     /// Sends a request; `path` may carry a query string.
     public func send(
         _ method: String, _ path: String, body: Data? = nil, headers: [String: String] = [:], authorised: Bool = true
+    ) async throws -> Reply {
+        var attempt = 0
+        while true {
+            let reply = try await sendOnce(method, path, body: body, headers: headers, authorised: authorised)
+            guard reply.status == 429, attempt < rateLimitRetries else { return reply }
+            attempt += 1
+            let seconds = min(max(Int(reply.headers["retry-after"] ?? "1") ?? 1, 1), 30)
+            try await Task.sleep(for: .seconds(seconds))
+        }
+    }
+
+    func sendOnce(
+        _ method: String, _ path: String, body: Data?, headers: [String: String], authorised: Bool
     ) async throws -> Reply {
         guard let url = URL(string: path, relativeTo: baseURL) else { throw URLError(.badURL) }
         var request = URLRequest(url: url)

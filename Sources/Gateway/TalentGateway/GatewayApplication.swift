@@ -3,6 +3,7 @@ import Hummingbird
 import JobQueue
 import Logging
 import PostgresClient
+import ServiceLifecycle
 import TalentAPI
 import TalentStore
 
@@ -27,6 +28,12 @@ public struct GatewayApplication: Sendable {
             audience: configuration.tokenAudience)
         self.serviceVerifier = try await ServiceTokenVerifier(publicKeyPEM: configuration.servicePublicKeyPEM)
         self.logins = LoginRecorder(store: LoginStore(pool: pool))
+        self.budgets = RequestBudgets(
+            unit: .init(ratePerSecond: configuration.unitRequestsPerSecond, burst: configuration.unitRequestBurst),
+            service: .init(
+                ratePerSecond: configuration.serviceRequestsPerSecond, burst: configuration.serviceRequestBurst))
+        self.admission = QueueAdmission(
+            maximumAgeSeconds: configuration.admissionMaxQueuedAgeSeconds, jobs: JobStore(pool: pool), logger: logger)
         self.outbox = OutboxWriter(pool: pool, concurrentTransactions: max(configuration.databasePoolSize / 4, 1))
     }
 
@@ -35,6 +42,15 @@ public struct GatewayApplication: Sendable {
 
     /// Shared by every request, so each token is recorded once per process.
     let logins: LoginRecorder
+
+    /// Every caller's request budget (429 beyond it).
+    let budgets: RequestBudgets
+
+    /// Admission per job kind (503 while a kind's queue is too far behind).
+    let admission: QueueAdmission
+
+    /// What reads the queues' ages for admission control; run it beside the server.
+    public var admissionMonitor: any Service { admission }
 
     var submitter: JobSubmitter {
         JobSubmitter(pool: pool, publisher: publisher, jobs: JobStore(pool: pool), outbox: outbox)
@@ -60,13 +76,14 @@ public struct GatewayApplication: Sendable {
         let waiter = PreferWait(jobs: JobStore(pool: pool))
         let attachmentRoutes = AttachmentRoutes(
             attachments: AttachmentStore(pool: pool), jobs: JobStore(pool: pool), submitter: submitter,
-            policy: configuration.attachmentPolicy, idempotency: idempotency, waiter: waiter)
+            policy: configuration.attachmentPolicy, idempotency: idempotency, waiter: waiter, admission: admission)
         let jobRoutes = JobRoutes(jobs: JobStore(pool: pool))
         let associationRoutes = AssociationRoutes(
             associations: AssociationStore(pool: pool), pool: pool, submitter: submitter, idempotency: idempotency,
-            waiter: waiter)
+            waiter: waiter, admission: admission)
         let healthRoutes = HealthRoutes(pool: pool, connection: connection)
-        let authenticated = router.group().add(middleware: AuthenticationMiddleware(verifier: verifier, logins: logins))
+        let authenticated = router.group().add(
+            middleware: AuthenticationMiddleware(verifier: verifier, logins: logins, budgets: budgets))
         for operation in GatewayOperation.allCases {
             let handler: @Sendable (Request, GatewayRequestContext) async throws -> Response =
                 switch operation {
@@ -95,8 +112,11 @@ public struct GatewayApplication: Sendable {
             case .none: router.on(path, method: operation.method, use: handler)
             case .unit: authenticated.on(path, method: operation.method, use: handler)
             case .service(let scope):
-                router.group().add(middleware: ServiceAuthenticationMiddleware(verifier: serviceVerifier, scope: scope))
-                    .on(path, method: operation.method, use: handler)
+                router.group().add(
+                    middleware: ServiceAuthenticationMiddleware(
+                        verifier: serviceVerifier, scope: scope, budgets: budgets)
+                )
+                .on(path, method: operation.method, use: handler)
             }
         }
         return router

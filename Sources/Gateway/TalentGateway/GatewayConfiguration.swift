@@ -24,6 +24,17 @@ public struct GatewayConfiguration: Sendable {
     public var databasePoolSize: Int
     /// When the relay publishes jobs again (see ``JobRelay``).
     public var relay: RelaySettings
+    /// Requests per second a unit may make, sustained; 0: no limit. Default 100.
+    public var unitRequestsPerSecond: Double = 100
+    /// Requests a unit may make at once after a quiet time. Default 400.
+    public var unitRequestBurst: Int = 400
+    /// Requests per second a service may make, sustained; 0: no limit. Default 1,000.
+    public var serviceRequestsPerSecond: Double = 1_000
+    /// Requests a service may make at once. Default 4,000.
+    public var serviceRequestBurst: Int = 4_000
+    /// New jobs of a kind are refused (503) while its oldest queued job is older than this, in
+    /// seconds; 0: never. Default 300.
+    public var admissionMaxQueuedAgeSeconds: Int = 300
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, tokenPublicKeyPEM: String, tokenIssuer: String,

@@ -52,6 +52,9 @@ public struct TestEnvironment: Sendable {
         // Short relay periods, so jobs lost from the broker (fault tests) come back within a minute.
         environment["TALENT_RELAY_AFTER_SECONDS"] = "10"
         environment["TALENT_RELAY_STALE_SECONDS"] = "20"
+        // A unit budget the flood test can exhaust (clients retry a 429 after its Retry-After).
+        environment["TALENT_UNIT_REQUESTS_PER_SECOND"] = "50"
+        environment["TALENT_UNIT_REQUEST_BURST"] = "100"
         environment["TALENT_JWT_ISSUER"] = "https://sso.beijing.gov.cn.local-dev"
         environment["TALENT_JWT_PRIVATE_KEY"] = runDirectory.appendingPathComponent("keys/private.pem").path
         environment["TALENT_JWT_PUBLIC_KEY"] = runDirectory.appendingPathComponent("keys/public.pem").path

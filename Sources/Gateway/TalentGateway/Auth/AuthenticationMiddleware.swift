@@ -1,10 +1,12 @@
 import Hummingbird
 
-/// Requires `Authorization: Bearer <token>` and puts the verified unit in the request context.
+/// Requires `Authorization: Bearer <token>`, takes a token of the unit's request budget (429 beyond
+/// it: ``RequestBudgets``) and puts the verified unit in the request context.
 struct AuthenticationMiddleware: RouterMiddleware {
     typealias Context = GatewayRequestContext
     let verifier: TokenVerifier
     let logins: LoginRecorder
+    let budgets: RequestBudgets
 
     func handle(
         _ request: Request, context: GatewayRequestContext,
@@ -13,6 +15,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
         var context = context
         let token = try request.bearerToken()
         let identity = try await verifier.verify(token)
+        try budgets.admit(identity.caller)
         context.identity = identity
         await logins.record(token: token, identity: identity, logger: context.logger)
         return try await next(request, context)
@@ -26,6 +29,7 @@ struct ServiceAuthenticationMiddleware: RouterMiddleware {
     typealias Context = GatewayRequestContext
     let verifier: ServiceTokenVerifier
     let scope: String?
+    let budgets: RequestBudgets
 
     func handle(
         _ request: Request, context: GatewayRequestContext,
@@ -35,6 +39,7 @@ struct ServiceAuthenticationMiddleware: RouterMiddleware {
         if let scope, !service.scopes.contains(scope) {
             throw GatewayError(.insufficientScope, "the service token lacks the \(scope) scope", scope: scope)
         }
+        try budgets.admit(service.caller)
         var context = context
         context.service = service
         return try await next(request, context)

@@ -56,6 +56,10 @@ public struct GatewayError: HTTPResponseError, Sendable {
         case malformedRequest = "malformed_request"
         case idempotencyKeyReused = "idempotency_key_reused"
         case idempotencyInProgress = "idempotency_in_progress"
+        /// The caller is over its request budget (429, `Retry-After`).
+        case rateLimited = "rate_limited"
+        /// The kind's queue is too far behind to take more (503, `Retry-After`).
+        case queueBacklogged = "queue_backlogged"
         case brokerBlocked = "broker_blocked"
         case unavailable
         case `internal`
@@ -111,7 +115,8 @@ public struct GatewayError: HTTPResponseError, Sendable {
         case .headersTooLarge: .requestHeaderFieldsTooLarge
         case .malformedRequest: .badRequest
         case .idempotencyKeyReused, .idempotencyInProgress: .conflict
-        case .brokerBlocked, .unavailable: .serviceUnavailable
+        case .rateLimited: .tooManyRequests
+        case .brokerBlocked, .unavailable, .queueBacklogged: .serviceUnavailable
         case .internal: .internalServerError
         }
     }

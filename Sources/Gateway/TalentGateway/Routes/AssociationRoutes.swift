@@ -17,6 +17,7 @@ struct AssociationRoutes: Sendable {
     let submitter: JobSubmitter
     let idempotency: IdempotentRequests
     let waiter: PreferWait
+    let admission: QueueAdmission
 
     /// The facts the unlink pre-check (manual §5) judges: the association's and the changes to it
     /// still queued; `nil` when the association is missing or foreign.
@@ -146,6 +147,7 @@ struct AssociationRoutes: Sendable {
         let id = try context.uuidParameter("associationId")
         let key = try IdempotentRequests.key(request, caller: identity.caller, identifying: bytes)
         if let earlier = try await idempotency.earlierAnswer(key, rebuild: Self.rebuild) { return earlier }
+        try admission.admit(.associationDecision)
         guard
             let current = try await store({ [associations] in
                 try await associations.state(unitId: identity.unitId, associationId: id)
@@ -242,6 +244,7 @@ struct AssociationRoutes: Sendable {
     /// personal-edition portal, to be associated with the unit whose association code they entered.
     func submitRequest(_ request: Request, context: GatewayRequestContext) async throws -> Response {
         let service = try context.requireService()
+        try admission.admit(.associationDecision)
         let (body, bytes) = try await Self.body(AssociationRequestSubmission.self, request)
         let key = try IdempotentRequests.key(request, caller: service.caller, identifying: bytes)
         if let earlier = try await idempotency.earlierAnswer(key, rebuild: Self.rebuildForService) { return earlier }

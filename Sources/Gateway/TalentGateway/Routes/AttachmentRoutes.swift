@@ -17,6 +17,7 @@ struct AttachmentRoutes: Sendable {
     let policy: AttachmentPolicy
     let idempotency: IdempotentRequests
     let waiter: PreferWait
+    let admission: QueueAdmission
 
     /// Longest accepted file name, in characters.
     static let maxFileNameLength = 255
@@ -25,6 +26,7 @@ struct AttachmentRoutes: Sendable {
     /// the validation job is stored and the broker has confirmed its message.
     func upload(_ request: Request, context: GatewayRequestContext) async throws -> Response {
         let identity = try context.requireIdentity()
+        try admission.admit(.attachmentValidation)
         let kindText = try request.requiredQuery("kind")
         guard let kind = AttachmentKind(rawValue: kindText) else {
             throw GatewayError(
