@@ -56,8 +56,12 @@ final class QueueAdmission: Service, Sendable {
 
     /// Reads the ages once a second until shutdown; a failed read keeps the last ages (the database
     /// being down is answered by the requests themselves).
+    /// Turned off (0), it only waits for the shutdown: a service that returns early stops its group.
     func run() async throws {
-        guard maximumAgeSeconds > 0 else { return }
+        guard maximumAgeSeconds > 0 else {
+            try? await gracefulShutdown()
+            return
+        }
         let jobs = self.jobs
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
