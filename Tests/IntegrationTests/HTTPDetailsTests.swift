@@ -91,6 +91,28 @@ struct HTTPDetailsTests {
         #expect(final.hasPrefix("HTTP/1.1 202 Accepted"), "\(final.prefix(300))")
     }
 
+    /// Pipelined: the `100 Continue` of the second request comes after the first one's whole answer.
+    @Test func aPipelinedExpectContinueWaitsForTheAnswerBeforeIt() async throws {
+        let system = try await SharedSystem.instance.get()
+        let token = try await system.token(unit: Fixtures.unit(34).rawValue)
+        let connection = try Connection(port: try await Self.port())
+        let png = Array(try Data(contentsOf: try Self.corpusFile(extension: "png")))
+        connection.send(
+            Array(
+                ("GET /v1/employee-summary HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(token)\r\n\r\n"
+                    + "POST /v1/attachments?kind=other&fileName=p.png HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                    + "Authorization: Bearer \(token)\r\nContent-Length: \(png.count)\r\nExpect: 100-continue\r\n\r\n")
+                    .utf8))
+        let before = connection.receive { $0.contains("HTTP/1.1 100 Continue\r\n\r\n") }
+        let first = try #require(before.range(of: "HTTP/1.1 100 Continue")).lowerBound
+        let answer = String(before[..<first])
+        #expect(answer.hasPrefix("HTTP/1.1 200 OK"), "\(before.prefix(300))")
+        #expect(Self.body(answer) != nil, "the first answer was cut by the 100: \(answer)")
+        connection.send(png)
+        let final = connection.receive { Self.body($0) != nil }
+        #expect(final.hasPrefix("HTTP/1.1 202 Accepted"), "\(final.prefix(300))")
+    }
+
     @Test(arguments: ["header", "url"])
     func oversizeHeadsAre431InTheErrorShape(part: String) async throws {
         let connection = try Connection(port: try await Self.port())

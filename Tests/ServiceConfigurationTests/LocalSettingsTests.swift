@@ -14,6 +14,8 @@ struct LocalSettingsTests {
         try FileManager.default.createDirectory(
             at: root.appendingPathComponent("deploy/local"), withIntermediateDirectories: true)
         try script.write(to: root.appendingPathComponent("deploy/local/env.sh"), atomically: true, encoding: .utf8)
+        try "// swift-tools-version: 6.0\n".write(
+            to: root.appendingPathComponent("Package.swift"), atomically: true, encoding: .utf8)
         return (root, binaries)
     }
 
@@ -79,6 +81,18 @@ struct LocalSettingsTests {
             environment: ["TALENT_POSTGRES_URL": "host=db"], binaryDirectory: outside)
         #expect(given.origin == .environment)
         try given.requireSome(binaryDirectory: outside)
+    }
+
+    /// A script that is not a checkout's, or that others may write, is never run.
+    @Test func aPlantedScriptIsNotRun() throws {
+        let (root, binaries) = try Self.checkout("export TALENT_HOME=/planted")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let script = root.appendingPathComponent("deploy/local/env.sh")
+        try FileManager.default.setAttributes([.posixPermissions: 0o666], ofItemAtPath: script.path)
+        #expect(try LocalSettings.resolve(environment: [:], binaryDirectory: binaries).origin == .none)
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: script.path)
+        try FileManager.default.removeItem(at: root.appendingPathComponent("Package.swift"))
+        #expect(try LocalSettings.resolve(environment: [:], binaryDirectory: binaries).origin == .none)
     }
 
     /// The project's own env.sh, as `talentctl` built in this checkout reads it.

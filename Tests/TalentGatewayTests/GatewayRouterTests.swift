@@ -196,12 +196,15 @@ struct GatewayRouterTests {
         #expect(try await Self.send(harness, .get, "/v1/employee-summary", token: other).status == 200)
     }
 
-    /// While a kind's oldest queued job is older than the bound, new jobs of that kind get 503 with
-    /// Retry-After; reads and the other kind go on.
+    /// While enough of a kind's jobs have waited longer than the bound, new jobs of that kind get 503
+    /// with Retry-After; reads and the other kind go on; one old job fewer and it admits again.
     @Test func aBackloggedKindIsRefusedAtTheDoor() async throws {
-        let harness = try await Self.harness { $0.admissionMaxQueuedAgeSeconds = 60 }
+        let harness = try await Self.harness {
+            $0.admissionMaxQueuedAgeSeconds = 60
+            $0.admissionMinOldJobs = 10
+        }
         defer { Task { await harness.close() } }
-        harness.gateway.admission.update(oldestQueuedAges: [.associationDecision: 61, .attachmentValidation: 5])
+        harness.gateway.admission.update(oldJobs: [.associationDecision: 10, .attachmentValidation: 9])
         let token = try await harness.units.mint(unit: Self.unit.rawValue)
         let refused = try await Self.send(
             harness, .post, "/v1/association-requests/\(UUID().uuidString)/approval", token: token,
@@ -212,9 +215,11 @@ struct GatewayRouterTests {
         #expect(try await Self.send(harness, .get, "/v1/employee-summary", token: token).status == 200)
         let service = try await Self.send(
             harness, .post, "/v1/service/association-requests", token: try await harness.services.mintService(),
-            json: "{}")
+            json:
+                #"{"associationCode":"K7M2Q9XA","person":{"name":"甲","residentId":"1","education":[],"workHistory":[]}}"#
+        )
         #expect(service.code == "queue_backlogged")
-        harness.gateway.admission.update(oldestQueuedAges: [.associationDecision: 60])
+        harness.gateway.admission.update(oldJobs: [.associationDecision: 9])
         let admitted = try await Self.send(
             harness, .post, "/v1/association-requests/\(UUID().uuidString)/approval", token: token,
             json: #"{"entryDate":"2025-01-01","position":"分析师"}"#)

@@ -137,19 +137,20 @@ stop() {
   write_targets
 }
 
-# The running workers of KIND.
-running() {
+# The workers of KIND the system has (pid files: a worker that crashed still counts, so a restart
+# brings it back).
+configured() {
   local n=0
-  for f in "$RUN/$(prefix "$1")"-*.pid; do alive "$f" && n=$(( n + 1 )); done
+  for f in "$RUN/$(prefix "$1")"-*.pid; do [ -f "$f" ] && n=$(( n + 1 )); done
   echo "$n"
 }
 
-# Stops and starts everything with as many workers of each kind as run now (scaled counts are kept);
-# when nothing runs, with the defaults (TALENT_WORKERS, TALENT_ASSOCIATION_WORKERS).
+# Stops and starts everything with as many workers of each kind as it has (scaled counts are kept);
+# when it has none, with the defaults (TALENT_WORKERS, TALENT_ASSOCIATION_WORKERS).
 restart() {
   local bin="$1"
-  if alive "$RUN/gateway.pid" || [ "$(running attachment.validation)" != 0 ] || [ "$(running association.decision)" != 0 ]; then
-    TALENT_WORKERS="$(running attachment.validation)" TALENT_ASSOCIATION_WORKERS="$(running association.decision)" start "$bin"
+  if [ -f "$RUN/gateway.pid" ] || [ "$(configured attachment.validation)" != 0 ] || [ "$(configured association.decision)" != 0 ]; then
+    TALENT_WORKERS="$(configured attachment.validation)" TALENT_ASSOCIATION_WORKERS="$(configured association.decision)" start "$bin"
   else
     start "$bin"
   fi

@@ -26,6 +26,7 @@ import TalentObservability
 /// | `TALENT_UNIT_REQUESTS_PER_SECOND` / `TALENT_UNIT_REQUEST_BURST` | 0…1,000,000 (0: no limit) / 1…10,000,000 | 100 / 400 |
 /// | `TALENT_SERVICE_REQUESTS_PER_SECOND` / `TALENT_SERVICE_REQUEST_BURST` | 0…1,000,000 / 1…10,000,000 | 1,000 / 4,000 |
 /// | `TALENT_ADMISSION_MAX_QUEUED_AGE_SECONDS` | 0…86,400 (0: off) | 300 |
+/// | `TALENT_ADMISSION_MIN_OLD_JOBS` | 1…1,000,000 (jobs that old refusing a kind) | 100 |
 @main
 struct TalentGatewayCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -63,6 +64,8 @@ struct TalentGatewayCommand: AsyncParsableCommand {
             "talent.service.request.burst", default: 4_000, in: 1...10_000_000)
         configuration.admissionMaxQueuedAgeSeconds = try reader.int(
             "talent.admission.max.queued.age.seconds", default: 300, in: 0...86_400)
+        configuration.admissionMinOldJobs = try reader.int(
+            "talent.admission.min.old.jobs", default: 100, in: 1...1_000_000)
         return (service, configuration)
     }
 

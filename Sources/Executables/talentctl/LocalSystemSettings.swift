@@ -57,12 +57,14 @@ struct Settings: ParsableCommand {
         }
     }
 
-    /// `TALENT_AMQP_PASSWORD` as `…`; a `password=` in a libpq connection string as `password=…`.
+    /// `TALENT_AMQP_PASSWORD` as `…`; in a libpq connection string, `password=…` and the password of
+    /// the URI form (`postgresql://user:…@host`).
     static func shown(_ name: String, _ value: String) -> String {
         if name.hasSuffix("PASSWORD") { return "…" }
         guard name == "TALENT_POSTGRES_URL" else { return value }
         return value.split(separator: " ", omittingEmptySubsequences: false)
             .map { $0.lowercased().hasPrefix("password=") ? "password=…" : String($0) }
             .joined(separator: " ")
+            .replacing(/^(postgres(?:ql)?:\/\/[^:@\/]*):[^@]*@/) { "\($0.output.1):…@" }
     }
 }

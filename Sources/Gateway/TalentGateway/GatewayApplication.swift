@@ -33,7 +33,8 @@ public struct GatewayApplication: Sendable {
             service: .init(
                 ratePerSecond: configuration.serviceRequestsPerSecond, burst: configuration.serviceRequestBurst))
         self.admission = QueueAdmission(
-            maximumAgeSeconds: configuration.admissionMaxQueuedAgeSeconds, jobs: JobStore(pool: pool), logger: logger)
+            maximumAgeSeconds: configuration.admissionMaxQueuedAgeSeconds,
+            minimumOldJobs: configuration.admissionMinOldJobs, jobs: JobStore(pool: pool), logger: logger)
         self.outbox = OutboxWriter(pool: pool, concurrentTransactions: max(configuration.databasePoolSize / 4, 1))
     }
 

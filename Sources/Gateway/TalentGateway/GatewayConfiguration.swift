@@ -32,9 +32,12 @@ public struct GatewayConfiguration: Sendable {
     public var serviceRequestsPerSecond: Double = 1_000
     /// Requests a service may make at once. Default 4,000.
     public var serviceRequestBurst: Int = 4_000
-    /// New jobs of a kind are refused (503) while its oldest queued job is older than this, in
-    /// seconds; 0: never. Default 300.
+    /// New jobs of a kind are refused (503) while ``admissionMinOldJobs`` of its queued jobs have
+    /// waited longer than this, in seconds; 0: never. Default 300.
     public var admissionMaxQueuedAgeSeconds: Int = 300
+    /// How many jobs of a kind must have waited that long to refuse it (one stuck job does not).
+    /// Default 100.
+    public var admissionMinOldJobs: Int = 100
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, tokenPublicKeyPEM: String, tokenIssuer: String,

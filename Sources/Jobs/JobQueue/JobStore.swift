@@ -189,6 +189,27 @@ public struct JobStore: Sendable {
     /// (`jobs_queued_published`, `jobs_unpublished`: kind first, migration 0008), whatever the size of
     /// `jobs` or another kind's backlog. A dead-lettered job replayed by an operator counts from its
     /// first publication.
+    /// Per job kind, how many accepted jobs have waited longer than `seconds` (counted like
+    /// ``oldestQueuedAges()``), counting at most `limit` (each count is one bounded index range of the
+    /// relay's partial indexes, whatever the backlog).
+    public func waitingLongerThan(seconds: Int, limit: Int) async throws -> [JobKind: Int] {
+        try await pool.withConnection { connection in
+            var counts: [JobKind: Int] = [:]
+            for kind in JobKind.allCases {
+                let rows = try connection.execute(
+                    prepared: "jobs_waiting_longer_than",
+                    """
+                    SELECT (SELECT count(*) FROM (SELECT 1 FROM jobs WHERE status = 'queued' AND published_at IS NOT NULL
+                              AND kind = $1 AND published_at < now() - make_interval(secs => $2) LIMIT $3) p)
+                         + (SELECT count(*) FROM (SELECT 1 FROM jobs WHERE status = 'queued' AND published_at IS NULL
+                              AND kind = $1 AND created_at < now() - make_interval(secs => $2) LIMIT $3) u) AS n
+                    """, [kind.rawValue, seconds, limit])
+                counts[kind] = min(try rows.first?.int("n") ?? 0, limit)
+            }
+            return counts
+        }
+    }
+
     public func oldestQueuedAges() async throws -> [JobKind: Int] {
         try await pool.withConnection { connection in
             let rows = try connection.query(

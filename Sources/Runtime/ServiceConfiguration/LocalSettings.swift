@@ -1,5 +1,9 @@
 import Foundation
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// The local system's settings for a command run without a prior `source deploy/local/env.sh`.
 ///
 /// `deploy/local/env.sh` stays the one place they are written: the script of the checkout a binary
@@ -37,15 +41,31 @@ public struct LocalSettings: Sendable, Equatable {
             origin: .script(script.path), variables: own.merging(exported) { given, _ in given })
     }
 
-    /// `deploy/local/env.sh` in `directory` or the nearest parent folder that has one.
+    /// `deploy/local/env.sh` of the checkout `directory` is in: the nearest parent folder holding
+    /// both `Package.swift` and that script, the script owned by this user or root and writable by no
+    /// one else (a script planted in a shared folder such as `/tmp/deploy/local/` is never run).
     public static func script(above directory: URL) -> URL? {
         var candidate = directory.standardizedFileURL
         while true {
             let script = candidate.appendingPathComponent("deploy/local/env.sh")
-            if FileManager.default.isReadableFile(atPath: script.path) { return script }
+            if FileManager.default.fileExists(atPath: candidate.appendingPathComponent("Package.swift").path),
+                trusted(script)
+            {
+                return script
+            }
             guard candidate.path != "/" else { return nil }
             candidate.deleteLastPathComponent()
         }
+    }
+
+    /// Readable, owned by this user or root, not group- or world-writable.
+    static func trusted(_ script: URL) -> Bool {
+        guard FileManager.default.isReadableFile(atPath: script.path),
+            let attributes = try? FileManager.default.attributesOfItem(atPath: script.path),
+            let owner = (attributes[.ownerAccountID] as? NSNumber)?.uint32Value,
+            let permissions = (attributes[.posixPermissions] as? NSNumber)?.intValue
+        else { return false }
+        return (owner == 0 || owner == getuid()) && permissions & 0o022 == 0
     }
 
     /// The `TALENT_*` variables `script` exports when sourced by bash with `environment`.

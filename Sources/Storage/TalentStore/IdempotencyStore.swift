@@ -32,7 +32,12 @@ public struct IdempotencyStore: Sendable {
                 response?.location,
             ])
         guard claimed.affectedRows == 0 else { return nil }
+        // The conflicting row can be gone by now (its first request's job was discarded after a failed
+        // publish): not claimed either way, so answer "in progress" and let the retry try again.
         return try state(of: key, on: connection)
+            ?? IdempotentReplay(
+                requestHash: key.requestHash, subjectId: nil, jobId: nil, responseStatus: nil, responseBody: nil,
+                responseLocation: nil)
     }
 
     /// The state of `key`'s first request, or `nil` when the key is unused.

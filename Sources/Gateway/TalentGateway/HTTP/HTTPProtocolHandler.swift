@@ -13,6 +13,11 @@ import NIOHTTPTypes
 ///   closes: `431 headers_too_large` when the head (a header or the URL) is over the parser's limit
 ///   (80 kB), else `400 malformed_request` — instead of Hummingbird's empty `400`.
 ///
+/// Pipelined requests are answered in order: a `100 Continue` goes out only for the request being
+/// answered (a later one gets it when the answers before it have ended), and a parse error while a
+/// request is still being answered closes the connection after that answer instead of writing one that
+/// would be taken for it.
+///
 /// One instance per connection (NIO handlers are not shared); it runs on the channel's event loop only.
 final class HTTPProtocolHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
@@ -20,26 +25,50 @@ final class HTTPProtocolHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias OutboundIn = HTTPResponsePart
     typealias OutboundOut = HTTPResponsePart
 
-    /// A response head was written and its end not yet: a parse error then cannot be answered.
+    /// Per request read and not yet answered (pipelining: in order), whether it expects `100 Continue`
+    /// not yet sent. The first is the one being answered.
+    private var outstanding: [Bool] = []
+    /// A response head was written and its end not yet.
     private var responseInProgress = false
+    /// A parse error came while a request was outstanding: close once its answer has ended.
+    private var closeAfterResponse = false
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        if case .head(let head) = unwrapInboundIn(data),
-            head.headerFields[.expect]?.lowercased() == "100-continue"
-        {
-            context.writeAndFlush(wrapOutboundOut(.head(HTTPResponse(status: .continue))), promise: nil)
+        if case .head(let head) = unwrapInboundIn(data) {
+            outstanding.append(head.headerFields[.expect]?.lowercased() == "100-continue")
+            // Only the request being answered may get its 100 now; a pipelined one gets it once the
+            // answers before it have ended (a 100 in the middle of another response would break it).
+            if outstanding.count == 1 && !responseInProgress { sendContinueIfExpected(context: context) }
         }
         context.fireChannelRead(data)
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        switch unwrapOutboundIn(data) {
+        let part = unwrapOutboundIn(data)
+        switch part {
         case .head(let head) where head.status.kind == .informational: break
-        case .head: responseInProgress = true
+        case .head:
+            responseInProgress = true
+            // The request is answered without its body having been asked for: no 100 any more.
+            if !outstanding.isEmpty { outstanding[0] = false }
         case .body: break
         case .end: responseInProgress = false
         }
         context.write(data, promise: promise)
+        guard case .end = part else { return }
+        if !outstanding.isEmpty { outstanding.removeFirst() }
+        if closeAfterResponse && outstanding.isEmpty {
+            context.flush()
+            context.close(promise: nil)
+        } else if !outstanding.isEmpty {
+            sendContinueIfExpected(context: context)
+        }
+    }
+
+    private func sendContinueIfExpected(context: ChannelHandlerContext) {
+        guard outstanding.first == true else { return }
+        outstanding[0] = false
+        context.writeAndFlush(wrapOutboundOut(.head(HTTPResponse(status: .continue))), promise: nil)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
@@ -47,10 +76,11 @@ final class HTTPProtocolHandler: ChannelDuplexHandler, RemovableChannelHandler {
             context.fireErrorCaught(error)
             return
         }
-        // The connection cannot continue after a parse error: answer (when no response is under
-        // way), then close. The error is not passed on: Hummingbird would answer a second time.
-        guard !responseInProgress else {
-            context.close(promise: nil)
+        // The connection cannot continue after a parse error. The error is not passed on: Hummingbird
+        // would answer a second time. With a request still being answered, its answer must not be
+        // mistaken for this one's: close after it instead.
+        guard outstanding.isEmpty && !responseInProgress else {
+            closeAfterResponse = true
             return
         }
         let refusal =

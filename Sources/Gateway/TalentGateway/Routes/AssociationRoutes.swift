@@ -181,7 +181,9 @@ struct AssociationRoutes: Sendable {
         let accepted = try await accept(
             message, subjectId: subjectId, unitName: unitName, key: key, warnings: warnings, service: service,
             logger: logger)
+        // A replayed first answer names another job: return it as it is.
         guard let wait, accepted.status == .accepted,
+            accepted.headers[.location]?.hasSuffix(message.jobId.uuidString.lowercased()) == true,
             let finished = await waiter.finished(message.jobId, within: wait)
         else { return accepted }
         let body = JSONResponse.encode(
@@ -244,10 +246,10 @@ struct AssociationRoutes: Sendable {
     /// personal-edition portal, to be associated with the unit whose association code they entered.
     func submitRequest(_ request: Request, context: GatewayRequestContext) async throws -> Response {
         let service = try context.requireService()
-        try admission.admit(.associationDecision)
         let (body, bytes) = try await Self.body(AssociationRequestSubmission.self, request)
         let key = try IdempotentRequests.key(request, caller: service.caller, identifying: bytes)
         if let earlier = try await idempotency.earlierAnswer(key, rebuild: Self.rebuildForService) { return earlier }
+        try admission.admit(.associationDecision)
         let (problems, number) = body.person.problems(today: CalendarDate.today())
         guard problems.isEmpty, let number else { throw GatewayError.invalidRequest(problems, within: "person") }
         let warnings = number.regionWarning.map { [$0] } ?? []

@@ -26,7 +26,6 @@ struct AttachmentRoutes: Sendable {
     /// the validation job is stored and the broker has confirmed its message.
     func upload(_ request: Request, context: GatewayRequestContext) async throws -> Response {
         let identity = try context.requireIdentity()
-        try admission.admit(.attachmentValidation)
         let kindText = try request.requiredQuery("kind")
         guard let kind = AttachmentKind(rawValue: kindText) else {
             throw GatewayError(
@@ -45,6 +44,11 @@ struct AttachmentRoutes: Sendable {
         let bytes = Array(buffer: body)
         let idempotencyKey = try IdempotentRequests.key(
             request, caller: identity.caller, identifying: Array("\(kind.rawValue)\n\(fileName)\n".utf8) + bytes)
+        // A retry of an accepted upload gets its first answer even while the kind is backlogged.
+        if let earlier = try await idempotency.earlierAnswer(idempotencyKey, rebuild: rebuild(identity)) {
+            return earlier
+        }
+        try admission.admit(.attachmentValidation)
         let newAttachment = NewAttachment(
             unitId: identity.unitId, unitName: identity.unitName, kind: kind, fileName: fileName, content: bytes)
         let message = try JobEnvelope(
@@ -60,12 +64,7 @@ struct AttachmentRoutes: Sendable {
         switch creation {
         case .replay(let replay):
             guard let idempotencyKey else { throw GatewayError(.internal, "internal error") }
-            return try await idempotency.answer(replay, key: idempotencyKey) { [attachments] replay, job in
-                guard let id = replay.subjectId,
-                    let attachment = try await attachments.attachment(id: id, unitId: identity.unitId)
-                else { return nil }
-                return Self.accepted(UploadAccepted(attachment: attachment, job: job)).response
-            }
+            return try await idempotency.answer(replay, key: idempotencyKey, rebuild: rebuild(identity))
         case .created(let createdAttachment):
             attachment = createdAttachment
         }
@@ -85,6 +84,16 @@ struct AttachmentRoutes: Sendable {
         return PreferWait.applied(
             wait, status: .ok, rawJSON: JSONResponse.encode(UploadAccepted(attachment: judged, job: finished)),
             headers: response.response.headers)
+    }
+
+    /// The first `202` of a keyed upload, from its records (the recorded answer was lost).
+    func rebuild(_ identity: UnitIdentity) -> @Sendable (IdempotentReplay, JobRecord) async throws -> Response? {
+        { [attachments] replay, job in
+            guard let id = replay.subjectId,
+                let attachment = try await attachments.attachment(id: id, unitId: identity.unitId)
+            else { return nil }
+            return Self.accepted(UploadAccepted(attachment: attachment, job: job)).response
+        }
     }
 
     /// The 202 answer: body and `Location` of the job.

@@ -62,7 +62,8 @@ struct IdempotentRequests: Sendable {
             return JSONResponse.make(status: HTTPResponse.Status(code: status), rawJSON: body, headers: headers)
         }
         if let jobId = replay.jobId,
-            let job = try await store({ [jobs] in try await jobs.job(id: jobId) }), job.publishedAt != nil,
+            let job = try await store({ [jobs] in try await jobs.job(id: jobId) }),
+            job.publishedAt != nil || job.status != .queued,
             let rebuilt = try await rebuild(replay, job)
         {
             return rebuilt

@@ -20,13 +20,17 @@ struct PreferWait: Sendable {
 
     /// The seconds the request prefers to wait (capped), or `nil` without a `wait` preference.
     static func seconds(_ request: Request) -> Int? {
+        // RFC 7240 §2: preferences are comma-separated; each is `token [= value] *( ";" parameter )`,
+        // the value a token or a quoted string.
         for value in request.headers[values: prefer] {
-            for preference in value.split(whereSeparator: { $0 == "," || $0 == ";" }) {
-                let parts = preference.split(separator: "=", maxSplits: 1).map {
-                    $0.trimmingCharacters(in: .whitespaces)
-                }
-                guard parts.count == 2, parts[0].lowercased() == "wait", let seconds = Int(parts[1]), seconds >= 0
-                else { continue }
+            for preference in value.split(separator: ",") {
+                let head = preference.split(separator: ";", maxSplits: 1).first ?? ""
+                let parts = head.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+                guard parts.count == 2, parts[0].lowercased() == "wait" else { continue }
+                let text =
+                    parts[1].hasPrefix("\"") && parts[1].hasSuffix("\"") && parts[1].count >= 2
+                    ? String(parts[1].dropFirst().dropLast()) : parts[1]
+                guard let seconds = Int(text), seconds >= 0 else { continue }
                 return min(seconds, maximumSeconds)
             }
         }
@@ -38,7 +42,7 @@ struct PreferWait: Sendable {
     func finished(_ id: UUID, within seconds: Int) async -> JobRecord? {
         let deadline = ContinuousClock.now.advanced(by: .seconds(seconds))
         var pause = Duration.milliseconds(10)
-        while ContinuousClock.now < deadline {
+        while ContinuousClock.now < deadline, !Task.isCancelled {
             if let job = try? await jobs.job(id: id), job.status != .queued { return job }
             try? await Task.sleep(for: min(pause, ContinuousClock.now.duration(to: deadline)))
             pause = min(pause * 2, .milliseconds(250))
