@@ -120,7 +120,7 @@ struct AssociationRoutes: Sendable {
         let id = try context.uuidParameter("associationId")
         let (form, bytes) = try await Self.body(UnlinkForm.self, request)
         let key = try IdempotentRequests.key(request, caller: identity.caller, identifying: bytes)
-        if let earlier = try await idempotency.earlierAnswer(key, rebuild: Self.rebuild) { return earlier }
+        if let earlier = try await idempotency.earlierAnswer(key, rebuild: Self.rebuild(nil)) { return earlier }
         guard let facts = try await unlinkFacts(unitId: identity.unitId, associationId: id)
         else { throw GatewayError(.notFound, "no such employee") }
         let reasons = UnlinkRules.reasons(facts)
@@ -146,7 +146,7 @@ struct AssociationRoutes: Sendable {
         let identity = try context.requireIdentity()
         let id = try context.uuidParameter("associationId")
         let key = try IdempotentRequests.key(request, caller: identity.caller, identifying: bytes)
-        if let earlier = try await idempotency.earlierAnswer(key, rebuild: Self.rebuild) { return earlier }
+        if let earlier = try await idempotency.earlierAnswer(key, rebuild: Self.rebuild(nil)) { return earlier }
         try admission.admit(.associationDecision)
         guard
             let current = try await store({ [associations] in
@@ -178,34 +178,32 @@ struct AssociationRoutes: Sendable {
         _ message: JobEnvelope, subjectId: UUID, unitName: String?, key: IdempotencyKey?, warnings: [String]? = nil,
         service: ServiceIdentity? = nil, wait: Int?, logger: Logger
     ) async throws -> Response {
-        let accepted = try await accept(
+        let (accepted, stored) = try await accept(
             message, subjectId: subjectId, unitName: unitName, key: key, warnings: warnings, service: service,
             logger: logger)
-        // A replayed first answer names another job: return it as it is.
-        guard let wait, accepted.status == .accepted,
-            accepted.headers[.location]?.hasSuffix(message.jobId.uuidString.lowercased()) == true,
-            let finished = await waiter.finished(message.jobId, within: wait)
+        // A key's earlier answer names another job: it is returned as it is.
+        guard let wait, stored, let finished = await waiter.finished(message.jobId, within: wait)
         else { return accepted }
         let body = JSONResponse.encode(
             AssociationJobAccepted(associationId: subjectId, job: finished, warnings: warnings))
         return PreferWait.applied(wait, status: .ok, rawJSON: body, headers: accepted.headers)
     }
 
-    /// The `202` of ``submit(_:subjectId:unitName:key:warnings:service:wait:logger:)`` (or the first
-    /// answer of the key).
+    /// The `202` of ``submit(_:subjectId:unitName:key:warnings:service:wait:logger:)``, or the key's
+    /// earlier answer. - Returns: the answer, and whether `message` was stored by this request.
     func accept(
         _ message: JobEnvelope, subjectId: UUID, unitName: String?, key: IdempotencyKey?, warnings: [String]?,
         service: ServiceIdentity?, logger: Logger
-    ) async throws -> Response {
+    ) async throws -> (Response, stored: Bool) {
         let answer = { (record: JobRecord) in
             Self.accepted(
                 AssociationJobAccepted(associationId: subjectId, job: record, warnings: warnings),
-                jobsPath: service == nil ? "/v1/jobs/" : "/v1/service/jobs/")
+                jobsPath: Self.jobsPath(service))
         }
         guard let key else {
             let record = try await submitter.submit(
                 message, subjectId: subjectId, unitName: unitName, submittedBy: service?.caller, logger: logger)
-            return answer(record).response
+            return (answer(record).response, true)
         }
         let (replay, stored) = try await submitter.store(message, unitName: unitName, submittedBy: service?.caller) {
             connection -> (IdempotentReplay?, subjectId: UUID?, createJob: Bool) in
@@ -216,30 +214,31 @@ struct AssociationRoutes: Sendable {
             }
             return (nil, subjectId, true)
         }
-        if let replay {
-            return try await idempotency.answer(
-                replay, key: key, rebuild: service == nil ? Self.rebuild : Self.rebuildForService)
-        }
+        if let replay { return (try await idempotency.answer(replay, key: key, rebuild: Self.rebuild(service)), false) }
         guard var record = stored else { throw GatewayError(.internal, "internal error") }
         if let processed = try await submitter.publish(message, logger: logger) { record = processed }
         let accepted = answer(record)
         await idempotency.record(
             key, status: 202, body: accepted.body, location: accepted.response.headers[.location])
-        return accepted.response
+        return (accepted.response, true)
+    }
+
+    /// Where the caller reads its jobs: `/v1/jobs/` for a unit, `/v1/service/jobs/` for a service.
+    static func jobsPath(_ service: ServiceIdentity?) -> String {
+        service == nil ? "/v1/jobs/" : "/v1/service/jobs/"
     }
 
     /// The first `202` of a keyed request, from its job (the recorded answer was lost).
-    static let rebuild: @Sendable (IdempotentReplay, JobRecord) async throws -> Response? = { replay, job in
-        guard let associationId = replay.subjectId ?? job.subjectId else { return nil }
-        return accepted(AssociationJobAccepted(associationId: associationId, job: job)).response
-    }
-
-    /// ``rebuild`` for a service's request (its job is read under `/v1/service/jobs/`).
-    static let rebuildForService: @Sendable (IdempotentReplay, JobRecord) async throws -> Response? = {
-        replay, job in
-        guard let associationId = replay.subjectId ?? job.subjectId else { return nil }
-        return accepted(AssociationJobAccepted(associationId: associationId, job: job), jobsPath: "/v1/service/jobs/")
-            .response
+    static func rebuild(_ service: ServiceIdentity?)
+        -> @Sendable (IdempotentReplay, JobRecord) async throws
+        -> Response?
+    {
+        let jobsPath = jobsPath(service)
+        return { replay, job in
+            guard let associationId = replay.subjectId ?? job.subjectId else { return nil }
+            return accepted(AssociationJobAccepted(associationId: associationId, job: job), jobsPath: jobsPath)
+                .response
+        }
     }
 
     /// `POST /v1/service/association-requests` (service token): an employee asks, through the
@@ -248,7 +247,7 @@ struct AssociationRoutes: Sendable {
         let service = try context.requireService()
         let (body, bytes) = try await Self.body(AssociationRequestSubmission.self, request)
         let key = try IdempotentRequests.key(request, caller: service.caller, identifying: bytes)
-        if let earlier = try await idempotency.earlierAnswer(key, rebuild: Self.rebuildForService) { return earlier }
+        if let earlier = try await idempotency.earlierAnswer(key, rebuild: Self.rebuild(service)) { return earlier }
         try admission.admit(.associationDecision)
         let (problems, number) = body.person.problems(today: CalendarDate.today())
         guard problems.isEmpty, let number else { throw GatewayError.invalidRequest(problems, within: "person") }
