@@ -36,7 +36,7 @@ command -v systemd-analyze >/dev/null 2>&1 \
 UNITS="$TALENT_HOME/systemd-verify"
 rm -rf "$UNITS" && mkdir -p "$UNITS"
 for unit in deploy/systemd/*.service; do sed "s|/opt/talent/bin|$BIN|g" "$unit" > "$UNITS/$(basename "$unit")"; done
-for kind in attachment.validation association.decision; do cp "$UNITS/talent-worker@.service" "$UNITS/talent-worker@$kind.service"; done
+for kind in attachment.validation association.decision unit.profile; do cp "$UNITS/talent-worker@.service" "$UNITS/talent-worker@$kind.service"; done
 systemd-analyze verify --man=no "$UNITS/talent-gateway.service" "$UNITS"/talent-worker@?*.service
 
 export TALENT_TEST_BIN="$BIN"
@@ -71,7 +71,7 @@ use_test_system() {
   export TALENT_POSTGRES_URL="$TALENT_TEST_POSTGRES_URL" TALENT_AMQP_PORT="$TALENT_TEST_AMQP_PORT" \
     TALENT_AMQP_VHOST="$TALENT_TEST_AMQP_VHOST" TALENT_HTTP_PORT="$port" TALENT_HOME="$TALENT_TEST_RUN_DIR/$name-home" \
     TALENT_JWT_PRIVATE_KEY="$TALENT_TEST_RUN_DIR/keys/$name-private.pem" \
-    TALENT_JWT_PUBLIC_KEY="$TALENT_TEST_RUN_DIR/keys/$name-public.pem" \
+    TALENT_JWT_JWKS="$TALENT_TEST_RUN_DIR/keys/$name-jwks.json" \
     TALENT_SERVICE_PRIVATE_KEY="$TALENT_TEST_RUN_DIR/keys/$name-service-private.pem" \
     TALENT_SERVICE_PUBLIC_KEY="$TALENT_TEST_RUN_DIR/keys/$name-service-public.pem"
   mkdir -p "$TALENT_HOME/logs"
@@ -121,7 +121,7 @@ if [ "${TALENT_SKIP_MONITORING:-0}" != 1 ] && [ $# -eq 0 ]; then
   cleanup
   (
     export TALENT_PROMETHEUS_PORT=59091 TALENT_ATTACHMENT_WORKER_PORT_BASE=58300 \
-      TALENT_ASSOCIATION_WORKER_PORT_BASE=58400
+      TALENT_ASSOCIATION_WORKER_PORT_BASE=58400 TALENT_PROFILE_WORKER_PORT_BASE=58500
     use_test_system monitoring 58093
     stop_monitoring() { deploy/local/monitoring.sh stop; deploy/local/processes.sh stop; }
     trap stop_monitoring EXIT

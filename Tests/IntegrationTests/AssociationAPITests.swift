@@ -21,12 +21,9 @@ struct AssociationAPITests {
         let system = try await SharedSystem.instance.get()
         let id = Fixtures.unit(n, salt: "A")
         let client = try await system.client(unit: id)
-        let summary = try await client.send("GET", "/v1/employee-summary")
-        #expect(summary.status == 200)
-        let code =
-            try #require(
-                try JSONSerialization.jsonObject(with: summary.body) as? [String: Any])["associationCode"] as? String
-        return Unit(client: client, code: try #require(code), id: id)
+        // The association code is usable once the profile is complete.
+        let code = try await system.completeProfile(unit: id)
+        return Unit(client: client, code: code, id: id)
     }
 
     /// Submits requests through the service endpoint and waits until they are pending.

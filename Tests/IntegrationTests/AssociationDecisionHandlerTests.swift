@@ -15,7 +15,8 @@ import Testing
 @Suite("Association decision handler")
 struct AssociationDecisionHandlerTests {
     func job(
-        _ unit: UnifiedSocialCreditCode, _ association: UUID, _ decision: AssociationDecision, store: JobStore
+        _ unit: UnifiedSocialCreditCode, _ association: UUID, _ decision: AssociationDecision, store: JobStore,
+        profileComplete: Bool = true
     ) async throws -> AssociationDecisionJob {
         let job = AssociationDecisionJob(
             jobId: UUID(), unitId: unit, associationId: association, actor: "test", requestedAt: Date(),
@@ -23,6 +24,10 @@ struct AssociationDecisionHandlerTests {
         let system = try await SharedSystem.instance.get()
         _ = try await system.pool.transaction { connection in
             try UnitStore.register(unit, name: nil, on: connection)
+            // A fixture: requests need a complete profile (the profile flow has its own tests).
+            try connection.execute(
+                prepared: "test_profile_status", "UPDATE units SET profile_status = $2 WHERE id = $1",
+                [unit.rawValue, profileComplete ? "complete" : "incomplete"])
             return try JobStore.insert(try JobEnvelope(job), subjectId: association, on: connection)
         }
         return job
@@ -213,6 +218,25 @@ struct AssociationDecisionHandlerTests {
         }
         #expect(code == "invalid_form")
         #expect(detail.contains("invalid_character"))
+    }
+
+    /// The worker re-checks what the gateway checked: a request for a unit whose profile is not
+    /// complete is refused `unit_profile_incomplete`, and nothing is written.
+    @Test func aRequestForAnIncompleteUnitIsRefused() async throws {
+        let system = try await SharedSystem.instance.get()
+        let jobs = JobStore(pool: system.pool)
+        let decisions = Decisions(pool: system.pool)
+        var population = DemoPopulation(seed: .random(in: 1...UInt64.max))
+        let unit = Fixtures.unit(8, salt: "K")
+        let id = UUID()
+        let request = try await job(unit, id, .request(population.person()), store: jobs, profileComplete: false)
+        let results = try await decisions.apply([request])
+        guard case .refused(let code, _) = results[0] else {
+            Issue.record("a request for an incomplete unit was applied: \(results)")
+            return
+        }
+        #expect(code == "unit_profile_incomplete")
+        #expect(try await AssociationStore(pool: system.pool).state(unitId: unit, associationId: id) == nil)
     }
 }
 

@@ -309,9 +309,7 @@ struct GatewayIdempotencyTests {
         let system = try await SharedSystem.instance.get()
         let unit = Fixtures.unit(21)
         let client = try await system.client(unit: unit)
-        let summary = try await client.send("GET", "/v1/employee-summary")
-        let code = try #require(
-            (try JSONSerialization.jsonObject(with: summary.body) as? [String: Any])?["associationCode"] as? String)
+        let code = try await system.completeProfile(unit: unit)
         var population = DemoPopulation(seed: .random(in: 1...UInt64.max))
         let service = try await system.serviceClient()
         let submission = try JSONEncoder().encode(

@@ -6,7 +6,8 @@ import Testing
 struct OutcomeMessageTests {
     @Test func everyRefusalAndRejectionHasAMessage() {
         let codes =
-            AssociationRefusal.Code.allCases.map(\.rawValue) + AttachmentReason.allCases.map(\.rawValue)
+            AssociationRefusal.Code.allCases.map(\.rawValue) + UnitProfileRefusal.Code.allCases.map(\.rawValue)
+            + AttachmentReason.allCases.map(\.rawValue)
             + ["delivery_limit", "never_completed"]
         for code in codes {
             let message = OutcomeMessage.forCode(code)

@@ -1,4 +1,5 @@
 import AMQPClient
+import Crypto
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -37,13 +38,12 @@ struct GatewayRouterTests {
         let keys = FileManager.default.temporaryDirectory.appendingPathComponent("gateway-router-\(UUID().uuidString)")
         let units = try await DevelopmentIssuer(
             privateKeyPath: keys.appendingPathComponent("unit.pem").path,
-            publicKeyPath: keys.appendingPathComponent("unit.pub.pem").path)
+            publicKeyPath: keys.appendingPathComponent("jwks.json").path)
         let services = try await DevelopmentIssuer(
             privateKeyPath: keys.appendingPathComponent("service.pem").path,
             publicKeyPath: keys.appendingPathComponent("service.pub.pem").path, issuer: "personal-portal-dev")
         var configuration = GatewayConfiguration(
-            tokenPublicKeyPEM: try String(contentsOf: keys.appendingPathComponent("unit.pub.pem"), encoding: .utf8),
-            tokenIssuer: DevelopmentIssuer.defaultIssuer)
+            identityKeys: .file(units.publicKeyPath), tokenIssuer: DevelopmentIssuer.defaultIssuer)
         configuration.servicePublicKeyPEM = try String(
             contentsOf: keys.appendingPathComponent("service.pub.pem"), encoding: .utf8)
         configure(&configuration)
@@ -99,8 +99,10 @@ struct GatewayRouterTests {
         #expect(wrongMethod.code == "method_not_allowed")
     }
 
-    static func base64URL(_ text: String) -> String {
-        Data(text.utf8).base64EncodedString().replacingOccurrences(of: "+", with: "-")
+    static func base64URL(_ text: String) -> String { base64URL(Data(text.utf8)) }
+
+    static func base64URL(_ data: Data) -> String {
+        data.base64EncodedString().replacingOccurrences(of: "+", with: "-")
             .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
     }
 
@@ -120,22 +122,44 @@ struct GatewayRouterTests {
         let keys = FileManager.default.temporaryDirectory.appendingPathComponent("token-codes-\(UUID().uuidString)")
         let otherKey = try await DevelopmentIssuer(
             privateKeyPath: keys.appendingPathComponent("other.pem").path,
-            publicKeyPath: keys.appendingPathComponent("other.pub.pem").path)
+            publicKeyPath: keys.appendingPathComponent("other.json").path)
         let unitKeyPaths = (harness.units.privateKeyPath, harness.units.publicKeyPath)
         let otherIssuer = try await DevelopmentIssuer(
             privateKeyPath: unitKeyPaths.0, publicKeyPath: unitKeyPaths.1, issuer: "https://elsewhere.example")
         let otherAudience = try await DevelopmentIssuer(
             privateKeyPath: unitKeyPaths.0, publicKeyPath: unitKeyPaths.1, audience: "another-gateway")
+        let kid = harness.units.keyId
+        // A good token's header and claims with another key's signature.
+        let good = try await harness.units.mint(unit: unit).split(separator: ".")
+        let foreign = try await otherKey.mint(unit: unit).split(separator: ".")
+        let wrongSignature = "\(good[0]).\(good[1]).\(foreign[2])"
+        // HS256 "signed" with the published public key as the HMAC secret (algorithm confusion).
+        let publicKeyText = try String(contentsOfFile: harness.units.publicKeyPath, encoding: .utf8)
+        let confusedInput =
+            Self.base64URL(#"{"alg":"HS256","typ":"JWT","kid":"\#(kid)"}"#) + "." + Self.base64URL(claims)
+        let confusedMAC = HMAC<SHA256>.authenticationCode(
+            for: Data(confusedInput.utf8), using: SymmetricKey(data: Data(publicKeyText.utf8)))
+        let confused = confusedInput + "." + Self.base64URL(Data(confusedMAC))
         let cases: [(String, String, String)] = [
             ("garbage", "not.a.token", "token_malformed"),
             ("two parts", "abc.def", "token_malformed"),
+            ("HS256 with the public key as the secret", confused, "token_algorithm"),
             (
-                "HS256 (algorithm confusion)",
-                Self.base64URL(#"{"alg":"HS256","typ":"JWT"}"#) + "." + Self.base64URL(claims) + ".c2lnbmF0dXJl",
+                "alg none",
+                Self.base64URL(#"{"alg":"none","kid":"\#(kid)"}"#) + "." + Self.base64URL(claims) + ".",
                 "token_algorithm"
             ),
-            ("alg none", Self.base64URL(#"{"alg":"none"}"#) + "." + Self.base64URL(claims) + ".", "token_algorithm"),
-            ("another key", try await otherKey.mint(unit: unit), "token_signature"),
+            (
+                "RS256 (allowed by nobody here)",
+                Self.base64URL(#"{"alg":"RS256","kid":"\#(kid)"}"#) + "." + Self.base64URL(claims) + ".c2ln",
+                "token_algorithm"
+            ),
+            ("wrong signature", wrongSignature, "token_signature"),
+            ("another key (kid not published)", try await otherKey.mint(unit: unit), "token_unknown_key"),
+            (
+                "no kid", Self.base64URL(#"{"alg":"ES256"}"#) + "." + Self.base64URL(claims) + "." + foreign[2],
+                "token_unknown_key"
+            ),
             ("another issuer", try await otherIssuer.mint(unit: unit), "token_issuer"),
             ("another audience", try await otherAudience.mint(unit: unit), "token_audience"),
             ("expired", try await harness.units.mint(unit: unit, lifetime: -3600), "token_expired"),
@@ -174,6 +198,63 @@ struct GatewayRouterTests {
         #expect(
             noScope.headers[.wwwAuthenticate]
                 == "Bearer realm=\"talent\", error=\"insufficient_scope\", scope=\"association_requests\"")
+    }
+
+    /// A rotation that keeps the previous key accepts both; one that removes it refuses the old key's
+    /// tokens `token_unknown_key` from the next reload on.
+    @Test func aKeyRemovedAfterRotationIsRefused() async throws {
+        let harness = try await Self.harness()
+        defer { Task { await harness.close() } }
+        let unit = Self.unit.rawValue
+        let old = try await harness.units.mint(unit: unit)
+        let kept = try await harness.units.rotate(keepPrevious: true)
+        try await harness.gateway.verifier.keys.reload()
+        #expect(try await Self.send(harness, .get, "/v1/employee-summary", token: old).status == 200)
+        #expect(
+            try await Self.send(harness, .get, "/v1/employee-summary", token: try await kept.mint(unit: unit)).status
+                == 200)
+        let replaced = try await kept.rotate(keepPrevious: false)
+        try await harness.gateway.verifier.keys.reload()
+        let refused = try await Self.send(harness, .get, "/v1/employee-summary", token: old)
+        #expect(refused.status == 401)
+        #expect(refused.code == "token_unknown_key", "\(refused.body)")
+        #expect(
+            try await Self.send(harness, .get, "/v1/employee-summary", token: try await replaced.mint(unit: unit))
+                .status == 200)
+    }
+
+    /// Authorization headers that are not a bearer token: each its own code.
+    @Test func malformedAuthorizationHeadersAreRefused() async throws {
+        let harness = try await Self.harness()
+        defer { Task { await harness.close() } }
+        let token = try await harness.units.mint(unit: Self.unit.rawValue)
+        let cases: [(String, String, String)] = [
+            ("basic scheme", "Basic dXNlcjpwYXNz", "unauthenticated"),
+            ("scheme only", "Bearer", "unauthenticated"),
+            ("empty token (trailing space trimmed: the scheme alone)", "Bearer ", "unauthenticated"),
+            ("two tokens", "Bearer \(token) \(token)", "token_malformed"),
+            ("not base64url", "Bearer !!!.###.$$$", "token_malformed"),
+            (
+                "JSON that is no JWT header",
+                "Bearer " + Self.base64URL("[1,2]") + "." + Self.base64URL("{}") + ".c2ln", "token_malformed"
+            ),
+        ]
+        for (name, header, code) in cases {
+            var fields = HTTPFields()
+            fields[.authorization] = header
+            let headers = fields
+            let reply = try await harness.gateway.application().test(.router) { client in
+                try await client.execute(uri: "/v1/employee-summary", method: .get, headers: headers) { response in
+                    (
+                        Int(response.status.code),
+                        ((try? JSONSerialization.jsonObject(with: Data(String(buffer: response.body).utf8)))
+                            as? [String: [String: Any]])?["error"]?["code"] as? String
+                    )
+                }
+            }
+            #expect(reply.0 == 401, "\(name)")
+            #expect(reply.1 == code, "\(name)")
+        }
     }
 
     /// A unit over its request budget gets 429 with Retry-After; another unit goes on.

@@ -9,9 +9,10 @@ export TALENT_PG_PORT="${TALENT_PG_PORT:-54329}"
 export TALENT_AMQP_PORT="${TALENT_AMQP_PORT:-56729}"
 export TALENT_AMQP_DIST_PORT="${TALENT_AMQP_DIST_PORT:-56739}"
 export TALENT_HTTP_PORT="${TALENT_HTTP_PORT:-58080}"
-# Workers serve /metrics and /health/* on consecutive ports from these (attachment, association).
+# Workers serve /metrics and /health/* on consecutive ports from these (attachment, association, profile).
 export TALENT_ATTACHMENT_WORKER_PORT_BASE="${TALENT_ATTACHMENT_WORKER_PORT_BASE:-58100}"
 export TALENT_ASSOCIATION_WORKER_PORT_BASE="${TALENT_ASSOCIATION_WORKER_PORT_BASE:-58200}"
+export TALENT_PROFILE_WORKER_PORT_BASE="${TALENT_PROFILE_WORKER_PORT_BASE:-58300}"
 export TALENT_PROMETHEUS_PORT="${TALENT_PROMETHEUS_PORT:-59090}"
 export TALENT_RABBITMQ_PROMETHEUS_PORT="${TALENT_RABBITMQ_PROMETHEUS_PORT:-56792}"
 export TALENT_DATABASE="${TALENT_DATABASE:-talent}"
@@ -21,7 +22,10 @@ export TALENT_AMQP_HOST="${TALENT_AMQP_HOST:-127.0.0.1}"
 # production names its own issuer (the gateway has no default).
 export TALENT_JWT_ISSUER="${TALENT_JWT_ISSUER:-https://sso.beijing.gov.cn.local-dev}"
 export TALENT_JWT_PRIVATE_KEY="${TALENT_JWT_PRIVATE_KEY:-$TALENT_HOME/keys/issuer-private.pem}"
-export TALENT_JWT_PUBLIC_KEY="${TALENT_JWT_PUBLIC_KEY:-$TALENT_HOME/keys/issuer-public.pem}"
+# The identity platform's key set (JWKS: a file or an http(s) URL), reloaded every
+# TALENT_JWKS_REFRESH_SECONDS; `talentctl dev-keys rotate` replaces the development key.
+export TALENT_JWT_JWKS="${TALENT_JWT_JWKS:-$TALENT_HOME/keys/issuer-jwks.json}"
+export TALENT_JWKS_REFRESH_SECONDS="${TALENT_JWKS_REFRESH_SECONDS:-2}"
 export TALENT_SERVICE_PRIVATE_KEY="${TALENT_SERVICE_PRIVATE_KEY:-$TALENT_HOME/keys/service-private.pem}"
 export TALENT_SERVICE_PUBLIC_KEY="${TALENT_SERVICE_PUBLIC_KEY:-$TALENT_HOME/keys/service-public.pem}"
 export TALENT_SCHEMAS_DIR="${TALENT_SCHEMAS_DIR:-$TALENT_ROOT/schemas}"

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Starts and stops the gateway and workers in the background (pid files and logs under .local/), and
 # scales one worker kind. Workers serve /metrics and /health/* on consecutive ports per kind
-# (TALENT_ATTACHMENT_WORKER_PORT_BASE + i, TALENT_ASSOCIATION_WORKER_PORT_BASE + i); their targets for
-# Prometheus (file_sd) are rewritten whenever workers start or stop.
+# (TALENT_ATTACHMENT_WORKER_PORT_BASE + i, TALENT_ASSOCIATION_WORKER_PORT_BASE + i,
+# TALENT_PROFILE_WORKER_PORT_BASE + i); their targets for Prometheus (file_sd) are rewritten whenever
+# workers start or stop.
 # Usage: deploy/local/processes.sh start BIN_DIR | restart BIN_DIR | stop | scale KIND COUNT BIN_DIR | memory
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -11,18 +12,29 @@ RUN="$TALENT_HOME/run"
 LOGS="$TALENT_HOME/logs"
 mkdir -p "$RUN" "$LOGS"
 
-# The pid-file prefix and port base of a worker kind.
+KINDS=(attachment.validation association.decision unit.profile)
+
+# The pid-file prefix, port base and default count (its variable) of a worker kind.
 prefix() {
   case "$1" in
     attachment.validation) echo worker ;;
     association.decision) echo association-worker ;;
-    *) echo "unknown job kind $1 (attachment.validation, association.decision)" >&2; exit 64 ;;
+    unit.profile) echo profile-worker ;;
+    *) echo "unknown job kind $1 (${KINDS[*]})" >&2; exit 64 ;;
   esac
 }
 port_base() {
   case "$1" in
     attachment.validation) echo "$TALENT_ATTACHMENT_WORKER_PORT_BASE" ;;
     association.decision) echo "$TALENT_ASSOCIATION_WORKER_PORT_BASE" ;;
+    unit.profile) echo "$TALENT_PROFILE_WORKER_PORT_BASE" ;;
+  esac
+}
+default_count() {
+  case "$1" in
+    attachment.validation) echo "${TALENT_WORKERS:-1}" ;;
+    association.decision) echo "${TALENT_ASSOCIATION_WORKERS:-1}" ;;
+    unit.profile) echo "${TALENT_PROFILE_WORKERS:-1}" ;;
   esac
 }
 
@@ -84,7 +96,7 @@ stop_pid_files() {
 write_targets() {
   local sd="${TALENT_PROMETHEUS_HOME:-$TALENT_HOME/prometheus}/targets" targets=() kind i name
   mkdir -p "$sd"
-  for kind in attachment.validation association.decision; do
+  for kind in "${KINDS[@]}"; do
     for f in "$RUN/$(prefix "$kind")"-*.pid; do
       [ -f "$f" ] || continue
       name=$(basename "$f" .pid); i=${name##*-}
@@ -113,17 +125,19 @@ scale() {
 }
 
 start() {
-  local bin="$1" workers="${TALENT_WORKERS:-1}" association_workers="${TALENT_ASSOCIATION_WORKERS:-1}"
+  local bin="$1" kind i counts=()
   stop
-  for i in $(seq 1 "$workers"); do start_worker "$bin" attachment.validation "$i"; done
-  for i in $(seq 1 "$association_workers"); do start_worker "$bin" association.decision "$i"; done
+  for kind in "${KINDS[@]}"; do
+    for i in $(seq 1 "$(default_count "$kind")"); do start_worker "$bin" "$kind" "$i"; done
+    counts+=("$(default_count "$kind") $kind")
+  done
   write_targets
   TALENT_HTTP_PORT="$TALENT_HTTP_PORT" nohup "$bin/talent-gateway" >> "$LOGS/gateway.log" 2>&1 &
   echo $! > "$RUN/gateway.pid"
   for _ in $(seq 1 100); do
     if curl -sf "http://127.0.0.1:$TALENT_HTTP_PORT/health/ready" >/dev/null 2>&1; then
       wait_started
-      echo "gateway ready on 127.0.0.1:$TALENT_HTTP_PORT; $workers attachment and $association_workers association worker(s) running"
+      (IFS=,; echo "gateway ready on 127.0.0.1:$TALENT_HTTP_PORT; workers:${counts[*]}")
       return
     fi
     sleep 0.2
@@ -146,11 +160,14 @@ configured() {
 }
 
 # Stops and starts everything with as many workers of each kind as it has (scaled counts are kept);
-# when it has none, with the defaults (TALENT_WORKERS, TALENT_ASSOCIATION_WORKERS).
+# when it has none, with the defaults (TALENT_WORKERS, TALENT_ASSOCIATION_WORKERS, TALENT_PROFILE_WORKERS).
 restart() {
-  local bin="$1"
-  if [ -f "$RUN/gateway.pid" ] || [ "$(configured attachment.validation)" != 0 ] || [ "$(configured association.decision)" != 0 ]; then
-    TALENT_WORKERS="$(configured attachment.validation)" TALENT_ASSOCIATION_WORKERS="$(configured association.decision)" start "$bin"
+  local bin="$1" kind any=0
+  [ -f "$RUN/gateway.pid" ] && any=1
+  for kind in "${KINDS[@]}"; do [ "$(configured "$kind")" != 0 ] && any=1; done
+  if [ "$any" = 1 ]; then
+    TALENT_WORKERS="$(configured attachment.validation)" TALENT_ASSOCIATION_WORKERS="$(configured association.decision)" \
+      TALENT_PROFILE_WORKERS="$(configured unit.profile)" start "$bin"
   else
     start "$bin"
   fi

@@ -17,7 +17,9 @@ import TalentObservability
 /// |---|---|---|
 /// | shared ones | see `ServiceEnvironment` | |
 /// | `TALENT_HTTP_HOST` / `TALENT_HTTP_PORT` | listen address / 1…65535 | `127.0.0.1` / 8080 |
-/// | `TALENT_JWT_PUBLIC_KEY` | path of the identity platform's ES256 public key (PEM) | required |
+/// | `TALENT_JWT_JWKS` | the identity platform's key set (JWKS): a file path or an `http(s)://` URL | required |
+/// | `TALENT_JWT_ALGORITHMS` | comma-separated allow-list from ES256, ES384, ES512, EdDSA, RS256, PS256 | `ES256,ES384,EdDSA` |
+/// | `TALENT_JWKS_REFRESH_SECONDS` | 1…86,400 (how often the key set is reloaded) | 60 |
 /// | `TALENT_JWT_ISSUER` | the identity platform's `iss` | required (no development default) |
 /// | `TALENT_JWT_AUDIENCE` | expected `aud` | `talent-gateway` |
 /// | `TALENT_SERVICE_PUBLIC_KEY` | path of the upstream services' ES256 public key (PEM) | unset: no service tokens |
@@ -41,12 +43,25 @@ struct TalentGatewayCommand: AsyncParsableCommand {
         var configuration = GatewayConfiguration(
             host: try reader.string("talent.http.host", default: "127.0.0.1"),
             port: try reader.int("talent.http.port", default: 8080, in: 1...65_535),
-            tokenPublicKeyPEM: try reader.requiredFile(
-                "talent.jwt.public.key", accepts: "the path of the identity issuer's public key (PEM)"),
+            identityKeys: IdentityKeySource(
+                try reader.requiredString(
+                    "talent.jwt.jwks", accepts: "the identity platform's key set (JWKS): a file path or http(s) URL")),
             tokenIssuer: try reader.requiredString(
                 "talent.jwt.issuer", accepts: "the identity platform's issuer (iss)"),
             tokenAudience: try reader.string("talent.jwt.audience", default: DevelopmentIssuer.defaultAudience),
             attachmentPolicy: service.attachmentPolicy)
+        let algorithmList = try reader.string("talent.jwt.algorithms", default: "ES256,ES384,EdDSA")
+        let algorithms = algorithmList.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        guard !algorithms.isEmpty, algorithms.allSatisfy(IdentityKeySet.supportedAlgorithms.contains) else {
+            throw SettingError(
+                variable: "TALENT_JWT_ALGORITHMS",
+                accepts:
+                    "a comma-separated list from \(IdentityKeySet.supportedAlgorithms.sorted().joined(separator: ", "))",
+                given: algorithmList)
+        }
+        configuration.tokenAlgorithms = Set(algorithms)
+        configuration.identityKeysRefreshSeconds = try reader.int(
+            "talent.jwks.refresh.seconds", default: 60, in: 1...86_400)
         configuration.servicePublicKeyPEM = try reader.optionalFile(
             "talent.service.public.key", accepts: "the path of the upstream services' public key (PEM)")
         configuration.relay.pendingQueues = Dictionary(
@@ -98,6 +113,7 @@ struct TalentGatewayCommand: AsyncParsableCommand {
         let drained = await ProcessServices.run(
             [
                 (pool, "postgres pool"), (connection, "amqp publisher connection"), (gateway.relay, "job relay"),
+                (gateway.keyRefresher, "identity key refresher"),
                 (gateway.admissionMonitor, "queue admission"), (gateway.application(), "http server"),
             ], graceSeconds: shutdownGrace, logger: logger)
         guard drained else { throw ExitCode(1) }

@@ -107,6 +107,8 @@ struct TalentWorker: AsyncParsableCommand {
         case .attachmentValidation: WorkerConfiguration(prefetch: 32, concurrency: 4)
         case .associationDecision:
             WorkerConfiguration(prefetch: 400, concurrency: 4, batchSize: 100, jobTimeLimitSeconds: 10)
+        // Few jobs, each holding its unit's row lock briefly: one at a time per connection.
+        case .unitProfile: WorkerConfiguration(prefetch: 16, concurrency: 2, jobTimeLimitSeconds: 10)
         }
     }
 
@@ -161,6 +163,11 @@ struct TalentWorker: AsyncParsableCommand {
         case .associationDecision:
             try await Self.consume(
                 AssociationDecisionHandler(),
+                kind: jobKind, connection: connection, publisher: publisher, pool: pool,
+                configuration: workerConfiguration, operations: operations, logger: logger)
+        case .unitProfile:
+            try await Self.consume(
+                UnitProfileHandler(),
                 kind: jobKind, connection: connection, publisher: publisher, pool: pool,
                 configuration: workerConfiguration, operations: operations, logger: logger)
         }

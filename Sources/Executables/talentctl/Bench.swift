@@ -190,6 +190,8 @@ extension Bench {
                 baseURL: base,
                 token: try await DevelopmentIssuer.localServices().mintService(service: "personal-portal"))
             let demo = AssociationDemo(unit: client, service: service) { print($0) }
+            // Requests need a complete profile (the association code is usable only then).
+            _ = try await ProfileCompletion(unit: client).completeIfNeeded(name: unit.name, seed: seed)
             let people = (0..<count).map { _ in population.person() }
             print("preparing \(count) pending requests for \(unit.code.rawValue)…")
             let approval = population.approval()

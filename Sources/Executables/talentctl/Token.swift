@@ -42,15 +42,22 @@ struct Token: AsyncParsableCommand {
 }
 
 extension DevelopmentIssuer {
-    /// The issuer whose key pair is at `TALENT_JWT_PRIVATE_KEY` / `TALENT_JWT_PUBLIC_KEY`
-    /// (defaults `.local/keys/issuer-{private,public}.pem`), named `TALENT_JWT_ISSUER` (default
+    /// The issuer whose signing key is at `TALENT_JWT_PRIVATE_KEY` (default
+    /// `.local/keys/issuer-private.pem`) and whose key set is the file `TALENT_JWT_JWKS` (default
+    /// `.local/keys/issuer-jwks.json`), named `TALENT_JWT_ISSUER` (default
     /// ``DevelopmentIssuer/defaultIssuer``, as `deploy/local/env.sh` sets it for the gateway).
     static func local() async throws -> DevelopmentIssuer {
         let env = ProcessInfo.processInfo.environment
         return try await DevelopmentIssuer(
             privateKeyPath: env["TALENT_JWT_PRIVATE_KEY"] ?? ".local/keys/issuer-private.pem",
-            publicKeyPath: env["TALENT_JWT_PUBLIC_KEY"] ?? ".local/keys/issuer-public.pem",
-            issuer: env["TALENT_JWT_ISSUER"] ?? defaultIssuer)
+            publicKeyPath: localKeySetPath, issuer: env["TALENT_JWT_ISSUER"] ?? defaultIssuer)
+    }
+
+    /// The development issuer's JWKS file.
+    static var localKeySetPath: String {
+        let path = ProcessInfo.processInfo.environment["TALENT_JWT_JWKS"] ?? ".local/keys/issuer-jwks.json"
+        guard case .file(let file) = IdentityKeySource(path) else { return ".local/keys/issuer-jwks.json" }
+        return file
     }
 }
 
@@ -66,19 +73,46 @@ extension DevelopmentIssuer {
     }
 }
 
-/// `talentctl dev-keys`: creates the development issuer's key pair if missing and prints its paths.
+/// `talentctl dev-keys [create]`: creates the development issuers' keys if missing and prints their
+/// paths; `talentctl dev-keys rotate`: replaces the unit issuer's signing key.
 struct DevKeys: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dev-keys",
-        abstract: "Create the development issuers' ES256 key pairs (units, services) if missing.")
+        abstract: "The development issuers' ES256 keys (units: a JWKS; services: a PEM key pair).",
+        subcommands: [Create.self, Rotate.self], defaultSubcommand: Create.self)
 
-    func run() async throws {
-        _ = try await DevelopmentIssuer.local()
-        _ = try await DevelopmentIssuer.localServices()
-        let env = ProcessInfo.processInfo.environment
-        print("private\t\(env["TALENT_JWT_PRIVATE_KEY"] ?? ".local/keys/issuer-private.pem")")
-        print("public\t\(env["TALENT_JWT_PUBLIC_KEY"] ?? ".local/keys/issuer-public.pem")")
-        print("service-private\t\(env["TALENT_SERVICE_PRIVATE_KEY"] ?? ".local/keys/service-private.pem")")
-        print("service-public\t\(env["TALENT_SERVICE_PUBLIC_KEY"] ?? ".local/keys/service-public.pem")")
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create the keys if missing; print their paths.")
+
+        func run() async throws {
+            let units = try await DevelopmentIssuer.local()
+            let services = try await DevelopmentIssuer.localServices()
+            print("private\t\(units.privateKeyPath)")
+            print("jwks\t\(units.publicKeyPath)")
+            print("kid\t\(units.keyId)")
+            print("service-private\t\(services.privateKeyPath)")
+            print("service-public\t\(services.publicKeyPath)")
+        }
+    }
+
+    struct Rotate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Replace the unit issuer's signing key; the JWKS publishes the new key.",
+            discussion: """
+                Without --keep-previous the old keys leave the JWKS: their tokens are refused \
+                (token_unknown_key) once the gateway reloads the key set (TALENT_JWKS_REFRESH_SECONDS). \
+                With it they stay published, so tokens already handed out keep working until the next \
+                rotation without it.
+                """)
+
+        @Flag(help: "Keep the previous keys in the JWKS (an overlap for tokens already issued).")
+        var keepPrevious = false
+
+        func run() async throws {
+            let before = try await DevelopmentIssuer.local()
+            let after = try await before.rotate(keepPrevious: keepPrevious)
+            print("rotated\t\(before.keyId) -> \(after.keyId)")
+            print("published\t\(after.publishedKeyIds.joined(separator: " "))")
+        }
     }
 }

@@ -23,9 +23,12 @@ public struct GatewayApplication: Sendable {
         self.pool = pool
         self.connection = connection
         self.logger = logger
-        self.verifier = try await TokenVerifier(
-            publicKeyPEM: configuration.tokenPublicKeyPEM, issuer: configuration.tokenIssuer,
-            audience: configuration.tokenAudience)
+        let keys = IdentityKeySet(
+            source: configuration.identityKeys, algorithms: configuration.tokenAlgorithms,
+            logger: Logger(label: "identity-keys"))
+        try await keys.reload()
+        self.verifier = TokenVerifier(
+            keys: keys, issuer: configuration.tokenIssuer, audience: configuration.tokenAudience)
         self.serviceVerifier = try await ServiceTokenVerifier(publicKeyPEM: configuration.servicePublicKeyPEM)
         self.logins = LoginRecorder(store: LoginStore(pool: pool))
         self.budgets = RequestBudgets(
@@ -49,6 +52,12 @@ public struct GatewayApplication: Sendable {
 
     /// Admission per job kind (503 while a kind's queue is too far behind).
     let admission: QueueAdmission
+
+    /// What reloads the identity platform's keys; run it beside the server.
+    public var keyRefresher: IdentityKeyRefresher {
+        IdentityKeyRefresher(
+            keys: verifier.keys, intervalSeconds: configuration.identityKeysRefreshSeconds, logger: logger)
+    }
 
     /// What reads the queues' ages for admission control; run it beside the server.
     public var admissionMonitor: any Service { admission }
@@ -79,9 +88,13 @@ public struct GatewayApplication: Sendable {
             attachments: AttachmentStore(pool: pool), jobs: JobStore(pool: pool), submitter: submitter,
             policy: configuration.attachmentPolicy, idempotency: idempotency, waiter: waiter, admission: admission)
         let jobRoutes = JobRoutes(jobs: JobStore(pool: pool))
+        let acceptance = JobAcceptance(submitter: submitter, idempotency: idempotency, waiter: waiter)
         let associationRoutes = AssociationRoutes(
-            associations: AssociationStore(pool: pool), pool: pool, submitter: submitter, idempotency: idempotency,
-            waiter: waiter, admission: admission)
+            associations: AssociationStore(pool: pool), pool: pool, idempotency: idempotency, acceptance: acceptance,
+            admission: admission)
+        let unitRoutes = UnitRoutes(
+            profiles: UnitProfileStore(pool: pool), idempotency: idempotency, acceptance: acceptance,
+            admission: admission)
         let healthRoutes = HealthRoutes(pool: pool, connection: connection)
         let authenticated = router.group().add(
             middleware: AuthenticationMiddleware(verifier: verifier, logins: logins, budgets: budgets))
@@ -107,6 +120,17 @@ public struct GatewayApplication: Sendable {
                 case .unlinkEmployee: associationRoutes.unlink
                 case .getServiceJob: jobRoutes.getForService
                 case .submitAssociationRequest: associationRoutes.submitRequest
+                case .getUnit: unitRoutes.home
+                case .getUnitProfile: unitRoutes.profile
+                case .getProfileDraft: unitRoutes.draft
+                case .saveGeneralInformation: unitRoutes.saveGeneralInformation
+                case .saveQualifications: unitRoutes.saveQualifications
+                case .saveBusinessHandler: unitRoutes.saveBusinessHandler
+                case .saveProfileAttachments: unitRoutes.saveAttachments
+                case .previewProfile: unitRoutes.preview
+                case .submitProfile: unitRoutes.submit
+                case .listProfileChanges: unitRoutes.changes
+                case .updateHandler: unitRoutes.updateHandler
                 }
             let path = RouterPath(operation.path)
             switch operation.authentication {

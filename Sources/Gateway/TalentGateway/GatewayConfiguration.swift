@@ -7,8 +7,13 @@ public struct GatewayConfiguration: Sendable {
     public var host: String
     /// Listen port. Default 8080.
     public var port: Int
-    /// PEM of the identity platform's ES256 public key.
-    public var tokenPublicKeyPEM: String
+    /// Where the identity platform's public keys (JWKS) are read from.
+    public var identityKeys: IdentityKeySource
+    /// Algorithms a unit token may be signed with (asymmetric only: a subset of
+    /// ``IdentityKeySet/supportedAlgorithms``). Default ES256, ES384, EdDSA.
+    public var tokenAlgorithms: Set<String> = ["ES256", "ES384", "EdDSA"]
+    /// Seconds between two reloads of the identity keys. Default 60.
+    public var identityKeysRefreshSeconds: Int = 60
     /// PEM of the upstream services' ES256 public key (service-to-service tokens, e.g. the
     /// personal-edition portal). Default `nil`: service endpoints refuse every token.
     public var servicePublicKeyPEM: String?
@@ -40,14 +45,14 @@ public struct GatewayConfiguration: Sendable {
     public var admissionMinOldJobs: Int = 100
 
     public init(
-        host: String = "127.0.0.1", port: Int = 8080, tokenPublicKeyPEM: String, tokenIssuer: String,
+        host: String = "127.0.0.1", port: Int = 8080, identityKeys: IdentityKeySource, tokenIssuer: String,
         tokenAudience: String = DevelopmentIssuer.defaultAudience,
         attachmentPolicy: AttachmentPolicy = AttachmentPolicy(), publishConfirmTimeoutSeconds: Int = 5,
         databasePoolSize: Int = 8, relay: RelaySettings = RelaySettings()
     ) {
         self.host = host
         self.port = port
-        self.tokenPublicKeyPEM = tokenPublicKeyPEM
+        self.identityKeys = identityKeys
         self.servicePublicKeyPEM = nil
         self.tokenIssuer = tokenIssuer
         self.tokenAudience = tokenAudience

@@ -204,6 +204,10 @@ public struct AssociationDecisionHandler: JobHandler {
         let number = try profile.validate(today: today())
         // `validate` refused an invalid mobile number already.
         let mobile = profile.mobile.flatMap { try? MobileNumber(validating: $0) }
+        // An association code is usable once the unit's profile is complete (completion is never undone).
+        guard try UnitProfileStore.isComplete(unitId: job.unitId, on: connection) else {
+            throw AssociationRefusal(.unitProfileIncomplete, "the unit has not completed its profile yet")
+        }
         try AssociationStore.lockRequests(unitId: job.unitId, person: number, on: connection)
         // Refuse before writing anything: a refused request must not change the person's data.
         let existing = try AssociationStore.openState(unitId: job.unitId, person: number, on: connection)

@@ -16,12 +16,19 @@ public struct AssociationStore: Sendable {
 
     /// The unit an association code (关联代码) belongs to, or `nil`. Surrounding spaces and lower case,
     /// as employees may type them, are accepted.
-    public func unit(associationCode: String) async throws -> UnifiedSocialCreditCode? {
+    /// - Returns: the unit, and whether its profile is complete (only then is the code usable).
+    public func unit(associationCode: String) async throws -> (
+        unitId: UnifiedSocialCreditCode, profileComplete: Bool
+    )? {
         try await pool.withConnection { connection in
             let rows = try connection.execute(
-                prepared: "unit_by_code", "SELECT id FROM units WHERE association_code = $1",
+                prepared: "unit_by_code",
+                "SELECT id, profile_status = 'complete' AS complete FROM units WHERE association_code = $1",
                 [associationCode.trimmingCharacters(in: .whitespaces).uppercased()])
-            return try rows.first.flatMap { try UnifiedSocialCreditCode(validating: $0.requiredString("id")) }
+            guard let row = rows.first else { return nil }
+            return (
+                try UnifiedSocialCreditCode(validating: row.requiredString("id")), try row.bool("complete") ?? false
+            )
         }
     }
 

@@ -10,14 +10,16 @@ public struct LoginStore: Sendable {
         self.pool = pool
     }
 
-    /// Records the first use of a token; later uses of the same token change nothing.
+    /// Records the first use of a token; later uses of the same token change nothing. The first login
+    /// of an unknown unit registers it, with its profile incomplete (manual §2).
     /// - Parameter tokenSHA256: SHA-256 (hex) of the token; the token itself is never stored.
     public func record(
         tokenSHA256: String, unitId: UnifiedSocialCreditCode, unitName: String?, operatorId: String,
         loginMethod: String, issuedAt: Date?
     ) async throws {
-        _ = try await pool.withConnection { connection in
-            try connection.execute(
+        _ = try await pool.transaction { connection in
+            try UnitStore.register(unitId, name: unitName, on: connection)
+            return try connection.execute(
                 prepared: "login_record",
                 """
                 INSERT INTO logins (token_sha256, unit_id, unit_name, operator_id, login_method, issued_at)

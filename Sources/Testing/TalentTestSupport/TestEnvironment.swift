@@ -57,7 +57,8 @@ public struct TestEnvironment: Sendable {
         environment["TALENT_UNIT_REQUEST_BURST"] = "100"
         environment["TALENT_JWT_ISSUER"] = "https://sso.beijing.gov.cn.local-dev"
         environment["TALENT_JWT_PRIVATE_KEY"] = runDirectory.appendingPathComponent("keys/private.pem").path
-        environment["TALENT_JWT_PUBLIC_KEY"] = runDirectory.appendingPathComponent("keys/public.pem").path
+        environment["TALENT_JWT_JWKS"] = runDirectory.appendingPathComponent("keys/jwks.json").path
+        environment["TALENT_JWKS_REFRESH_SECONDS"] = "1"
         environment["TALENT_SERVICE_PRIVATE_KEY"] = runDirectory.appendingPathComponent("keys/service-private.pem").path
         environment["TALENT_SERVICE_PUBLIC_KEY"] = runDirectory.appendingPathComponent("keys/service-public.pem").path
         for (key, value) in extra { environment[key] = value }

@@ -16,6 +16,8 @@ public actor TestSystem {
     public private(set) var workers: [ManagedProcess] = []
     /// The association-decision worker (not among ``workers``, which the fault tests kill and restart).
     public private(set) var associationWorker: ManagedProcess?
+    /// The unit-profile worker.
+    public private(set) var profileWorker: ManagedProcess?
     private var workerCount = 0
     private var issuer: DevelopmentIssuer?
     private var serviceIssuer: DevelopmentIssuer?
@@ -35,7 +37,7 @@ public actor TestSystem {
         let processEnvironment = environment.processEnvironment()
         issuer = try await DevelopmentIssuer(
             privateKeyPath: processEnvironment["TALENT_JWT_PRIVATE_KEY"]!,
-            publicKeyPath: processEnvironment["TALENT_JWT_PUBLIC_KEY"]!)
+            publicKeyPath: processEnvironment["TALENT_JWT_JWKS"]!)
         serviceIssuer = try await DevelopmentIssuer(
             privateKeyPath: processEnvironment["TALENT_SERVICE_PRIVATE_KEY"]!,
             publicKeyPath: processEnvironment["TALENT_SERVICE_PUBLIC_KEY"]!, issuer: "personal-portal-dev")
@@ -46,6 +48,10 @@ public actor TestSystem {
         associationWorker = try ManagedProcess(
             name: "association-worker", executable: environment.binDirectory.appendingPathComponent("talent-worker"),
             arguments: [JobKind.associationDecision.rawValue], environment: processEnvironment,
+            runDirectory: environment.runDirectory)
+        profileWorker = try ManagedProcess(
+            name: "profile-worker", executable: environment.binDirectory.appendingPathComponent("talent-worker"),
+            arguments: [JobKind.unitProfile.rawValue], environment: processEnvironment,
             runDirectory: environment.runDirectory)
         try await waitUntilReady()
     }
@@ -74,6 +80,8 @@ public actor TestSystem {
         await stopWorkers(signal: SIGTERM)
         await associationWorker?.stop()
         associationWorker = nil
+        await profileWorker?.stop()
+        profileWorker = nil
         await gateway?.stop()
         gateway = nil
     }
@@ -93,6 +101,25 @@ public actor TestSystem {
         guard let serviceIssuer else { throw TestEnvironment.Missing(variable: "service issuer (start() first)") }
         return GatewayClient(
             baseURL: baseURL, token: try await serviceIssuer.mintService(service: name, scope: scope))
+    }
+
+    /// Completes `unit`'s profile through the gateway (attachments, the four steps, the submission
+    /// and its job) unless it is complete; returns its usable association code.
+    public func completeProfile(unit: UnifiedSocialCreditCode) async throws -> String {
+        let home = try await ProfileCompletion(unit: try await client(unit: unit)).completeIfNeeded(
+            name: "测试单位\(unit.rawValue.suffix(4))",
+            seed: UInt64(unit.rawValue.unicodeScalars.reduce(0) { $0 + Int($1.value) }))
+        guard let code = home.associationCode else {
+            throw TestEnvironment.Missing(variable: "an association code once the profile is complete")
+        }
+        return code
+    }
+
+    /// Replaces the issuer's signing key (``DevelopmentIssuer/rotate(keepPrevious:)``); the gateway
+    /// sees the new key set at its next reload (`TALENT_JWKS_REFRESH_SECONDS`, 1 s in tests).
+    public func rotateIssuer(keepPrevious: Bool) async throws {
+        guard let issuer else { throw TestEnvironment.Missing(variable: "issuer (start() first)") }
+        self.issuer = try await issuer.rotate(keepPrevious: keepPrevious)
     }
 
     /// A token signed by the development issuer (for authentication tests).

@@ -60,6 +60,8 @@ public struct AssociationRefusal: Error, Sendable, Hashable, CustomStringConvert
         case invalidForm = "invalid_form"
         /// The association does not exist or belongs to another unit (indistinguishable on purpose).
         case notFound = "not_found"
+        /// The unit's association code is not usable yet: its profile is not complete (manual §2).
+        case unitProfileIncomplete = "unit_profile_incomplete"
     }
 
     public var code: Code

@@ -10,6 +10,8 @@ public enum AttachmentKind: String, CaseIterable, Codable, Sendable {
     case handlerAuthorisation = "handler_authorisation"
     /// 单位资质证明: a qualification certificate.
     case qualificationCertificate = "qualification_certificate"
+    /// 上级法人证照: the parent unit's licence or certificate (branches).
+    case parentUnitLicence = "parent_unit_licence"
     /// 其他材料: anything else.
     case other
 
@@ -20,6 +22,7 @@ public enum AttachmentKind: String, CaseIterable, Codable, Sendable {
         case .legalRepresentativeIdentity: "法定代表人身份证明"
         case .handlerAuthorisation: "经办人授权委托书"
         case .qualificationCertificate: "单位资质证明"
+        case .parentUnitLicence: "上级法人证照"
         case .other: "其他材料"
         }
     }

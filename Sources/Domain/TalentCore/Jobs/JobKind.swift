@@ -3,6 +3,8 @@ public enum JobKind: String, CaseIterable, Codable, Sendable {
     case attachmentValidation = "attachment.validation"
     /// Association requests, approvals, rejections, unlinks, position updates (PRODUCT.md §2).
     case associationDecision = "association.decision"
+    /// Profile submissions and handler maintenance of a unit (manual §2, §6).
+    case unitProfile = "unit.profile"
 
     /// The routing key jobs of this kind are published with; also the work queue's name.
     public var routingKey: String { rawValue }

@@ -27,6 +27,13 @@ public struct OutcomeMessage: Sendable, Hashable, Codable {
             en: "The employee cannot be unlinked while business is in progress."),
         "invalid_form": .init(zh: "表单内容不符合要求。", en: "The form breaks a rule."),
         "not_found": .init(zh: "未找到该关联记录。", en: "No such association for this unit."),
+        "unit_profile_incomplete": .init(
+            zh: "该单位尚未完善单位信息，暂不能关联。",
+            en: "The unit has not completed its profile yet; its association code is not usable."),
+        // Unit profile (manual §2, §6).
+        "profile_incomplete": .init(
+            zh: "单位信息不完整或不符合要求，请按提示修改后重新提交。",
+            en: "The profile is incomplete or breaks a rule: fix every problem listed and submit again."),
         // Attachments (PRODUCT.md §4).
         "empty": .init(zh: "文件为空。", en: "The file is empty."),
         "too_large": .init(zh: "文件超过大小限制。", en: "The file is over the size limit."),

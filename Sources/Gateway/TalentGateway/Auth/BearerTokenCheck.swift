@@ -9,9 +9,11 @@ import JWTKit
 /// 2. an algorithm of the allow-list (``algorithms``: asymmetric only, so `HS256` or `none` never reach
 ///    a key) — `token_algorithm`;
 /// 3. the realm the route serves (a unit token on a service route and the reverse) — `token_wrong_realm`;
-/// 4. the signature, with this realm's key — `token_signature` (the claims are read only after it);
-/// 5. `iss`, `aud` — `token_issuer`, `token_audience`;
-/// 6. `exp`, `nbf` with a bounded clock skew (``clockSkew``) — `token_expired`, `token_not_yet_valid`.
+/// 4. with a key set (JWKS), the key its `kid` names — `token_unknown_key` (no `kid`, or one not in the
+///    set: retired after a rotation) — used with its own algorithm only — `token_algorithm`;
+/// 5. the signature, with this realm's key — `token_signature` (the claims are read only after it);
+/// 6. `iss`, `aud` — `token_issuer`, `token_audience`;
+/// 7. `exp`, `nbf` with a bounded clock skew (``clockSkew``) — `token_expired`, `token_not_yet_valid`.
 ///
 /// Messages never say anything about the key.
 struct BearerTokenCheck: Sendable {
@@ -23,16 +25,30 @@ struct BearerTokenCheck: Sendable {
         case service
     }
 
-    /// Signature algorithms accepted (RFC 7518 names).
-    static let algorithms: Set<String> = ["ES256"]
+    /// Where the verifying key comes from.
+    enum Keys: Sendable {
+        /// One ES256 key (the services' PEM key).
+        case fixed(JWTKeyCollection)
+        /// The identity platform's key set, by `kid`.
+        case keySet(IdentityKeySet)
+    }
+
     /// How far the gateway's clock may be from the issuer's, in seconds, for `exp` and `nbf`.
     static let clockSkew: TimeInterval = 60
 
-    let keys: JWTKeyCollection
+    let keys: Keys
     let realm: Realm
     /// `nil`: any issuer (service tokens name themselves; their key decides).
     let issuer: String?
     let audience: String
+
+    /// Signature algorithms accepted (RFC 7518 names): the key set's allow-list, or ES256.
+    var algorithms: Set<String> {
+        switch keys {
+        case .fixed: ["ES256"]
+        case .keySet(let set): set.algorithms
+        }
+    }
 
     /// The claims read before the signature is checked: only to choose the error code.
     struct Unverified: JWTPayload {
@@ -54,10 +70,11 @@ struct BearerTokenCheck: Sendable {
         } catch {
             throw GatewayError(.tokenMalformed, "the bearer token is not a well-formed JWT")
         }
-        guard let algorithm = header.alg, Self.algorithms.contains(algorithm) else {
+        let algorithms = self.algorithms
+        guard let algorithm = header.alg, algorithms.contains(algorithm) else {
             throw GatewayError(
                 .tokenAlgorithm,
-                "the token's algorithm \(header.alg ?? "(none)") is not accepted (\(Self.algorithms.sorted().joined(separator: ", ")))"
+                "the token's algorithm \(header.alg ?? "(none)") is not accepted (\(algorithms.sorted().joined(separator: ", ")))"
             )
         }
         let servicesAudience = unverified.aud?.value.contains(ServiceTokenVerifier.audience) == true
@@ -68,9 +85,24 @@ struct BearerTokenCheck: Sendable {
             throw GatewayError(.tokenWrongRealm, "a unit token is not accepted on service routes; use a service token")
         default: break
         }
+        let collection: JWTKeyCollection
+        switch keys {
+        case .fixed(let fixed): collection = fixed
+        case .keySet(let set):
+            guard let kid = header.kid, !kid.isEmpty else {
+                throw GatewayError(.tokenUnknownKey, "the token names no key (kid)")
+            }
+            guard let key = await set.key(kid: kid) else {
+                throw GatewayError(.tokenUnknownKey, "the token's key (kid) is not among the identity platform's keys")
+            }
+            guard key.algorithm == algorithm else {
+                throw GatewayError(.tokenAlgorithm, "the token's algorithm \(algorithm) is not its key's")
+            }
+            collection = key.keys
+        }
         let claims: Claims
         do {
-            claims = try await keys.verify(token, as: Claims.self)
+            claims = try await collection.verify(token, as: Claims.self)
         } catch let error as JWTError where error.errorType == .malformedToken {
             throw GatewayError(.tokenMalformed, "the token's claims are not the expected ones")
         } catch {

@@ -55,7 +55,7 @@ public struct ServiceTokenVerifier: Sendable {
         if let publicKeyPEM {
             let keys = JWTKeyCollection()
             await keys.add(ecdsa: try ES256PublicKey(pem: publicKeyPEM))
-            check = BearerTokenCheck(keys: keys, realm: .service, issuer: nil, audience: Self.audience)
+            check = BearerTokenCheck(keys: .fixed(keys), realm: .service, issuer: nil, audience: Self.audience)
         } else {
             check = nil
         }

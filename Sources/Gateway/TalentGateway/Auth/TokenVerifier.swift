@@ -2,18 +2,18 @@ import Foundation
 import JWTKit
 import TalentCore
 
-/// Verifies unit operators' bearer tokens (``BearerTokenCheck``: algorithm, realm, ES256 signature
-/// against the identity platform's public key, issuer, audience, expiry), then a valid unified social
-/// credit code in `unit`.
+/// Verifies unit operators' bearer tokens (``BearerTokenCheck``: algorithm, realm, the key its `kid`
+/// names in the identity platform's key set, signature, issuer, audience, expiry), then a valid
+/// unified social credit code in `unit`.
 public struct TokenVerifier: Sendable {
     let check: BearerTokenCheck
+    public let keys: IdentityKeySet
 
-    /// - Parameter publicKeyPEM: the issuer's P-256 public key (`-----BEGIN PUBLIC KEY-----`).
-    /// - Throws: when the key cannot be read.
-    public init(publicKeyPEM: String, issuer: String, audience: String) async throws {
-        let keys = JWTKeyCollection()
-        await keys.add(ecdsa: try ES256PublicKey(pem: publicKeyPEM))
-        check = BearerTokenCheck(keys: keys, realm: .unit, issuer: issuer, audience: audience)
+    /// - Parameter keys: the identity platform's key set (loaded by the caller, reloaded by
+    ///   ``IdentityKeyRefresher``).
+    public init(keys: IdentityKeySet, issuer: String, audience: String) {
+        self.keys = keys
+        check = BearerTokenCheck(keys: .keySet(keys), realm: .unit, issuer: issuer, audience: audience)
     }
 
     /// - Parameter now: the time `exp` and `nbf` are compared with.

@@ -28,6 +28,9 @@ public struct GatewayError: HTTPResponseError, Sendable {
         case tokenExpired = "token_expired"
         /// Before `nbf` (− clock skew) (401): the clocks differ; retry later.
         case tokenNotYetValid = "token_not_yet_valid"
+        /// No key of the identity platform's key set (JWKS) has the token's `kid`, or it names none
+        /// (401): a key retired after a rotation, or a token from another issuer; obtain a new token.
+        case tokenUnknownKey = "token_unknown_key"
         /// The service token lacks the route's scope (403).
         case insufficientScope = "insufficient_scope"
         case notFound = "not_found"
@@ -50,6 +53,13 @@ public struct GatewayError: HTTPResponseError, Sendable {
         case alreadyExists = "already_exists"
         /// No unit has the association code (422).
         case unknownAssociationCode = "unknown_association_code"
+        /// The association code's unit has not completed its profile: the code is not usable yet (409).
+        case unitProfileIncomplete = "unit_profile_incomplete"
+        /// A submission or handler maintenance while the profile has problems; `fields` names every one,
+        /// prefixed with its step (409).
+        case profileIncomplete = "profile_incomplete"
+        /// A profile step that needs an earlier one (the unit type of general information) saved first (409).
+        case profileStepOrder = "profile_step_order"
         /// The request head (headers or URL) is over the parser's limit (431).
         case headersTooLarge = "headers_too_large"
         /// Not valid HTTP/1.1 (400; the connection closes).
@@ -103,14 +113,16 @@ public struct GatewayError: HTTPResponseError, Sendable {
     public var status: HTTPResponse.Status {
         switch code {
         case .unauthenticated, .invalidToken, .tokenMalformed, .tokenAlgorithm, .tokenWrongRealm, .tokenSignature,
-            .tokenIssuer, .tokenAudience, .tokenExpired, .tokenNotYetValid:
+            .tokenIssuer, .tokenAudience, .tokenExpired, .tokenNotYetValid, .tokenUnknownKey:
             .unauthorized
         case .insufficientScope: .forbidden
         case .notFound, .routeNotFound: .notFound
         case .methodNotAllowed: .methodNotAllowed
         case .invalidParameter, .missingParameter, .invalidBody, .invalidRequest: .badRequest
         case .unknownAssociationCode: .unprocessableContent
-        case .notPending, .notActive, .unlinkRefused, .alreadyExists: .conflict
+        case .notPending, .notActive, .unlinkRefused, .alreadyExists, .unitProfileIncomplete, .profileIncomplete,
+            .profileStepOrder:
+            .conflict
         case .tooLarge: .contentTooLarge
         case .headersTooLarge: .requestHeaderFieldsTooLarge
         case .malformedRequest: .badRequest

@@ -14,9 +14,8 @@ import TalentStore
 struct AssociationRoutes: Sendable {
     let associations: AssociationStore
     let pool: PostgresPool
-    let submitter: JobSubmitter
     let idempotency: IdempotentRequests
-    let waiter: PreferWait
+    let acceptance: JobAcceptance
     let admission: QueueAdmission
 
     /// The facts the unlink pre-check (manual §5) judges: the association's and the changes to it
@@ -96,19 +95,19 @@ struct AssociationRoutes: Sendable {
 
     /// `POST /v1/association-requests/{associationId}/approval` with an ``ApprovalForm``.
     func approve(_ request: Request, context: GatewayRequestContext) async throws -> Response {
-        let (form, bytes) = try await Self.body(ApprovalForm.self, request)
+        let (form, bytes) = try await JSONBody.decode(ApprovalForm.self, request)
         return try await decide(.approve(form), needs: .pending, problems: form.problems(), bytes, request, context)
     }
 
     /// `POST /v1/association-requests/{associationId}/rejection` with a ``RejectionForm``.
     func reject(_ request: Request, context: GatewayRequestContext) async throws -> Response {
-        let (form, bytes) = try await Self.body(RejectionForm.self, request)
+        let (form, bytes) = try await JSONBody.decode(RejectionForm.self, request)
         return try await decide(.reject(form), needs: .pending, problems: form.problems(), bytes, request, context)
     }
 
     /// `PUT /v1/employees/{associationId}/position` with a ``PositionUpdateForm``.
     func updatePosition(_ request: Request, context: GatewayRequestContext) async throws -> Response {
-        let (form, bytes) = try await Self.body(PositionUpdateForm.self, request)
+        let (form, bytes) = try await JSONBody.decode(PositionUpdateForm.self, request)
         return try await decide(
             .updatePosition(form), needs: .active, problems: form.problems(), bytes, request, context)
     }
@@ -118,7 +117,7 @@ struct AssociationRoutes: Sendable {
     func unlink(_ request: Request, context: GatewayRequestContext) async throws -> Response {
         let identity = try context.requireIdentity()
         let id = try context.uuidParameter("associationId")
-        let (form, bytes) = try await Self.body(UnlinkForm.self, request)
+        let (form, bytes) = try await JSONBody.decode(UnlinkForm.self, request)
         let key = try IdempotentRequests.key(request, caller: identity.caller, identifying: bytes)
         if let earlier = try await idempotency.earlierAnswer(key, rebuild: Self.rebuild(nil)) { return earlier }
         guard let facts = try await unlinkFacts(unitId: identity.unitId, associationId: id)
@@ -168,84 +167,34 @@ struct AssociationRoutes: Sendable {
             wait: PreferWait.seconds(request), logger: context.logger)
     }
 
-    /// Stores and publishes a decision job about `subjectId` and answers `202`. Without a key, in the
-    /// gateway's shared outbox transactions; with one, in a transaction of its own that claims the
-    /// key (a concurrent retry that claimed it first gets the first answer).
-    /// - Parameter service: the submitting service (its job's `Location` is under `/v1/service/jobs/`).
-    /// - Parameter wait: `Prefer: wait` seconds (``PreferWait``): answer `200` with the finished job when
-    ///   it finishes within them.
+    /// Stores and publishes a decision job about `subjectId` and answers `202` (``JobAcceptance``).
     func submit(
         _ message: JobEnvelope, subjectId: UUID, unitName: String?, key: IdempotencyKey?, warnings: [String]? = nil,
         service: ServiceIdentity? = nil, wait: Int?, logger: Logger
     ) async throws -> Response {
-        let (accepted, stored) = try await accept(
-            message, subjectId: subjectId, unitName: unitName, key: key, warnings: warnings, service: service,
-            logger: logger)
-        // A key's earlier answer names another job: it is returned as it is.
-        guard let wait, stored, let finished = await waiter.finished(message.jobId, within: wait)
-        else { return accepted }
-        let body = JSONResponse.encode(
-            AssociationJobAccepted(associationId: subjectId, job: finished, warnings: warnings))
-        return PreferWait.applied(wait, status: .ok, rawJSON: body, headers: accepted.headers)
+        try await acceptance.submit(
+            message, subjectId: subjectId, unitName: unitName, key: key, service: service, wait: wait, logger: logger,
+            body: { AssociationJobAccepted(associationId: subjectId, job: $0, warnings: warnings) },
+            rebuild: Self.rebuiltBody)
     }
 
-    /// The `202` of ``submit(_:subjectId:unitName:key:warnings:service:wait:logger:)``, or the key's
-    /// earlier answer. - Returns: the answer, and whether `message` was stored by this request.
-    func accept(
-        _ message: JobEnvelope, subjectId: UUID, unitName: String?, key: IdempotencyKey?, warnings: [String]?,
-        service: ServiceIdentity?, logger: Logger
-    ) async throws -> (Response, stored: Bool) {
-        let answer = { (record: JobRecord) in
-            Self.accepted(
-                AssociationJobAccepted(associationId: subjectId, job: record, warnings: warnings),
-                jobsPath: Self.jobsPath(service))
-        }
-        guard let key else {
-            let record = try await submitter.submit(
-                message, subjectId: subjectId, unitName: unitName, submittedBy: service?.caller, logger: logger)
-            return (answer(record).response, true)
-        }
-        let (replay, stored) = try await submitter.store(message, unitName: unitName, submittedBy: service?.caller) {
-            connection -> (IdempotentReplay?, subjectId: UUID?, createJob: Bool) in
-            if let replay = try IdempotencyStore.claim(
-                key, unitId: message.unitId.rawValue, subjectId: subjectId, jobId: message.jobId, on: connection)
-            {
-                return (replay, nil, false)
-            }
-            return (nil, subjectId, true)
-        }
-        if let replay { return (try await idempotency.answer(replay, key: key, rebuild: Self.rebuild(service)), false) }
-        guard var record = stored else { throw GatewayError(.internal, "internal error") }
-        if let processed = try await submitter.publish(message, logger: logger) { record = processed }
-        let accepted = answer(record)
-        await idempotency.record(
-            key, status: 202, body: accepted.body, location: accepted.response.headers[.location])
-        return (accepted.response, true)
+    /// The first `202`'s body of a keyed decision, from its job.
+    @Sendable static func rebuiltBody(_ subjectId: UUID?, _ job: JobRecord) -> AssociationJobAccepted? {
+        subjectId.map { AssociationJobAccepted(associationId: $0, job: job) }
     }
 
-    /// Where the caller reads its jobs: `/v1/jobs/` for a unit, `/v1/service/jobs/` for a service.
-    static func jobsPath(_ service: ServiceIdentity?) -> String {
-        service == nil ? "/v1/jobs/" : "/v1/service/jobs/"
-    }
-
-    /// The first `202` of a keyed request, from its job (the recorded answer was lost).
+    /// The first answer of a keyed decision rebuilt from its job.
     static func rebuild(_ service: ServiceIdentity?)
-        -> @Sendable (IdempotentReplay, JobRecord) async throws
-        -> Response?
+        -> @Sendable (IdempotentReplay, JobRecord) async throws -> Response?
     {
-        let jobsPath = jobsPath(service)
-        return { replay, job in
-            guard let associationId = replay.subjectId ?? job.subjectId else { return nil }
-            return accepted(AssociationJobAccepted(associationId: associationId, job: job), jobsPath: jobsPath)
-                .response
-        }
+        JobAcceptance.rebuild(service, body: rebuiltBody)
     }
 
     /// `POST /v1/service/association-requests` (service token): an employee asks, through the
     /// personal-edition portal, to be associated with the unit whose association code they entered.
     func submitRequest(_ request: Request, context: GatewayRequestContext) async throws -> Response {
         let service = try context.requireService()
-        let (body, bytes) = try await Self.body(AssociationRequestSubmission.self, request)
+        let (body, bytes) = try await JSONBody.decode(AssociationRequestSubmission.self, request)
         let key = try IdempotentRequests.key(request, caller: service.caller, identifying: bytes)
         if let earlier = try await idempotency.earlierAnswer(key, rebuild: Self.rebuild(service)) { return earlier }
         try admission.admit(.associationDecision)
@@ -253,10 +202,17 @@ struct AssociationRoutes: Sendable {
         guard problems.isEmpty, let number else { throw GatewayError.invalidRequest(problems, within: "person") }
         let warnings = number.regionWarning.map { [$0] } ?? []
         guard
-            let unitId = try await store({ [associations] in
+            let (unitId, profileComplete) = try await store({ [associations] in
                 try await associations.unit(associationCode: body.associationCode)
             })
         else { throw GatewayError(.unknownAssociationCode, "no unit has this association code") }
+        // Decided in docs/decisions: a code is usable once its unit completed its profile (manual §2);
+        // the worker checks again.
+        guard profileComplete else {
+            throw GatewayError(
+                .unitProfileIncomplete, "the unit has not completed its profile yet; its association code is not usable"
+            )
+        }
         // Checked again by the worker under the person's request lock (two requests at once).
         if let open = try await store({ [pool] in
             try await pool.withConnection { connection in
@@ -276,65 +232,6 @@ struct AssociationRoutes: Sendable {
     }
 
     // MARK: Helpers
-
-    /// The `202` answer: body and `Location` of the job (under `jobsPath`, where the caller reads it).
-    static func accepted(_ value: AssociationJobAccepted, jobsPath: String = "/v1/jobs/") -> (
-        response: Response, body: String
-    ) {
-        let body = JSONResponse.encode(value)
-        var headers = HTTPFields()
-        headers[.location] = jobsPath + value.job.id.uuidString.lowercased()
-        return (JSONResponse.make(status: .accepted, rawJSON: body, headers: headers), body)
-    }
-
-    /// Largest JSON body accepted on these routes, in bytes.
-    static let maxBodyBytes = 65_536
-
-    /// The decoded body and its bytes (what an idempotency key's request hash covers).
-    static func body<Body: Decodable>(_ type: Body.Type, _ request: Request) async throws -> (Body, [UInt8]) {
-        var request = request
-        let buffer: ByteBuffer
-        do {
-            buffer = try await request.collectBody(upTo: maxBodyBytes)
-        } catch {
-            throw GatewayError(.tooLarge, "the body exceeds \(maxBodyBytes) bytes")
-        }
-        do {
-            return (try JSONDecoder().decode(Body.self, from: Data(buffer: buffer)), Array(buffer: buffer))
-        } catch let error as DecodingError {
-            throw Self.refusal(error)
-        } catch {
-            throw GatewayError(.invalidBody, "the body is not the expected JSON object")
-        }
-    }
-
-    /// A decoding error as `invalid_body` (not JSON, not an object) or `invalid_request` naming the field
-    /// (`required`, `wrong_type`, `null`, `invalid_value`).
-    static func refusal(_ error: DecodingError) -> GatewayError {
-        func path(_ context: DecodingError.Context, _ key: (any CodingKey)? = nil) -> String {
-            (context.codingPath + (key.map { [$0] } ?? [])).map { key in
-                key.intValue.map { "[\($0)]" } ?? "." + key.stringValue
-            }.joined().trimmingPrefix(".").description
-        }
-        let problem: FieldProblem
-        switch error {
-        case .keyNotFound(let key, let context):
-            problem = FieldProblem(field: path(context, key), code: "required", message: "is required")
-        case .typeMismatch(_, let context) where context.codingPath.isEmpty:
-            return GatewayError(.invalidBody, "the body must be a JSON object")
-        case .typeMismatch(_, let context):
-            problem = FieldProblem(field: path(context), code: "wrong_type", message: "has the wrong type")
-        case .valueNotFound(_, let context):
-            problem = FieldProblem(field: path(context), code: "null", message: "must not be null")
-        case .dataCorrupted(let context) where context.codingPath.isEmpty:
-            return GatewayError(.invalidBody, "the body is not valid JSON")
-        case .dataCorrupted(let context):
-            problem = FieldProblem(field: path(context), code: "invalid_value", message: context.debugDescription)
-        @unknown default:
-            return GatewayError(.invalidBody, "the body is not the expected JSON object")
-        }
-        return .invalidRequest([problem])
-    }
 
     static func filter(_ request: Request, from: String, to: String) throws(GatewayError) -> (
         AssociationFilter, Int, Int

@@ -23,14 +23,27 @@ public enum GatewayOperation: String, CaseIterable, Sendable {
     case unlinkEmployee
     case submitAssociationRequest
     case getServiceJob
+    case getUnit
+    case getUnitProfile
+    case getProfileDraft
+    case saveGeneralInformation
+    case saveQualifications
+    case saveBusinessHandler
+    case saveProfileAttachments
+    case previewProfile
+    case submitProfile
+    case listProfileChanges
+    case updateHandler
 
     public var method: HTTPRequest.Method {
         switch self {
         case .uploadAttachment, .approveAssociationRequest, .rejectAssociationRequest, .unlinkEmployee,
-            .submitAssociationRequest:
+            .submitAssociationRequest, .submitProfile:
             .post
         case .deleteAttachment: .delete
-        case .updateEmployeePosition: .put
+        case .updateEmployeePosition, .saveGeneralInformation, .saveQualifications, .saveBusinessHandler,
+            .saveProfileAttachments, .updateHandler:
+            .put
         default: .get
         }
     }
@@ -54,6 +67,17 @@ public enum GatewayOperation: String, CaseIterable, Sendable {
         case .unlinkEmployee: "/v1/employees/{associationId}/unlink"
         case .submitAssociationRequest: "/v1/service/association-requests"
         case .getServiceJob: "/v1/service/jobs/{jobId}"
+        case .getUnit: "/v1/unit"
+        case .getUnitProfile: "/v1/unit/profile"
+        case .getProfileDraft: "/v1/unit/profile/draft"
+        case .saveGeneralInformation: "/v1/unit/profile/draft/general-information"
+        case .saveQualifications: "/v1/unit/profile/draft/qualifications"
+        case .saveBusinessHandler: "/v1/unit/profile/draft/business-handler"
+        case .saveProfileAttachments: "/v1/unit/profile/draft/attachments"
+        case .previewProfile: "/v1/unit/profile/preview"
+        case .submitProfile: "/v1/unit/profile/submission"
+        case .listProfileChanges: "/v1/unit/profile/changes"
+        case .updateHandler: "/v1/unit/handler"
         }
     }
 
