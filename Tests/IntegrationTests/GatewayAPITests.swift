@@ -78,15 +78,22 @@ struct GatewayAPITests {
             "GET", "/v1/attachments")
         #expect(badUnitReply.errorCode == "token_malformed")
 
-        // Signed by a key the gateway does not trust.
+        // Signed by a key the gateway does not trust: its kid is not in the identity platform's JWKS.
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent(UUID().uuidString)
         let stranger = try await DevelopmentIssuer(
             privateKeyPath: directory.appendingPathComponent("p.pem").path,
-            publicKeyPath: directory.appendingPathComponent("q.pem").path)
+            publicKeyPath: directory.appendingPathComponent("q.json").path)
         let foreign = try await stranger.mint(unit: Fixtures.unit(3).rawValue)
         #expect(
             try await GatewayClient(baseURL: system.baseURL, token: foreign).send("GET", "/v1/attachments").errorCode
-                == "token_signature")
+                == "token_unknown_key")
+        // The same claims and key under a trusted key's kid: the signature does not verify.
+        let trusted = try await system.token(unit: Fixtures.unit(3).rawValue).split(separator: ".")
+        let forged = foreign.split(separator: ".")
+        #expect(
+            try await GatewayClient(baseURL: system.baseURL, token: "\(trusted[0]).\(forged[1]).\(forged[2])").send(
+                "GET", "/v1/attachments"
+            ).errorCode == "token_signature")
     }
 
     /// An `alg: none` token with otherwise valid claims.

@@ -124,6 +124,18 @@ struct UnitProfileAPITests {
         #expect(view.profile?.qualifications == qualifications)
         #expect(view.attachments.count == 3)
 
+        // Every new answer in its documented shape (schemas/openapi.json).
+        for (path, schema) in [
+            ("/v1/unit", "UnitHome"), ("/v1/unit/profile", "UnitProfileView"),
+            ("/v1/unit/profile/draft", "ProfileDraft"),
+            ("/v1/unit/profile/preview", "ProfilePreview"), ("/v1/unit/profile/changes", "ProfileChangePage"),
+        ] {
+            GatewayAPITests.expectConforms(try await client.send("GET", path), schema)
+        }
+        GatewayAPITests.expectConforms(refused, "Error")
+        GatewayAPITests.expectConforms(notReady, "Error")
+        GatewayAPITests.expectConforms(try await stranger.save(.generalInformation, general), "ProfileDraftStep")
+
         let later = try await service.send(
             "POST", "/v1/service/association-requests",
             json: AssociationRequestSubmission(associationCode: code, person: population.person()))

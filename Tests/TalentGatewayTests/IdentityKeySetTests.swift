@@ -118,6 +118,23 @@ struct IdentityKeySetTests {
         }
     }
 
+    /// The refresher service reloads on its own: a rotation is seen without any token asking.
+    @Test func theRefresherSeesARotation() async throws {
+        let first = try await Self.issuer(in: Self.folder())
+        let keys = IdentityKeySet(source: .file(first.publicKeyPath), algorithms: ["ES256"], logger: Self.logger)
+        try await keys.reload()
+        let refresher = Task {
+            try await IdentityKeyRefresher(keys: keys, intervalSeconds: 1, logger: Self.logger).run()
+        }
+        defer { refresher.cancel() }
+        let second = try await first.rotate(keepPrevious: false)
+        let deadline = ContinuousClock.now.advanced(by: .seconds(20))
+        while keys.keyIds != [second.keyId], ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(keys.keyIds == [second.keyId])
+    }
+
     @Test func sourcesAreReadFromConfiguration() {
         #expect(IdentityKeySource("https://idp.example/jwks") == .url("https://idp.example/jwks"))
         #expect(IdentityKeySource("file:///etc/talent/jwks.json") == .file("/etc/talent/jwks.json"))
