@@ -4,7 +4,10 @@ one: pending association requests (approval, rejection), current employees (posi
 attachments (read, delete) and jobs (the unit's, the service's). Prints `NAME=value` lines.
 
 The unit's association code is set to the OpenAPI document's example (`K7M2Q9XA`), so that the
-document's example of the personal portal's request reaches that unit.
+document's example of the personal portal's request reaches that unit. Its profile is completed
+through the gateway with the document's examples of the four steps (the code is usable only then);
+the attachments step's example names three attachment ids, which the seed gives copies of three
+uploaded, accepted attachments (SQL), so that the example is a valid step for the fuzzer too.
 
 Usage: fuzz-seed.py GATEWAY_URL UNIT_TOKEN SERVICE_TOKEN POSTGRES_CONNINFO UNIT_CODE PNG_FILE
 """
@@ -34,12 +37,37 @@ def call(base, method, path, token, body=None, content_type="application/json"):
         return json.load(answer)
 
 
+def psql(conninfo, sql):
+    subprocess.run(["psql", conninfo, "-v", "ON_ERROR_STOP=1", "-qc", sql], check=True)
+
+
+def complete_profile(base, unit_token, conninfo, content):
+    """The four steps from the document's examples, then the submission (its job waited for)."""
+    with open("schemas/openapi.json", encoding="utf-8") as file:
+        schemas = json.load(file)["components"]["schemas"]
+    attachments = schemas["AttachmentsStep"]["example"]
+    for item in attachments["items"]:
+        uploaded = call(base, "POST", f"/v1/attachments?kind={item['kind']}&fileName={item['kind']}.png", unit_token,
+                        content, "application/octet-stream")
+        assert uploaded["attachment"]["status"] == "accepted", uploaded
+        columns = ("unit_id, kind, file_name, byte_count, sha256, content, status, reason, detail, warnings, "
+                   "detected_type, width, height, uploaded_at, validated_at")
+        psql(conninfo, f"INSERT INTO attachments (id, {columns}) SELECT '{item['attachmentId']}', {columns} "
+                       f"FROM attachments WHERE id = '{uploaded['attachment']['id']}'")
+    for step, schema in (("general-information", "GeneralInformation"), ("qualifications", "QualificationsStep"),
+                         ("business-handler", "BusinessHandler"), ("attachments", "AttachmentsStep")):
+        call(base, "PUT", f"/v1/unit/profile/draft/{step}", unit_token, schemas[schema]["example"])
+    submitted = call(base, "POST", "/v1/unit/profile/submission", unit_token, b"", "application/json")
+    assert submitted["job"]["status"] == "succeeded", submitted
+
+
 def main():
     base, unit_token, service_token, conninfo, unit, png = sys.argv[1:7]
     call(base, "GET", "/v1/employee-summary", unit_token)
-    subprocess.run(
-        ["psql", conninfo, "-v", "ON_ERROR_STOP=1", "-qc",
-         f"UPDATE units SET association_code = '{EXAMPLE_CODE}' WHERE id = '{unit}'"], check=True)
+    psql(conninfo, f"UPDATE units SET association_code = '{EXAMPLE_CODE}' WHERE id = '{unit}'")
+    with open(png, "rb") as file:
+        content = file.read()
+    complete_profile(base, unit_token, conninfo, content)
     requests = []
     for index in range(4):
         person = {"name": f"种子人员{index}", "residentId": resident_id(f"199{index}0517", 11 + 2 * index),
@@ -54,8 +82,6 @@ def main():
                        approval)
         assert decided["job"]["status"] == "succeeded", decided
     uploads = []
-    with open(png, "rb") as file:
-        content = file.read()
     for name in ("read.png", "delete.png"):
         uploads.append(call(base, "POST", f"/v1/attachments?kind=other&fileName={name}", unit_token, content,
                             "application/octet-stream"))

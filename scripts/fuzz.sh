@@ -26,7 +26,9 @@ start() {
 start gateway talent-gateway
 start worker talent-worker attachment.validation --http-port 58095
 start association-worker talent-worker association.decision --http-port 58096
-for url in "http://127.0.0.1:$PORT/health/ready" http://127.0.0.1:58095/health/ready http://127.0.0.1:58096/health/ready; do
+start profile-worker talent-worker unit.profile --http-port 58098
+for url in "http://127.0.0.1:$PORT/health/ready" http://127.0.0.1:58095/health/ready http://127.0.0.1:58096/health/ready \
+  http://127.0.0.1:58098/health/ready; do
   for _ in $(seq 1 300); do curl -sf "$url" >/dev/null && break; sleep 0.2; done
   curl -sf "$url" >/dev/null || { echo "fuzzing: $url not ready after 60 s (logs: $DIR/fuzz-*.log)" >&2; exit 1; }
 done
