@@ -236,6 +236,20 @@ struct GatewayAPITests {
         let refused = GatewayClient(baseURL: system.baseURL, token: "not-a-token")
         #expect(try await refused.send("GET", "/v1/attachments").status == 401)
         #expect(try await count() == 2)
+        // The four login methods (manual §1), each recorded with its operator.
+        let unitB = Fixtures.unit(2, salt: "L")
+        for method in LoginMethod.allCases {
+            let token = try await system.token(
+                unit: unitB.rawValue, operatorId: "op-\(method.rawValue)", loginMethod: method)
+            #expect(
+                try await GatewayClient(baseURL: system.baseURL, token: token).send("GET", "/v1/unit").status == 200)
+        }
+        let recorded = try await system.rows(
+            "SELECT login_method, operator_id FROM logins WHERE unit_id = $1 ORDER BY login_method", [unitB.rawValue])
+        let pairs = try recorded.rows.map {
+            "\(try $0.requiredString("login_method")) \(try $0.requiredString("operator_id"))"
+        }
+        #expect(pairs == LoginMethod.allCases.map(\.rawValue).sorted().map { "\($0) op-\($0)" })
     }
 
     @Test func healthEndpoints() async throws {

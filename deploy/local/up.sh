@@ -2,10 +2,11 @@
 # The first command: installs what is missing, starts PostgreSQL and RabbitMQ on loopback (data under
 # .local/), builds, migrates, declares the broker topology, starts the gateway and the workers, and runs
 # the demos: every corpus file uploaded through the gateway (summary against the manifest), then the
-# employee-association demo (generated requests and a scripted portal session).
+# demo units' first logins and profile completion and the employee-association demo (generated
+# requests and a scripted portal session), then a rotation of the identity platform's key.
 #
 # Environment: TALENT_BUILD=debug|release (default debug), TALENT_WORKERS (default 1),
-# TALENT_ASSOCIATION_WORKERS (default 1),
+# TALENT_ASSOCIATION_WORKERS (default 1), TALENT_PROFILE_WORKERS (default 1),
 # TALENT_CORPUS (default ../shared/corpus/attachments), TALENT_SKIP_DEMO=1 to only start the system.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -45,8 +46,11 @@ if [ "${TALENT_SKIP_DEMO:-0}" != 1 ]; then
     --manifest "$CORPUS/manifest.tsv" > "$TALENT_HOME/demo/verdicts.tsv" || status=$?
   echo "per-file verdicts: $TALENT_HOME/demo/verdicts.tsv (name, verdict, reason)"
   echo
-  echo "== demo: employee associations (generated units and people, scripted portal session) =="
+  echo "== demo: first logins, profile completion step by step, employee associations (generated units and people, scripted portal session) =="
   "$BIN/talentctl" demo associations --gateway "http://127.0.0.1:$TALENT_HTTP_PORT" || status=$?
+  echo
+  echo "== demo: the identity platform rotates its key; the old key's tokens are refused =="
+  "$BIN/talentctl" demo key-rotation --gateway "http://127.0.0.1:$TALENT_HTTP_PORT" || status=$?
   echo
   echo "== monitoring: Prometheus scrapes every process; the dashboard page with the demo's traffic =="
   deploy/local/monitoring.sh check "$TALENT_HOME/dashboard.png" || status=$?

@@ -9,14 +9,19 @@ import TalentCore
 import TalentGateway
 import TalentStore
 
-/// `talentctl demo associations`: loads a sample of association requests through the gateway and runs
-/// a scripted portal session (approvals, rejections, a position update, a refused and a successful
-/// unlink), printing what happened.
+/// `talentctl demo associations`: each demo unit's first login and profile completion (a step refused
+/// with its reasons, then fixed; the submission; the association code usable), then a sample of
+/// association requests through the gateway and a scripted portal session (approvals, rejections, a
+/// position update, a refused and a successful unlink), printing what happened.
+///
+/// `talentctl demo key-rotation`: the development identity platform rotates its signing key without
+/// keeping the old one; a token of the old key is refused `token_unknown_key` once the gateway has
+/// reloaded the key set, and a token of the new key is accepted.
 struct Demo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run the association demo: a generated sample and a scripted portal session.")
 
-    @Argument(help: "What to demonstrate: associations.")
+    @Argument(help: "What to demonstrate: associations, key-rotation.")
     var what: String = "associations"
 
     @Option(help: "Gateway base URL.")
@@ -32,7 +37,8 @@ struct Demo: AsyncParsableCommand {
     var seed: UInt64 = UInt64(Date().timeIntervalSince1970)
 
     func run() async throws {
-        guard what == "associations" else { throw ValidationError("only 'associations' is available") }
+        if what == "key-rotation" { return try await keyRotation() }
+        guard what == "associations" else { throw ValidationError("what: associations or key-rotation") }
         guard units >= 1, requests >= 8 else { throw ValidationError("--units ≥ 1 and --requests ≥ 8") }
         let base = try URL(string: gateway).orThrow("bad --gateway")
         try await Reachability.require(.gateway(base), environment: nil)
@@ -71,6 +77,46 @@ struct Demo: AsyncParsableCommand {
                 print("\(people.count) requests loaded: pending \(counts.pending), employees \(counts.active)")
             }
         }
+    }
+}
+
+extension Demo {
+    func keyRotation() async throws {
+        let base = try URL(string: gateway).orThrow("bad --gateway")
+        try await Reachability.require(.gateway(base), environment: nil)
+        var population = DemoPopulation(seed: seed)
+        let unit = population.unit(1)
+        let issuer = try await DevelopmentIssuer.local()
+        let old = GatewayClient(
+            baseURL: base, token: try await issuer.mint(unit: unit.code.rawValue, unitName: unit.name))
+        let before = try await old.send("GET", "/v1/unit")
+        print("a token of key \(issuer.keyId): GET /v1/unit → \(before.status)")
+        let rotated = try await issuer.rotate(keepPrevious: false)
+        print("rotated: the JWKS publishes only \(rotated.publishedKeyIds.joined(separator: ", "))")
+        let started = ContinuousClock.now
+        let deadline = started.advanced(by: .seconds(60))
+        var refused: GatewayClient.Reply?
+        while ContinuousClock.now < deadline {
+            let reply = try await old.send("GET", "/v1/unit")
+            if reply.status == 401 {
+                refused = reply
+                break
+            }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        guard let refused, refused.errorCode == "token_unknown_key" else {
+            throw ValidationError("the old key's token was not refused token_unknown_key within 60 s")
+        }
+        let elapsed = ContinuousClock.now - started
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        print(
+            "the old key's token: \(refused.status) \(refused.errorCode ?? "") after \(String(format: "%.1f", seconds)) s (the gateway's reload interval, TALENT_JWKS_REFRESH_SECONDS)"
+        )
+        let new = GatewayClient(
+            baseURL: base, token: try await rotated.mint(unit: unit.code.rawValue, unitName: unit.name))
+        let after = try await new.send("GET", "/v1/unit")
+        guard after.status == 200 else { throw ValidationError("the new key's token answered \(after.status)") }
+        print("a token of key \(rotated.keyId): GET /v1/unit → \(after.status)")
     }
 }
 

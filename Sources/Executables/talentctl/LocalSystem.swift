@@ -1,6 +1,7 @@
 import ArgumentParser
 import AttachmentInspection
 import Foundation
+import TalentCore
 
 #if canImport(Glibc)
     import Glibc
@@ -46,12 +47,13 @@ struct Workers: ParsableCommand {
             abstract:
                 "Exactly COUNT local workers of KIND: starts the missing ones, drains and stops the others (SIGTERM).")
 
-        @Argument(help: "Job kind: attachment.validation or association.decision.") var kind: String
+        @Argument(help: "Job kind: attachment.validation, association.decision or unit.profile.") var kind: String
         @Argument(help: "Worker processes (0 stops them all).") var count: Int
 
         func run() throws {
-            guard ["attachment.validation", "association.decision"].contains(kind) else {
-                throw ValidationError("unknown job kind \(kind): attachment.validation or association.decision")
+            guard JobKind(rawValue: kind) != nil else {
+                throw ValidationError(
+                    "unknown job kind \(kind): \(JobKind.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             guard (0...64).contains(count) else { throw ValidationError("COUNT must be 0…64") }
             try LocalScripts.run(["processes.sh", "scale", kind, String(count), LocalScripts.binDirectory])

@@ -123,9 +123,13 @@ public actor TestSystem {
     }
 
     /// A token signed by the development issuer (for authentication tests).
-    public func token(unit: String, lifetime: TimeInterval = 3600) async throws -> String {
+    public func token(
+        unit: String, lifetime: TimeInterval = 3600, operatorId: String = "operator-1",
+        loginMethod: LoginMethod = .certificate
+    ) async throws -> String {
         guard let issuer else { throw TestEnvironment.Missing(variable: "issuer (start() first)") }
-        return try await issuer.mint(unit: unit, lifetime: lifetime)
+        return try await issuer.mint(
+            unit: unit, operatorId: operatorId, loginMethod: loginMethod, lifetime: lifetime)
     }
 
     private func waitUntilReady() async throws {
