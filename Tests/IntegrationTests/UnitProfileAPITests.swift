@@ -135,6 +135,21 @@ struct UnitProfileAPITests {
         GatewayAPITests.expectConforms(refused, "Error")
         GatewayAPITests.expectConforms(notReady, "Error")
         GatewayAPITests.expectConforms(try await stranger.save(.generalInformation, general), "ProfileDraftStep")
+        // Members the step does not have are dropped, not stored (a NUL in them cannot reach the database);
+        // a NUL in a member it has is refused with the field named.
+        let raw = try await system.client(unit: Fixtures.unit(2, salt: "P"))
+        var object = try #require(
+            try JSONSerialization.jsonObject(with: try JSONEncoder().encode(handler)) as? [String: Any])
+        object["x\u{0}"] = "\u{0}"
+        let extra = try await raw.send(
+            "PUT", "/v1/unit/profile/draft/business-handler", body: try JSONSerialization.data(withJSONObject: object),
+            headers: ["Content-Type": "application/json"])
+        #expect(extra.status == 200, "\(Self.text(extra))")
+        object["email"] = "a\u{0}@example.cn"
+        let nul = try await raw.send(
+            "PUT", "/v1/unit/profile/draft/business-handler", body: try JSONSerialization.data(withJSONObject: object),
+            headers: ["Content-Type": "application/json"])
+        #expect(Self.fields(nul)["email"] == "control_characters", "\(Self.text(nul))")
 
         let later = try await service.send(
             "POST", "/v1/service/association-requests",

@@ -190,11 +190,15 @@ public struct UnitProfileRules: Sendable {
                     message: "not a valid resident identity number (GB 11643-1999): \(error.reason.rawValue)"))
         }
         let mobile = Self.mobile(handler.mobile, field: "mobile", into: &problems)
-        if let email = handler.email,
-            email.count > 254 || email.split(separator: "@", omittingEmptySubsequences: false).count != 2
+        if let email = handler.email {
+            let text = FormText.problems(email, field: "email", maxLength: 254)
+            if !text.isEmpty {
+                problems += text
+            } else if email.split(separator: "@", omittingEmptySubsequences: false).count != 2
                 || email.hasPrefix("@") || email.hasSuffix("@") || email.contains(where: \.isWhitespace)
-        {
-            problems.append(FieldProblem(field: "email", code: "invalid_value", message: "not an e-mail address"))
+            {
+                problems.append(FieldProblem(field: "email", code: "invalid_value", message: "not an e-mail address"))
+            }
         }
         problems += FormText.problems(handler.emergencyContactName, field: "emergencyContactName", maxLength: 50)
         let emergency = Self.mobile(handler.emergencyContactMobile, field: "emergencyContactMobile", into: &problems)

@@ -62,29 +62,29 @@ struct UnitRoutes: Sendable {
 
     /// `PUT /v1/unit/profile/draft/general-information` with a ``GeneralInformation``.
     func saveGeneralInformation(_ request: Request, context: GatewayRequestContext) async throws -> Response {
-        let (step, bytes) = try await JSONBody.decode(GeneralInformation.self, request)
-        return try await save(.generalInformation, bytes, context) { rules, _ in rules.problems(of: step) }
+        let (step, _) = try await JSONBody.decode(GeneralInformation.self, request)
+        return try await save(.generalInformation, step, context) { rules, _ in rules.problems(of: step) }
     }
 
     /// `PUT /v1/unit/profile/draft/qualifications` with a ``QualificationsStep``; needs the unit type.
     func saveQualifications(_ request: Request, context: GatewayRequestContext) async throws -> Response {
-        let (step, bytes) = try await JSONBody.decode(QualificationsStep.self, request)
-        return try await save(.qualifications, bytes, context) { rules, merged in
+        let (step, _) = try await JSONBody.decode(QualificationsStep.self, request)
+        return try await save(.qualifications, step, context) { rules, merged in
             rules.problems(of: step, unitType: merged.generalInformation?.unitType)
         }
     }
 
     /// `PUT /v1/unit/profile/draft/business-handler` with a ``BusinessHandler``.
     func saveBusinessHandler(_ request: Request, context: GatewayRequestContext) async throws -> Response {
-        let (step, bytes) = try await JSONBody.decode(BusinessHandler.self, request)
-        return try await save(.businessHandler, bytes, context) { rules, _ in rules.problems(of: step) }
+        let (step, _) = try await JSONBody.decode(BusinessHandler.self, request)
+        return try await save(.businessHandler, step, context) { rules, _ in rules.problems(of: step) }
     }
 
     /// `PUT /v1/unit/profile/draft/attachments` with an ``AttachmentsStep``; needs the unit type. Each
     /// attachment must be one of the unit's, of the kind given, with the verdict `accepted`.
     func saveAttachments(_ request: Request, context: GatewayRequestContext) async throws -> Response {
-        let (step, bytes) = try await JSONBody.decode(AttachmentsStep.self, request)
-        return try await save(.attachments, bytes, context, attachmentIds: step.items.map(\.attachmentId)) {
+        let (step, _) = try await JSONBody.decode(AttachmentsStep.self, request)
+        return try await save(.attachments, step, context, attachmentIds: step.items.map(\.attachmentId)) {
             rules, merged in
             rules.problems(
                 of: step, unitType: merged.generalInformation?.unitType, qualifications: merged.qualifications)
@@ -95,7 +95,7 @@ struct UnitRoutes: Sendable {
     /// - Throws: `profile_step_order` (409) for qualifications or attachments before the unit type is
     ///   known; `invalid_request` (400) naming every problem.
     func save(
-        _ step: ProfileStep, _ bytes: [UInt8], _ context: GatewayRequestContext, attachmentIds: [UUID] = [],
+        _ step: ProfileStep, _ value: some Encodable, _ context: GatewayRequestContext, attachmentIds: [UUID] = [],
         problems: (UnitProfileRules, UnitProfile) -> [FieldProblem]
     ) async throws -> Response {
         let identity = try context.requireIdentity()
@@ -111,8 +111,10 @@ struct UnitRoutes: Sendable {
         let rules = UnitProfileRules(unitId: identity.unitId, today: CalendarDate.today(), attachments: facts)
         let found = problems(rules, merged)
         guard found.isEmpty else { throw GatewayError.invalidRequest(found) }
-        // Stored as sent (it decoded as the step's type); reading it back decodes it again.
-        let content = String(decoding: bytes, as: UTF8.self)
+        // Stored as decoded (members the step does not have are dropped); reading it back decodes it again.
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let content = String(decoding: try encoder.encode(value), as: UTF8.self)
         let saved = try await store { [profiles] in
             try await profiles.save(
                 step: step, content: content, unitId: identity.unitId, unitName: identity.unitName,
