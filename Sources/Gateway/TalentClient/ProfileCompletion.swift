@@ -124,7 +124,10 @@ public struct ProfileCompletion: Sendable {
         name: String, unitType: UnitType = .enterprise, seed: UInt64 = 1, showRefusal: Bool = false
     ) async throws -> UnitHome {
         let start = try await home()
-        guard start.profileStatus == .incomplete else { return start }
+        guard start.profileStatus == .incomplete else {
+            output("profile already complete; association code (关联代码): \(start.associationCode ?? "(none)")")
+            return start
+        }
         output(
             "first login: profile incomplete (complete it, or leave); steps saved so far: \(start.savedSteps.map(\.rawValue))"
         )
