@@ -22,9 +22,12 @@ struct TenantIsolationTests {
         let attachment: UUID
         let job: UUID
         let serviceJob: UUID
+        /// A's profile values (name, handler, attachments, its draft's office address).
+        let profileValues: [String]
 
         var secrets: [String] {
-            [unit.rawValue, code] + [pending, employee, attachment, job, serviceJob].map { $0.uuidString.lowercased() }
+            [unit.rawValue, code] + profileValues
+                + [pending, employee, attachment, job, serviceJob].map { $0.uuidString.lowercased() }
         }
     }
 
@@ -53,9 +56,19 @@ struct TenantIsolationTests {
         let upload = try await client.upload(DemoDocument.png(seed: 77), fileName: "a.png", kind: .other)
         let uploaded = try upload.decode(UploadAccepted.self)
         _ = try await client.finishedJob(uploaded.job.id)
+        // A pending draft and a modification in the history, so that every profile read has A's data.
+        let profile = try #require(
+            try await client.send("GET", "/v1/unit/profile").decode(UnitProfileView.self).profile)
+        var general = try #require(profile.generalInformation)
+        general.officeAddress = "北京市东城区保密胡同9号"
+        #expect(try await ProfileCompletion(unit: client).save(.generalInformation, general).status == 200)
+        let handler = try #require(profile.businessHandler)
+        let values =
+            [try #require(profile.generalInformation?.name), general.officeAddress, handler.residentId, handler.mobile]
+            + (profile.attachments?.items ?? []).map { $0.attachmentId.uuidString.lowercased() }
         return Owner(
             client: client, unit: unit, code: code, pending: associations[0], employee: associations[1],
-            attachment: uploaded.attachment.id, job: uploaded.job.id, serviceJob: serviceJob)
+            attachment: uploaded.attachment.id, job: uploaded.job.id, serviceJob: serviceJob, profileValues: values)
     }
 
     /// What A's own reads answer now: compared after every foreign write.

@@ -206,6 +206,57 @@ struct UnitProfileAPITests {
         #expect(contact.after == .string("欧阳未名"))
         #expect(contact.jobId == job.id)
         #expect(changes.items.first?.jobId == job.id, "newest first")
+
+        // An attachment the current profile names cannot be deleted (the profile would point at nothing).
+        let named = try #require(before.attachments?.items.first?.attachmentId)
+        let delete = try await client.send("DELETE", "/v1/attachments/\(named.uuidString.lowercased())")
+        #expect(delete.status == 409, "\(Self.text(delete))")
+        #expect(delete.errorCode == "attachment_in_use")
+        #expect(try await client.attachment(named) != nil)
+    }
+
+    /// A submission lays its draft steps over the profile as it is when applied: a handler maintenance
+    /// applied in between is kept; a step saved again after the submission stays in the draft, and an
+    /// older job cannot remove a newer draft (revisions never repeat).
+    @Test func theWorkerKeepsWhatChangedSinceTheSubmission() async throws {
+        let system = try await SharedSystem.instance.get()
+        let unitId = Fixtures.unit(5, salt: "P")
+        _ = try await system.completeProfile(unit: unitId)
+        let client = try await system.client(unit: unitId)
+        let flow = ProfileCompletion(unit: client)
+        let current = try #require(
+            try await client.send("GET", "/v1/unit/profile").decode(UnitProfileView.self).profile)
+        var general = try #require(current.generalInformation)
+        general.officeAddress = "北京市西城区金融大街1号"
+        let saved = try await flow.save(.generalInformation, general).decode(ProfileDraftStep.self)
+        // The submission as the gateway builds it now: the draft steps and their revisions.
+        let stale = UnitProfileJob(
+            jobId: UUID(), unitId: unitId, actor: "operator-1", requestedAt: Date(),
+            profile: UnitProfile(generalInformation: general), draftRevisions: [.generalInformation: saved.revision])
+        // Meanwhile: the handler is maintained, and the step saved again.
+        var handler = try #require(current.businessHandler)
+        handler.emergencyContactName = "司马长青"
+        let maintained = try await client.send("PUT", "/v1/unit/handler", json: handler)
+        #expect(try await client.finishedJob(try maintained.decode(UnitJobAccepted.self).job.id)?.status == .succeeded)
+        general.officeAddress = "北京市西城区金融大街2号"
+        let resaved = try await flow.save(.generalInformation, general).decode(ProfileDraftStep.self)
+        #expect(resaved.revision > saved.revision)
+
+        _ = try await system.pool.transaction { connection in
+            try JobStore.insert(try JobEnvelope(stale), subjectId: nil, on: connection)
+        }
+        let effects = JobEffects(handler: UnitProfileHandler(), pool: system.pool)
+        guard case .applied(.succeeded) = try await effects.apply([Job(message: stale)])[0] else {
+            Issue.record("the submission was not applied")
+            return
+        }
+        let home = try await flow.home()
+        #expect(home.basicInformation?.officeAddress == "北京市西城区金融大街1号")
+        #expect(home.handlerInformation?.emergencyContactName == "司马长青", "the maintenance in between is kept")
+        #expect(home.savedSteps == [.generalInformation], "the step saved again stays in the draft")
+        let draft = try await client.send("GET", "/v1/unit/profile/draft").decode(ProfileDraft.self)
+        #expect(draft.steps.first?.revision == resaved.revision)
+        #expect(draft.profile.generalInformation?.officeAddress == "北京市西城区金融大街2号")
     }
 
     /// The worker checks again under the unit's lock: an attachment deleted after the preview refuses

@@ -74,19 +74,42 @@ struct IdentityKeySetTests {
         let symmetric = [
             "kty": "oct", "k": DevelopmentIssuer.base64URL(Array("secret".utf8)), "kid": "hmac", "alg": "HS256",
         ]
+        // A P-384 key (ES384) while the allow-list is ES256 only.
+        let p384 = Array(P384.Signing.PrivateKey().publicKey.rawRepresentation)
+        let outsideAllowList = [
+            "kty": "EC", "crv": "P-384", "x": DevelopmentIssuer.base64URL(p384[0..<48]),
+            "y": DevelopmentIssuer.base64URL(p384[48..<96]), "kid": "p384", "alg": "ES384",
+        ]
         let goodKey = try #require(DevelopmentIssuer.readKeySet(good.publicKeyPath).first)
-        try DevelopmentIssuer.writeKeySet([withPrivatePart, withoutKid, symmetric, goodKey], to: path)
+        try DevelopmentIssuer.writeKeySet(
+            [withPrivatePart, withoutKid, symmetric, outsideAllowList, goodKey], to: path)
         let keys = IdentityKeySet(source: .file(path), algorithms: ["ES256"], logger: Self.logger)
         #expect(try await keys.reload() == 1)
         #expect(keys.keyIds == [good.keyId])
+        let wider = IdentityKeySet(source: .file(path), algorithms: ["ES256", "ES384"], logger: Self.logger)
+        #expect(try await wider.reload() == 2, "the P-384 key is usable once ES384 is allowed")
 
-        try DevelopmentIssuer.writeKeySet([withPrivatePart, withoutKid, symmetric], to: path)
-        await #expect(throws: IdentityKeySet.LoadError.self) { try await keys.reload() }
         try Data("not json".utf8).write(to: URL(fileURLWithPath: path))
         await #expect(throws: IdentityKeySet.LoadError.self) { try await keys.reload() }
         try FileManager.default.removeItem(atPath: path)
         await #expect(throws: IdentityKeySet.LoadError.self) { try await keys.reload() }
         #expect(keys.keyIds == [good.keyId], "a failed reload keeps the keys it had")
+
+        // A well-formed document without a usable key is authoritative: every key is revoked.
+        try DevelopmentIssuer.writeKeySet([withPrivatePart, withoutKid, symmetric], to: path)
+        #expect(try await keys.reload() == 0)
+        #expect(keys.keyIds.isEmpty)
+    }
+
+    /// Keys are fetched over https; plain http only from loopback (anyone on the path could add keys).
+    @Test func plainHTTPIsRefusedExceptFromLoopback() async throws {
+        let keys = IdentityKeySet(
+            source: .url("http://idp.example.invalid/jwks.json"), algorithms: ["ES256"], logger: Self.logger)
+        await #expect(throws: IdentityKeySet.LoadError.self) { try await keys.reload() }
+        #expect(IdentityKeySet.isLoopback("http://127.0.0.1:8080/jwks.json"))
+        #expect(IdentityKeySet.isLoopback("http://localhost/jwks.json"))
+        #expect(!IdentityKeySet.isLoopback("http://127.example.com/jwks.json"))
+        #expect(!IdentityKeySet.isLoopback("http://10.0.0.1/jwks.json"))
     }
 
     /// The same from an HTTP server (a live Hummingbird server in the test serving the document).

@@ -50,7 +50,9 @@ struct TalentGatewayCommand: AsyncParsableCommand {
                 "talent.jwt.issuer", accepts: "the identity platform's issuer (iss)"),
             tokenAudience: try reader.string("talent.jwt.audience", default: DevelopmentIssuer.defaultAudience),
             attachmentPolicy: service.attachmentPolicy)
-        let algorithmList = try reader.string("talent.jwt.algorithms", default: "ES256,ES384,EdDSA")
+        let algorithmList = try reader.string(
+            "talent.jwt.algorithms",
+            default: GatewayConfiguration.defaultTokenAlgorithms.sorted().joined(separator: ","))
         let algorithms = algorithmList.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         guard !algorithms.isEmpty, algorithms.allSatisfy(IdentityKeySet.supportedAlgorithms.contains) else {
             throw SettingError(
@@ -106,8 +108,15 @@ struct TalentGatewayCommand: AsyncParsableCommand {
         )
         // Checked at start-up: a mismatch stops the process here instead of failing publishes later.
         guard try await TalentTopology.declareAtStartUp(on: connection, logger: logger) else { throw ExitCode(78) }
-        let gateway = try await GatewayApplication(
-            configuration: configuration, pool: pool, connection: connection, logger: logger)
+        let gateway: GatewayApplication
+        do {
+            gateway = try await GatewayApplication(
+                configuration: configuration, pool: pool, connection: connection, logger: logger)
+        } catch let error as IdentityKeySet.LoadError {
+            // A configuration problem: EX_CONFIG, naming the setting.
+            logger.critical("TALENT_JWT_JWKS: \(error)")
+            throw ExitCode(78)
+        }
         // Started in this order, shut down in reverse on SIGTERM / SIGINT: the HTTP server stops
         // accepting and finishes its requests, then the relay, the broker connection, the pool.
         let drained = await ProcessServices.run(

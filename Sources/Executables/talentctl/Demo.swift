@@ -110,7 +110,7 @@ extension Demo {
         let elapsed = ContinuousClock.now - started
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         print(
-            "the old key's token: \(refused.status) \(refused.errorCode ?? "") after \(String(format: "%.1f", seconds)) s (the gateway's reload interval, TALENT_JWKS_REFRESH_SECONDS)"
+            "the old key's token: \(refused.status) \(refused.errorCode ?? "") after \(String(format: "%.1f", seconds)) s (the gateway reloads the JWKS every TALENT_JWKS_REFRESH_SECONDS)"
         )
         let new = GatewayClient(
             baseURL: base, token: try await rotated.mint(unit: unit.code.rawValue, unitName: unit.name))

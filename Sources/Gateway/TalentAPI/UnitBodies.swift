@@ -100,7 +100,7 @@ public struct UnitProfileView: Codable, Sendable, Hashable {
 /// One saved step of the draft.
 public struct ProfileDraftStep: Codable, Sendable, Hashable {
     public var step: ProfileStep
-    /// Grows by one on each save of the step.
+    /// Larger on each save (one sequence for every draft: a revision is never reused).
     public var revision: Int
     public var savedBy: String
     public var savedAt: String

@@ -26,7 +26,10 @@ public struct GatewayApplication: Sendable {
         let keys = IdentityKeySet(
             source: configuration.identityKeys, algorithms: configuration.tokenAlgorithms,
             logger: Logger(label: "identity-keys"))
-        try await keys.reload()
+        // At start the keys must be there: a gateway that could verify nothing does not start.
+        guard try await keys.reload() > 0 else {
+            throw IdentityKeySet.LoadError(description: "\(configuration.identityKeys) has no usable key")
+        }
         self.verifier = TokenVerifier(
             keys: keys, issuer: configuration.tokenIssuer, audience: configuration.tokenAudience)
         self.serviceVerifier = try await ServiceTokenVerifier(publicKeyPEM: configuration.servicePublicKeyPEM)

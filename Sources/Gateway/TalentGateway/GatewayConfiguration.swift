@@ -11,7 +11,9 @@ public struct GatewayConfiguration: Sendable {
     public var identityKeys: IdentityKeySource
     /// Algorithms a unit token may be signed with (asymmetric only: a subset of
     /// ``IdentityKeySet/supportedAlgorithms``). Default ES256, ES384, EdDSA.
-    public var tokenAlgorithms: Set<String> = ["ES256", "ES384", "EdDSA"]
+    public var tokenAlgorithms: Set<String> = Self.defaultTokenAlgorithms
+    /// ES256, ES384, EdDSA.
+    public static let defaultTokenAlgorithms: Set<String> = ["ES256", "ES384", "EdDSA"]
     /// Seconds between two reloads of the identity keys. Default 60.
     public var identityKeysRefreshSeconds: Int = 60
     /// PEM of the upstream services' ES256 public key (service-to-service tokens, e.g. the

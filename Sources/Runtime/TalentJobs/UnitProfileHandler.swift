@@ -36,13 +36,17 @@ public struct UnitProfileHandler: JobHandler {
         guard let unit = try UnitProfileStore.lock(unitId: job.unitId, on: connection) else {
             throw UnitProfileRefusal(.profileIncomplete, "the unit has no profile")
         }
+        let today = today()
         let profile: UnitProfile
         switch job.action {
         case .submitProfile:
             guard let submitted = job.profile else {
                 throw UnitProfileRefusal(.invalidForm, "the submission carries no profile")
             }
-            profile = submitted
+            // The submitted draft steps over the profile as it is now (under the lock): a handler
+            // maintenance or another submission applied since the preview is kept, not overwritten by
+            // an older copy.
+            profile = (unit.current ?? UnitProfile()).overlaid(by: submitted)
         case .updateHandler:
             guard let handler = job.handler else {
                 throw UnitProfileRefusal(.invalidForm, "the handler form is missing")
@@ -51,7 +55,7 @@ public struct UnitProfileHandler: JobHandler {
                 throw UnitProfileRefusal(
                     .profileIncomplete, "complete the profile first; the handler is its business_handler step")
             }
-            let problems = UnitProfileRules(unitId: job.unitId, today: today()).problems(of: handler)
+            let problems = UnitProfileRules(unitId: job.unitId, today: today).problems(of: handler)
             guard problems.isEmpty else {
                 throw UnitProfileRefusal(
                     .invalidForm, "the handler form breaks a rule", problems: problems.map { $0.within("handler") })
@@ -61,7 +65,7 @@ public struct UnitProfileHandler: JobHandler {
         }
         let ids = profile.attachments?.items.map(\.attachmentId) ?? []
         let rules = UnitProfileRules(
-            unitId: job.unitId, today: today(),
+            unitId: job.unitId, today: today,
             attachments: try UnitProfileStore.attachmentFacts(unitId: job.unitId, ids: ids, on: connection))
         let problems = rules.problems(of: profile)
         guard problems.isEmpty else {

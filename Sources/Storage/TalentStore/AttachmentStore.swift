@@ -91,6 +91,9 @@ public struct AttachmentStore: Sendable {
         case deleted
         /// No such attachment for the unit (or deleted already); nothing changed.
         case missing
+        /// The unit's current profile names the attachment (its electronic attachments step): it stays
+        /// until a profile modification replaces it.
+        case inUse
         /// `claim` found the request's idempotency key used before: nothing changed.
         case replay(IdempotentReplay)
     }
@@ -103,9 +106,22 @@ public struct AttachmentStore: Sendable {
     ) async throws -> Deletion {
         /// Rolls the claim back when there is nothing to delete.
         struct Missing: Error {}
+        /// Rolls the claim back when the current profile names the attachment.
+        struct InUse: Error {}
         do {
             return try await pool.transaction { connection in
                 if let replay = try claim(connection) { return .replay(replay) }
+                // The unit's row shared-locked: a profile submission (which holds it FOR UPDATE while it
+                // checks the attachments) is either committed before this looks, or waits until after.
+                let inUse = try connection.execute(
+                    prepared: "attachment_in_profile",
+                    """
+                    SELECT EXISTS (
+                        SELECT 1 FROM jsonb_array_elements(COALESCE(u.profile->'attachments'->'items', '[]')) i
+                        WHERE lower(i->>'attachmentId') = lower($2::text)) AS in_use
+                    FROM units u WHERE u.id = $1 FOR SHARE OF u
+                    """, [unitId.rawValue, id.uuidString])
+                if try inUse.first?.bool("in_use") == true { throw InUse() }
                 let result = try connection.query(
                     """
                     UPDATE attachments SET deleted_at = now(), content = NULL
@@ -116,6 +132,8 @@ public struct AttachmentStore: Sendable {
             }
         } catch is Missing {
             return .missing
+        } catch is InUse {
+            return .inUse
         }
     }
 

@@ -102,7 +102,7 @@ public struct UnitProfileStore: Sendable {
                 """
                 INSERT INTO unit_profile_drafts (unit_id, step, content, saved_by) VALUES ($1, $2, $3::jsonb, $4)
                 ON CONFLICT (unit_id, step) DO UPDATE SET content = EXCLUDED.content,
-                    revision = unit_profile_drafts.revision + 1, saved_by = EXCLUDED.saved_by, saved_at = now()
+                    revision = nextval('unit_profile_draft_revisions'), saved_by = EXCLUDED.saved_by, saved_at = now()
                 RETURNING revision, \(PostgresTimestamp.rfc3339("saved_at"))
                 """, [unitId.rawValue, step.rawValue, content, savedBy]
             ).first.orThrow()
@@ -189,13 +189,18 @@ public struct UnitProfileStore: Sendable {
     }
 
     /// What the rules need about the attachments `ids` names, among the unit's attachments not deleted.
+    /// The rows are read `FOR SHARE`: in the worker's transaction a delete of one of them waits until
+    /// the submission has committed (and then sees the profile naming it: `attachment_in_use`).
     public static func attachmentFacts(unitId: UnifiedSocialCreditCode, ids: [UUID], on connection: PostgresConnection)
         throws -> [UUID: ProfileAttachmentFacts]
     {
         guard !ids.isEmpty else { return [:] }
         let rows = try connection.execute(
             prepared: "unit_profile_attachment_facts",
-            "SELECT id, kind, status FROM attachments WHERE unit_id = $1 AND id = ANY($2::uuid[]) AND deleted_at IS NULL",
+            """
+            SELECT id, kind, status FROM attachments WHERE unit_id = $1 AND id = ANY($2::uuid[]) AND deleted_at IS NULL
+            FOR SHARE
+            """,
             [unitId.rawValue, ids])
         var facts: [UUID: ProfileAttachmentFacts] = [:]
         for row in rows.rows {
@@ -250,8 +255,8 @@ public struct UnitProfileStore: Sendable {
                 WHERE d.unit_id = $1 AND d.step = s.step AND d.revision = s.revision
                 """,
                 [
-                    unitId.rawValue.postgresValue, submitted.keys.map(\.rawValue).postgresValue,
-                    submitted.keys.map { submitted[$0]! }.postgresValue,
+                    unitId.rawValue.postgresValue, submitted.map(\.key.rawValue).postgresValue,
+                    submitted.map(\.value).postgresValue,
                 ])
         }
     }

@@ -5,9 +5,9 @@ import Foundation
 /// acting for one unit.
 ///
 /// JSON, UTF-8, camelCase keys, schema `schemas/jobs/unit.profile.v1.schema.json`. `submit_profile`
-/// carries ``profile`` (the whole profile as previewed: the draft over the current profile) and
-/// ``draftRevisions`` (the saved steps it contains, removed from the draft once applied);
-/// `update_handler` carries ``handler``.
+/// carries ``profile`` (the saved draft steps submitted; the worker lays them over the current profile
+/// under the unit's lock, so a change applied since is kept) and ``draftRevisions`` (their revisions,
+/// removed from the draft once applied); `update_handler` carries ``handler``.
 public struct UnitProfileJob: VersionedJobMessage, Hashable {
     public static let currentSchemaVersion = 1
     public static let kind = JobKind.unitProfile

@@ -63,6 +63,9 @@ public final class IdentityKeySet: Sendable {
     private struct State {
         var keys: [String: Key] = [:]
         var lastAttempt: ContinuousClock.Instant?
+        /// Reloads started so far; the keys are those of the latest-started reload that finished.
+        var started = 0
+        var applied = 0
     }
     private let state = Mutex(State())
 
@@ -89,12 +92,16 @@ public final class IdentityKeySet: Sendable {
     public var keyIds: Set<String> { state.withLock { Set($0.keys.keys) } }
 
     /// Reads the document and replaces the keys with its usable ones.
-    /// - Returns: how many keys are usable.
-    /// - Throws: ``LoadError`` when the document cannot be read or parsed, or has no usable key (the
-    ///   keys stay as they were).
+    /// - Returns: how many keys are usable (0: a well-formed document without a usable key is
+    ///   authoritative — every token is refused — so the platform can revoke all its keys).
+    /// - Throws: ``LoadError`` when the document cannot be read or parsed (the keys stay as they were).
     @discardableResult
     public func reload() async throws -> Int {
-        state.withLock { $0.lastAttempt = .now }
+        let generation = state.withLock { state in
+            state.lastAttempt = .now
+            state.started += 1
+            return state.started
+        }
         let keys: [String: Key]
         do {
             keys = try await Self.parse(try await read(), algorithms: algorithms, logger: logger)
@@ -102,7 +109,17 @@ public final class IdentityKeySet: Sendable {
             Counter(label: "talent_gateway_jwks_reloads_total", dimensions: [("outcome", "failed")]).increment()
             throw error
         }
-        state.withLock { $0.keys = keys }
+        // A slower reload started earlier never replaces the keys a later one applied.
+        let applied = state.withLock { state in
+            guard generation > state.applied else { return false }
+            state.applied = generation
+            state.keys = keys
+            return true
+        }
+        guard applied else { return keys.count }
+        if keys.isEmpty {
+            logger.warning("the identity platform's JWKS publishes no usable key: every token is refused")
+        }
         Counter(label: "talent_gateway_jwks_reloads_total", dimensions: [("outcome", "loaded")]).increment()
         Gauge(label: "talent_gateway_jwks_keys").record(keys.count)
         return keys.count
@@ -111,8 +128,13 @@ public final class IdentityKeySet: Sendable {
     /// The key `kid` names; reloads first (at most every ``minimumReloadInterval``) when it is not known.
     func key(kid: String) async -> Key? {
         if let key = state.withLock({ $0.keys[kid] }) { return key }
+        // Decided and marked at once: of many tokens naming unknown kids, one reloads.
         let due = state.withLock { state in
-            state.lastAttempt.map { ContinuousClock.now - $0 >= minimumReloadInterval } ?? true
+            guard state.lastAttempt.map({ ContinuousClock.now - $0 >= minimumReloadInterval }) ?? true else {
+                return false
+            }
+            state.lastAttempt = .now
+            return true
         }
         guard due else { return nil }
         do {
@@ -137,6 +159,9 @@ public final class IdentityKeySet: Sendable {
                 return Array(data)
             }
         case .url(let url):
+            guard url.hasPrefix("https://") || Self.isLoopback(url) else {
+                throw LoadError(description: "\(url): keys are fetched over https (http only from loopback)")
+            }
             let response: HTTPClientResponse
             do {
                 response = try await HTTPClient.shared.execute(HTTPClientRequest(url: url), timeout: .seconds(5))
@@ -155,7 +180,7 @@ public final class IdentityKeySet: Sendable {
     }
 
     /// The usable keys of a JWKS document.
-    /// - Throws: ``LoadError`` when it is not a JWKS or has no usable key.
+    /// - Throws: ``LoadError`` when it is not a JWKS.
     static func parse(_ document: [UInt8], algorithms: Set<String>, logger: Logger) async throws -> [String: Key] {
         // Each key decoded alone: one of a type JWTKit does not know (`oct`, a new curve) is skipped,
         // not the whole document.
@@ -197,8 +222,17 @@ public final class IdentityKeySet: Sendable {
             }
             keys[kid] = Key(algorithm: algorithm, keys: collection)
         }
-        guard !keys.isEmpty else { throw LoadError(description: "the JWKS has no usable key") }
+        // A well-formed document is authoritative, even without a usable key: that is how the platform
+        // revokes every key at once.
         return keys
+    }
+
+    /// Whether an `http://` URL names a loopback host (127.0.0.0/8, `::1`, `localhost`).
+    static func isLoopback(_ url: String) -> Bool {
+        guard let host = URLComponents(string: url)?.host else { return false }
+        if host == "localhost" || host == "::1" || host == "[::1]" { return true }
+        let octets = host.split(separator: ".", omittingEmptySubsequences: false)
+        return octets.count == 4 && octets[0] == "127" && octets.allSatisfy { UInt8($0) != nil }
     }
 
     /// The algorithm a key signs with: its `alg`, else the one its curve or type implies.

@@ -60,6 +60,8 @@ public struct GatewayError: HTTPResponseError, Sendable {
         case profileIncomplete = "profile_incomplete"
         /// A profile step that needs an earlier one (the unit type of general information) saved first (409).
         case profileStepOrder = "profile_step_order"
+        /// The unit's current profile names the attachment a delete asks for (409).
+        case attachmentInUse = "attachment_in_use"
         /// The request head (headers or URL) is over the parser's limit (431).
         case headersTooLarge = "headers_too_large"
         /// Not valid HTTP/1.1 (400; the connection closes).
@@ -121,7 +123,7 @@ public struct GatewayError: HTTPResponseError, Sendable {
         case .invalidParameter, .missingParameter, .invalidBody, .invalidRequest: .badRequest
         case .unknownAssociationCode: .unprocessableContent
         case .notPending, .notActive, .unlinkRefused, .alreadyExists, .unitProfileIncomplete, .profileIncomplete,
-            .profileStepOrder:
+            .profileStepOrder, .attachmentInUse:
             .conflict
         case .tooLarge: .contentTooLarge
         case .headersTooLarge: .requestHeaderFieldsTooLarge

@@ -155,6 +155,10 @@ struct AttachmentRoutes: Sendable {
         switch outcome {
         case .deleted: return Response(status: .noContent)
         case .missing: throw GatewayError(.notFound, "no such attachment")
+        case .inUse:
+            throw GatewayError(
+                .attachmentInUse,
+                "the unit's profile names this attachment; replace it in the attachments step and submit first")
         case .replay(let replay):
             guard let key else { throw GatewayError(.internal, "internal error") }
             return try await idempotency.answer(replay, key: key, rebuild: noRebuild)

@@ -141,15 +141,15 @@ struct UnitRoutes: Sendable {
         if let earlier = try await idempotency.earlierAnswer(key, rebuild: Self.rebuild) { return earlier }
         try admission.admit(.unitProfile)
         let snapshot = try await snapshot(identity)
-        let (merged, problems) = try await check(snapshot, identity)
+        let (_, problems) = try await check(snapshot, identity)
         guard problems.isEmpty else {
             let fields = UnitProfileRules.flattened(problems)
             throw GatewayError(
                 .profileIncomplete, "\(fields.count) problem(s) remain (see fields and the preview)", fields: fields)
         }
         let job = UnitProfileJob(
-            jobId: UUID(), unitId: identity.unitId, actor: identity.operatorId, requestedAt: Date(), profile: merged,
-            draftRevisions: snapshot.draftRevisions)
+            jobId: UUID(), unitId: identity.unitId, actor: identity.operatorId, requestedAt: Date(),
+            profile: snapshot.draft, draftRevisions: snapshot.draftRevisions)
         return try await submit(job, identity, key: key, request, context)
     }
 
