@@ -24,6 +24,16 @@ struct UnitProfileAPITests {
 
     static func text(_ reply: GatewayClient.Reply) -> String { String(decoding: reply.body, as: UTF8.self) }
 
+    /// The `n`-th test unit with its profile completed: its client, the flow and the current profile.
+    static func completedUnit(_ n: Int) async throws -> (GatewayClient, ProfileCompletion, UnitProfile) {
+        let system = try await SharedSystem.instance.get()
+        let unitId = Fixtures.unit(n, salt: "P")
+        _ = try await system.completeProfile(unit: unitId)
+        let client = try await system.client(unit: unitId)
+        let view = try await client.send("GET", "/v1/unit/profile").decode(UnitProfileView.self)
+        return (client, ProfileCompletion(unit: client), try #require(view.profile))
+    }
+
     /// First login → incomplete; steps refused with their reasons (nothing saved), then saved; the
     /// association code refused while incomplete and usable once the submission is applied.
     @Test func firstLoginToAUsableAssociationCode() async throws {
@@ -162,12 +172,7 @@ struct UnitProfileAPITests {
     /// A modification of basic information goes through the same checked step and a job; the history
     /// says who, when, before → after; handler maintenance is one form, also a job.
     @Test func modificationsAndHandlerMaintenanceLeaveAHistory() async throws {
-        let system = try await SharedSystem.instance.get()
-        let unitId = Fixtures.unit(3, salt: "P")
-        _ = try await system.completeProfile(unit: unitId)
-        let client = try await system.client(unit: unitId)
-        let flow = ProfileCompletion(unit: client)
-        let before = try #require(try await client.send("GET", "/v1/unit/profile").decode(UnitProfileView.self).profile)
+        let (client, flow, before) = try await Self.completedUnit(3)
         var general = try #require(before.generalInformation)
         let oldAddress = general.officeAddress
         general.officeAddress = "北京市朝阳区建国路88号"
@@ -221,11 +226,7 @@ struct UnitProfileAPITests {
     @Test func theWorkerKeepsWhatChangedSinceTheSubmission() async throws {
         let system = try await SharedSystem.instance.get()
         let unitId = Fixtures.unit(5, salt: "P")
-        _ = try await system.completeProfile(unit: unitId)
-        let client = try await system.client(unit: unitId)
-        let flow = ProfileCompletion(unit: client)
-        let current = try #require(
-            try await client.send("GET", "/v1/unit/profile").decode(UnitProfileView.self).profile)
+        let (client, flow, current) = try await Self.completedUnit(5)
         var general = try #require(current.generalInformation)
         general.officeAddress = "北京市西城区金融大街1号"
         let saved = try await flow.save(.generalInformation, general).decode(ProfileDraftStep.self)
