@@ -199,6 +199,7 @@ let package = Package(
                 "TalentStore", "TalentAPI", "JobQueue", "TalentGateway", "AttachmentInspection", "ServiceConfiguration",
                 "TalentClient", "TalentBench", "AMQPClient", "PostgresClient", "TalentCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"), .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "Sources/Executables/talentctl", swiftSettings: strict),
 

@@ -1,6 +1,8 @@
 import Foundation
+import Logging
 import PostgresClient
 import TalentCore
+import TalentGateway
 import TalentTestSupport
 import Testing
 
@@ -72,5 +74,39 @@ struct OperatorCommandTests {
         #expect(missing.text.contains("no job"))
         let malformed = try await Self.run(["jobs", "show", "not-a-uuid"])
         #expect(malformed.status != 0)
+    }
+
+    /// `talentctl dev-keys serve` publishes the development JWKS over HTTP as an identity platform
+    /// would; a key set reading that URL sees `dev-keys rotate`.
+    @Test func devKeysServeThePublishedJWKS() async throws {
+        let environment = try TestEnvironment.current()
+        let folder = environment.runDirectory.appendingPathComponent("serve-\(UUID().uuidString)")
+        let keys = [
+            "TALENT_JWT_PRIVATE_KEY": folder.appendingPathComponent("issuer.pem").path,
+            "TALENT_JWT_JWKS": folder.appendingPathComponent("jwks.json").path,
+        ]
+        let port = 58099
+        let server = try ManagedProcess(
+            name: "dev-keys-serve", executable: environment.binDirectory.appendingPathComponent("talentctl"),
+            arguments: ["dev-keys", "serve", "--port", String(port)],
+            environment: environment.processEnvironment(extra: keys),
+            runDirectory: environment.runDirectory)
+        defer { Task { await server.stop() } }
+        let set = IdentityKeySet(
+            source: IdentityKeySource("http://127.0.0.1:\(port)/.well-known/jwks.json"), algorithms: ["ES256"],
+            logger: Logger(label: "serve-test"))
+        var loaded = 0
+        for _ in 0..<100 where loaded == 0 {
+            loaded = (try? await set.reload()) ?? 0
+            if loaded == 0 { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        let issuer = try await DevelopmentIssuer(
+            privateKeyPath: keys["TALENT_JWT_PRIVATE_KEY"]!, publicKeyPath: keys["TALENT_JWT_JWKS"]!)
+        #expect(set.keyIds == [issuer.keyId])
+        let rotated = try await OperatorCommandTests.run(["dev-keys", "rotate"], extra: keys)
+        #expect(rotated.status == 0, "\(rotated.text)")
+        try await set.reload()
+        #expect(set.keyIds.count == 1)
+        #expect(set.keyIds != [issuer.keyId], "the rotated key is served at once")
     }
 }

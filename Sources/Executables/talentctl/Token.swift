@@ -79,7 +79,7 @@ struct DevKeys: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dev-keys",
         abstract: "The development issuers' ES256 keys (units: a JWKS; services: a PEM key pair).",
-        subcommands: [Create.self, Rotate.self], defaultSubcommand: Create.self)
+        subcommands: [Create.self, Rotate.self, Serve.self], defaultSubcommand: Create.self)
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create the keys if missing; print their paths.")
@@ -115,4 +115,5 @@ struct DevKeys: AsyncParsableCommand {
             print("published\t\(after.publishedKeyIds.joined(separator: " "))")
         }
     }
+
 }
