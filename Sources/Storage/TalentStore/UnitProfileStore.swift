@@ -144,7 +144,7 @@ public struct UnitProfileStore: Sendable {
                 prepared: "unit_profile_changes",
                 """
                 SELECT job_id, actor, step, field, before::text AS before, after::text AS after,
-                       \(PostgresTimestamp.rfc3339("at")), count(*) OVER () AS total
+                       \(PostgresTimestamp.rfc3339("at"))
                 FROM unit_profile_changes WHERE unit_id = $1 ORDER BY id DESC LIMIT $2 OFFSET $3
                 """, [unitId.rawValue, limit, offset])
             let decoder = JSONDecoder()
@@ -156,15 +156,10 @@ public struct UnitProfileStore: Sendable {
                     after: try row.string("after").map { try decoder.decode(JSONValue.self, from: Data($0.utf8)) },
                     at: try row.requiredString("at"))
             }
-            var total = try rows.first?.int("total") ?? 0
-            if items.isEmpty, offset > 0 {
-                total =
-                    try connection.execute(
-                        prepared: "unit_profile_changes_count",
-                        "SELECT count(*) AS total FROM unit_profile_changes WHERE unit_id = $1", [unitId.rawValue]
-                    ).first?.int("total") ?? 0
-            }
-            return Page(items: items, total: total, limit: limit, offset: offset)
+            let total = try connection.execute(
+                prepared: "unit_profile_changes_count",
+                "SELECT count(*) AS total FROM unit_profile_changes WHERE unit_id = $1", [unitId.rawValue])
+            return Page(items: items, total: try total.first?.int("total") ?? 0, limit: limit, offset: offset)
         }
     }
 

@@ -91,7 +91,8 @@ struct UnitRoutes: Sendable {
         }
     }
 
-    /// Checks a step (`problems`, with the rules and the profile as it would be) and saves it.
+    /// Checks a step (`problems`, with the rules and — for qualifications and attachments, which need
+    /// the unit type — the profile as it would be) and saves it.
     /// - Throws: `profile_step_order` (409) for qualifications or attachments before the unit type is
     ///   known; `invalid_request` (400) naming every problem.
     func save(
@@ -99,11 +100,15 @@ struct UnitRoutes: Sendable {
         problems: (UnitProfileRules, UnitProfile) -> [FieldProblem]
     ) async throws -> Response {
         let identity = try context.requireIdentity()
-        let snapshot = try await snapshot(identity)
-        let merged = snapshot.merged
-        if step == .qualifications || step == .attachments, merged.generalInformation == nil {
-            throw GatewayError(
-                .profileStepOrder, "save general_information first: the unit type decides what \(step.rawValue) needs")
+        // Only qualifications and attachments depend on the rest of the profile (the unit type).
+        var merged = UnitProfile()
+        if step == .qualifications || step == .attachments {
+            merged = try await snapshot(identity).merged
+            guard merged.generalInformation != nil else {
+                throw GatewayError(
+                    .profileStepOrder,
+                    "save general_information first: the unit type decides what \(step.rawValue) needs")
+            }
         }
         let facts = try await store { [profiles] in
             try await profiles.attachmentFacts(unitId: identity.unitId, ids: attachmentIds)
