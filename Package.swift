@@ -255,6 +255,7 @@ let package = Package(
             name: "FaultTests",
             dependencies: [
                 "TalentTestSupport", "AMQPClient", "PostgresClient", "JobQueue", "TalentClient", "TalentCore",
+                "TalentStore", "TalentAPI",
             ],
             swiftSettings: strict),
         .testTarget(

@@ -85,6 +85,9 @@ def main():
     for name in ("read.png", "delete.png"):
         uploads.append(call(base, "POST", f"/v1/attachments?kind=other&fileName={name}", unit_token, content,
                             "application/octet-stream"))
+    notice = call(base, "POST", "/v1/service/notices", service_token,
+                  {"title": "种子通知", "documentUrl": "https://example.cn/seed.pdf"})
+    print(f"FUZZ_NOTICE={notice['noticeId']}")
     print(f"FUZZ_PENDING_APPROVE={requests[0]['associationId']}")
     print(f"FUZZ_PENDING_REJECT={requests[1]['associationId']}")
     print(f"FUZZ_EMPLOYEE_POSITION={requests[2]['associationId']}")

@@ -121,7 +121,7 @@ if [ "${TALENT_SKIP_MONITORING:-0}" != 1 ] && [ $# -eq 0 ]; then
   cleanup
   (
     export TALENT_PROMETHEUS_PORT=59091 TALENT_ATTACHMENT_WORKER_PORT_BASE=58300 \
-      TALENT_ASSOCIATION_WORKER_PORT_BASE=58400 TALENT_PROFILE_WORKER_PORT_BASE=58500
+      TALENT_ASSOCIATION_WORKER_PORT_BASE=58400 TALENT_PROFILE_WORKER_PORT_BASE=58500 TALENT_NOTICE_WORKER_PORT_BASE=58600
     use_test_system monitoring 58093
     stop_monitoring() { deploy/local/monitoring.sh stop; deploy/local/processes.sh stop; }
     trap stop_monitoring EXIT

@@ -1,8 +1,10 @@
 import AMQPClient
 import Foundation
 import JobQueue
+import TalentAPI
 import TalentClient
 import TalentCore
+import TalentStore
 import TalentTestSupport
 import Testing
 
@@ -129,6 +131,67 @@ struct FaultTests {
                 try await system.startWorker()
             }
         }
+    }
+
+    /// A notice to every unit fanned out in small chunks while its worker is killed twice (SIGKILL)
+    /// mid-fan-out: each redelivery resumes after the last committed chunk, and in the end every unit
+    /// has exactly one inbox row for it and the notice's recipient count equals its rows.
+    @Test func noticeWorkerKilledMidFanOut() async throws {
+        let system = try await SharedSystem.instance.get()
+        let bulk = BenchmarkFixtures.unitCodes(count: 40_000, salt: "K")
+        _ = try await system.pool.transaction { connection in try BenchmarkFixtures.insertUnits(bulk, on: connection) }
+        let chunkSize = 500
+        await system.stopNoticeWorker(signal: SIGTERM)
+        try await system.startNoticeWorker(chunkSize: chunkSize)
+        let service = try await system.serviceClient(scope: "notices", name: "policy-portal")
+        let reply = try await service.send(
+            "POST", "/v1/service/notices",
+            json: NoticePublicationRequest(title: "故障测试通知", documentUrl: "https://example.cn/fault.pdf"))
+        let accepted = try reply.decode(NoticeJobAccepted.self)
+        let notice = accepted.noticeId.uuidString.lowercased()
+        func chunks() async throws -> Int {
+            try await system.rows("SELECT fanout_chunks FROM notices WHERE public_id = $1", [notice]).first?.int(
+                "fanout_chunks") ?? 0
+        }
+        var killedAt: [Int] = []
+        var target = 5
+        for _ in 1...2 {
+            let reached = try await eventually(timeout: .seconds(120)) { try await chunks() >= target }
+            #expect(reached, "the fan-out did not progress")
+            await system.stopNoticeWorker(signal: SIGKILL)
+            let at = try await chunks()
+            killedAt.append(at)
+            target = at + 10
+            try await system.startNoticeWorker(chunkSize: chunkSize)
+        }
+        let job = try await service.finishedJob(accepted.job.id, timeout: .seconds(240), jobsPath: "/v1/service/jobs/")
+        #expect(job?.status == .succeeded)
+        let counts = try #require(
+            try await system.rows(
+                """
+                SELECT (SELECT count(*) FROM units) AS units,
+                       (SELECT count(*) FROM notice_inbox i JOIN notices n ON n.id = i.notice_id
+                        WHERE n.public_id = $1) AS rows,
+                       (SELECT count(DISTINCT i.unit_id) FROM notice_inbox i JOIN notices n ON n.id = i.notice_id
+                        WHERE n.public_id = $1) AS distinct_units,
+                       (SELECT recipients FROM notices WHERE public_id = $1) AS recipients,
+                       (SELECT fanout_chunks FROM notices WHERE public_id = $1) AS chunks
+                """, [notice]
+            ).first)
+        let units = try counts.int("units") ?? 0
+        let rows = try counts.int("rows") ?? 0
+        let distinct = try counts.int("distinct_units") ?? 0
+        let total = try counts.int("chunks") ?? 0
+        #expect(killedAt.allSatisfy { $0 < total }, "killed at chunks \(killedAt) of \(total): not mid-fan-out")
+        let row = Row(
+            fault: "notice worker SIGKILL ×2 mid-fan-out (chunks \(killedAt) of \(total))", accepted: units,
+            effects: distinct, duplicates: rows - distinct, lost: units - distinct)
+        print("fault\t\(row)")
+        #expect(distinct == units, "units without the notice: \(units - distinct)")
+        #expect(rows == distinct, "duplicated inbox rows: \(rows - distinct)")
+        #expect(try counts.int("recipients") == rows, "the recipient count disagrees with the rows")
+        await system.stopNoticeWorker(signal: SIGTERM)
+        try await system.startNoticeWorker()
     }
 
     @Test func brokerRestart() async throws {

@@ -18,7 +18,7 @@ struct JobConsumerTests {
     /// A test job: `ok:N` succeeds, `fail:N` always throws, `flaky:N` throws on its first 4 calls,
     /// `slow:N` sleeps past the time limit once. Each has a real job row, so the runtime's locks and
     /// records are the production ones.
-    struct TestJob: VersionedJobMessage {
+    struct TestJob: UnitJobMessage {
         static let currentSchemaVersion = 1
         static let kind = JobKind.attachmentValidation
         var schemaVersion = 1

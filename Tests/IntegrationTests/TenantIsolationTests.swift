@@ -76,7 +76,7 @@ struct TenantIsolationTests {
         var bodies: [String] = []
         for path in [
             "/v1/unit", "/v1/unit/profile", "/v1/unit/profile/draft", "/v1/attachments", "/v1/association-requests",
-            "/v1/employees", "/v1/employees/\(owner.employee.uuidString.lowercased())",
+            "/v1/employees", "/v1/employees/\(owner.employee.uuidString.lowercased())", "/v1/prompts",
         ] {
             bodies.append(String(decoding: try await owner.client.send("GET", path).body, as: UTF8.self))
         }
@@ -180,6 +180,27 @@ struct TenantIsolationTests {
                 let reply = try await stranger.send("PUT", operation.path, json: handler)
                 #expect(reply.status == 409, "the stranger's profile is incomplete, A's is not touched")
                 #expect(reply.errorCode == "profile_incomplete")
+            case .publishNotice, .getNotice, .withdrawNotice:
+                // Services with the notices scope only: a unit token and another scope are refused.
+                let path = operation.path.replacingOccurrences(of: "{noticeId}", with: UUID().uuidString.lowercased())
+                let method = operation.method.rawValue
+                let body = NoticePublicationRequest(title: "通知", documentUrl: "https://example.cn/a.pdf")
+                for (client, code) in [(stranger, "token_wrong_realm"), (otherService, "insufficient_scope")] {
+                    let reply =
+                        operation == .publishNotice
+                        ? try await client.send(method, path, json: body) : try await client.send(method, path)
+                    #expect(reply.errorCode == code, "\(method) \(path)")
+                }
+            case .getHome, .listNotices, .listPrompts:
+                try await read(stranger, operation.path)
+            case .markRead:
+                // Marks only the caller's own prompts and notices, whatever ids it names.
+                let prompts = try await owner.client.send("GET", "/v1/prompts").decode(Page<PromptItem>.self)
+                let reply = try await stranger.send(
+                    "POST", operation.path,
+                    json: ReadMarksRequest(allNotices: true, promptIds: prompts.items.map(\.id)))
+                #expect(reply.status == 202)
+                _ = try await stranger.finishedJob(try reply.decode(ReadMarksAccepted.self).job.id)
             }
         }
         #expect(try await Self.state(owner) == before, "a foreign request changed unit A's data")

@@ -149,6 +149,18 @@ struct JobSchemaPinTests {
         try Self.check(Self.attachmentExamples, schemaFile: "attachment.validation.v1.schema.json")
     }
 
+    static let noticeExamples = [
+        NoticeJob(
+            jobId: UUID(), action: .publish, noticeId: UUID(), actor: "service:policy-portal", requestedAt: Date()),
+        NoticeJob(
+            jobId: UUID(), unitId: unit, actor: "operator", requestedAt: Date(), noticeIds: [UUID()], readAllUpTo: 42,
+            promptIds: ["profile_incomplete"]),
+    ]
+
+    @Test func noticeFanoutV1() throws {
+        try Self.check(Self.noticeExamples, schemaFile: "notice.fanout.v1.schema.json")
+    }
+
     @Test func unitProfileV1() throws {
         try Self.check(Self.profileExamples, schemaFile: "unit.profile.v1.schema.json")
     }
@@ -161,6 +173,7 @@ struct JobSchemaPinTests {
                 case .attachmentValidation: AttachmentValidationJob.currentSchemaVersion
                 case .associationDecision: AssociationDecisionJob.currentSchemaVersion
                 case .unitProfile: UnitProfileJob.currentSchemaVersion
+                case .noticeFanout: NoticeJob.currentSchemaVersion
                 }
             _ = try Self.schema("\(kind.rawValue).v\(version).schema.json")
         }

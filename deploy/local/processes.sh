@@ -2,7 +2,7 @@
 # Starts and stops the gateway and workers in the background (pid files and logs under .local/), and
 # scales one worker kind. Workers serve /metrics and /health/* on consecutive ports per kind
 # (TALENT_ATTACHMENT_WORKER_PORT_BASE + i, TALENT_ASSOCIATION_WORKER_PORT_BASE + i,
-# TALENT_PROFILE_WORKER_PORT_BASE + i); their targets for Prometheus (file_sd) are rewritten whenever
+# TALENT_PROFILE_WORKER_PORT_BASE + i, TALENT_NOTICE_WORKER_PORT_BASE + i); their targets for Prometheus (file_sd) are rewritten whenever
 # workers start or stop.
 # Usage: deploy/local/processes.sh start BIN_DIR | restart BIN_DIR | stop | scale KIND COUNT BIN_DIR | memory
 set -euo pipefail
@@ -12,7 +12,7 @@ RUN="$TALENT_HOME/run"
 LOGS="$TALENT_HOME/logs"
 mkdir -p "$RUN" "$LOGS"
 
-KINDS=(attachment.validation association.decision unit.profile)
+KINDS=(attachment.validation association.decision unit.profile notice.fanout)
 
 # The pid-file prefix, port base and default count (its variable) of a worker kind.
 prefix() {
@@ -20,6 +20,7 @@ prefix() {
     attachment.validation) echo worker ;;
     association.decision) echo association-worker ;;
     unit.profile) echo profile-worker ;;
+    notice.fanout) echo notice-worker ;;
     *) echo "unknown job kind $1 (${KINDS[*]})" >&2; exit 64 ;;
   esac
 }
@@ -28,6 +29,7 @@ port_base() {
     attachment.validation) echo "$TALENT_ATTACHMENT_WORKER_PORT_BASE" ;;
     association.decision) echo "$TALENT_ASSOCIATION_WORKER_PORT_BASE" ;;
     unit.profile) echo "$TALENT_PROFILE_WORKER_PORT_BASE" ;;
+    notice.fanout) echo "$TALENT_NOTICE_WORKER_PORT_BASE" ;;
   esac
 }
 default_count() {
@@ -35,6 +37,7 @@ default_count() {
     attachment.validation) echo "${TALENT_WORKERS:-1}" ;;
     association.decision) echo "${TALENT_ASSOCIATION_WORKERS:-1}" ;;
     unit.profile) echo "${TALENT_PROFILE_WORKERS:-1}" ;;
+    notice.fanout) echo "${TALENT_NOTICE_WORKERS:-1}" ;;
   esac
 }
 
@@ -160,14 +163,15 @@ configured() {
 }
 
 # Stops and starts everything with as many workers of each kind as it has (scaled counts are kept);
-# when it has none, with the defaults (TALENT_WORKERS, TALENT_ASSOCIATION_WORKERS, TALENT_PROFILE_WORKERS).
+# when it has none, with the defaults (TALENT_WORKERS, TALENT_ASSOCIATION_WORKERS, TALENT_PROFILE_WORKERS, TALENT_NOTICE_WORKERS).
 restart() {
   local bin="$1" kind any=0
   [ -f "$RUN/gateway.pid" ] && any=1
   for kind in "${KINDS[@]}"; do [ "$(configured "$kind")" != 0 ] && any=1; done
   if [ "$any" = 1 ]; then
     TALENT_WORKERS="$(configured attachment.validation)" TALENT_ASSOCIATION_WORKERS="$(configured association.decision)" \
-      TALENT_PROFILE_WORKERS="$(configured unit.profile)" start "$bin"
+      TALENT_PROFILE_WORKERS="$(configured unit.profile)" TALENT_NOTICE_WORKERS="$(configured notice.fanout)" \
+      start "$bin"
   else
     start "$bin"
   fi

@@ -51,6 +51,7 @@ struct TalentWorker: AsyncParsableCommand {
     /// | `TALENT_WORKER_JOB_TIME_LIMIT` (`--job-time-limit`) | 1…86,400 seconds | 120; association decisions 10 |
     /// | `TALENT_WORKER_HTTP_HOST` | an address | `127.0.0.1` |
     /// | `TALENT_WORKER_HTTP_PORT` (`--http-port`) | 0…65,535 (0: any free port, logged) | 0 |
+    /// | `TALENT_NOTICE_CHUNK_SIZE` (notice fan-out only) | 1…1,000,000 units per chunk transaction | 50,000 |
     ///
     /// Association decisions only touch the database and batch (set-based writes), so their worker
     /// holds more deliveries, keeps four transactions going (measured: 2 slots leave the database idle
@@ -109,6 +110,9 @@ struct TalentWorker: AsyncParsableCommand {
             WorkerConfiguration(prefetch: 400, concurrency: 4, batchSize: 100, jobTimeLimitSeconds: 10)
         // Few jobs, each holding its unit's row lock briefly: one at a time per connection.
         case .unitProfile: WorkerConfiguration(prefetch: 16, concurrency: 2, jobTimeLimitSeconds: 10)
+        // A publication fans out in chunks (a million units in well under the limit); read marks are
+        // small. Two at a time, so read marks are not stuck behind one long fan-out.
+        case .noticeFanout: WorkerConfiguration(prefetch: 8, concurrency: 2, jobTimeLimitSeconds: 120)
         }
     }
 
@@ -163,6 +167,15 @@ struct TalentWorker: AsyncParsableCommand {
         case .associationDecision:
             try await Self.consume(
                 AssociationDecisionHandler(),
+                kind: jobKind, connection: connection, publisher: publisher, pool: pool,
+                configuration: workerConfiguration, operations: operations, logger: logger)
+        case .noticeFanout:
+            let chunkSize = SettingsReader.readOrExit { () throws(SettingError) in
+                try SettingsReader().int(
+                    "talent.notice.chunk.size", default: NoticeStore.defaultChunkSize, in: 1...1_000_000)
+            }
+            try await Self.consume(
+                NoticeHandler(pool: pool, chunkSize: chunkSize, logger: logger),
                 kind: jobKind, connection: connection, publisher: publisher, pool: pool,
                 configuration: workerConfiguration, operations: operations, logger: logger)
         case .unitProfile:

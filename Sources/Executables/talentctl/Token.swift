@@ -14,6 +14,9 @@ struct Token: AsyncParsableCommand {
     @Option(help: "Mint a service-to-service token for this service instead (e.g. personal-portal).")
     var service: String?
 
+    @Option(help: "The service token's space-separated scopes (association_requests, notices).")
+    var scope: String = "association_requests"
+
     @Option(help: "The unit's name.")
     var name: String?
 
@@ -30,7 +33,7 @@ struct Token: AsyncParsableCommand {
         if let service {
             print(
                 try await DevelopmentIssuer.localServices().mintService(
-                    service: service, lifetime: TimeInterval(lifetime)))
+                    service: service, scope: scope, lifetime: TimeInterval(lifetime)))
             return
         }
         guard let unit else { throw ValidationError("--unit or --service is required") }

@@ -95,12 +95,14 @@ public struct GatewayClient: Sendable {
     }
 
     /// Waits until the job has finished (any status but `queued`), polling every 100 ms, for at most
-    /// `timeout`; returns the last record read.
-    public func finishedJob(_ id: UUID, timeout: Duration = .seconds(60)) async throws -> JobRecord? {
+    /// `timeout`; returns the last record read. `jobsPath`: `/v1/service/jobs/` for a service's job.
+    public func finishedJob(_ id: UUID, timeout: Duration = .seconds(60), jobsPath: String = "/v1/jobs/")
+        async throws -> JobRecord?
+    {
         let deadline = ContinuousClock.now.advanced(by: timeout)
         var last: JobRecord?
         repeat {
-            let reply = try await send("GET", "/v1/jobs/\(id.uuidString.lowercased())")
+            let reply = try await send("GET", jobsPath + id.uuidString.lowercased())
             if reply.status == 200 {
                 last = try reply.decode(JobRecord.self)
                 if last?.status != .queued { return last }

@@ -98,6 +98,9 @@ public struct GatewayApplication: Sendable {
         let unitRoutes = UnitRoutes(
             profiles: UnitProfileStore(pool: pool), idempotency: idempotency, acceptance: acceptance,
             admission: admission)
+        let noticeRoutes = NoticeRoutes(
+            notices: NoticeStore(pool: pool), submitter: submitter, idempotency: idempotency, acceptance: acceptance,
+            admission: admission)
         let healthRoutes = HealthRoutes(pool: pool, connection: connection)
         let authenticated = router.group().add(
             middleware: AuthenticationMiddleware(verifier: verifier, logins: logins, budgets: budgets))
@@ -134,6 +137,13 @@ public struct GatewayApplication: Sendable {
                 case .submitProfile: unitRoutes.submit
                 case .listProfileChanges: unitRoutes.changes
                 case .updateHandler: unitRoutes.updateHandler
+                case .publishNotice: noticeRoutes.publish
+                case .getNotice: noticeRoutes.notice
+                case .withdrawNotice: noticeRoutes.withdraw
+                case .getHome: noticeRoutes.home
+                case .listNotices: noticeRoutes.list
+                case .listPrompts: noticeRoutes.listPrompts
+                case .markRead: noticeRoutes.markRead
                 }
             let path = RouterPath(operation.path)
             switch operation.authentication {

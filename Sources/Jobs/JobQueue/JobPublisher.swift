@@ -30,10 +30,8 @@ public struct JobPublisher: Sendable {
         let message = AMQPMessage(
             exchange: JobTopologyNames.jobsExchange, routingKey: job.kind.routingKey, body: job.body,
             messageId: job.messageId, type: job.kind.rawValue,
-            headers: [
-                JobHeaders.schemaVersion: .int(Int64(job.schemaVersion)),
-                JobHeaders.unitId: .string(job.unitId.rawValue),
-            ])
+            headers: [JobHeaders.schemaVersion: .int(Int64(job.schemaVersion))].merging(
+                job.unitId.map { [JobHeaders.unitId: .string($0.rawValue)] } ?? [:], uniquingKeysWith: { $1 }))
         let started = ContinuousClock.now
         do {
             try await connection.publish(message, timeout: confirmTimeout)

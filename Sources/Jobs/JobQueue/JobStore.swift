@@ -49,6 +49,13 @@ public struct JobStore: Sendable {
             """, [submitters.map(\.jobId), submitters.map(\.submittedBy)])
     }
 
+    /// The job of an envelope the caller just stored: the unit's when it has one, else by id alone
+    /// (a job of the platform's own, whose id the caller made).
+    public func job(of envelope: JobEnvelope) async throws -> JobRecord? {
+        guard let unitId = envelope.unitId else { return try await job(id: envelope.jobId) }
+        return try await job(id: envelope.jobId, unitId: unitId)
+    }
+
     /// The unit's job, or `nil` when it does not exist or belongs to another unit.
     public func job(id: UUID, unitId: UnifiedSocialCreditCode) async throws -> JobRecord? {
         try await pool.withConnection { connection in
@@ -62,14 +69,14 @@ public struct JobStore: Sendable {
     /// A job as an operator sees it (`talentctl jobs show`): its record, unit, deliveries and
     /// republications, whatever unit it belongs to; `nil` when there is no such job.
     public func operatorView(id: UUID) async throws -> (
-        record: JobRecord, unitId: String, deliveries: Int, republished: Int
+        record: JobRecord, unitId: String?, deliveries: Int, republished: Int
     )? {
         try await pool.withConnection { connection in
             let rows = try connection.query(
                 "SELECT \(Self.jobColumns), unit_id, deliveries, republished FROM jobs WHERE id = $1", [id])
             guard let row = rows.first else { return nil }
             return (
-                try Self.record(row), try row.requiredString("unit_id"), try row.int("deliveries") ?? 0,
+                try Self.record(row), try row.string("unit_id"), try row.int("deliveries") ?? 0,
                 try row.int("republished") ?? 0
             )
         }
@@ -103,7 +110,7 @@ public struct JobStore: Sendable {
             """,
             [
                 messages.map(\.message.jobId), messages.map(\.message.kind.rawValue),
-                messages.map(\.message.unitId.rawValue), messages.map(\.subjectId),
+                messages.map { $0.message.unitId?.rawValue }, messages.map(\.subjectId),
                 messages.map { PostgresValue.bytes($0.message.body) }, messages.map(\.message.schemaVersion),
             ])
         var records: [UUID: JobRecord] = [:]
@@ -299,11 +306,14 @@ public struct JobStore: Sendable {
 
     static let envelopeColumns = "id, kind, unit_id, schema_version, message"
 
-    /// The stored message of a job row; `nil` for rows this version cannot publish (unknown kind or unit).
+    /// The stored message of a job row; `nil` for rows this version cannot publish (unknown kind or
+    /// unit).
     static func envelope(_ row: PostgresRow) throws -> JobEnvelope? {
+        let unitText = try row.string("unit_id")
+        let unit = unitText.flatMap { try? UnifiedSocialCreditCode(validating: $0) }
         guard let id = try row.uuid("id"), let kind = JobKind(rawValue: try row.requiredString("kind")),
-            let unit = try? UnifiedSocialCreditCode(validating: try row.requiredString("unit_id")),
-            let version = try row.int("schema_version"), let body = try row.bytes("message")
+            unitText == nil || unit != nil, let version = try row.int("schema_version"),
+            let body = try row.bytes("message")
         else { return nil }
         return JobEnvelope(kind: kind, jobId: id, unitId: unit, schemaVersion: version, body: body)
     }
@@ -323,14 +333,14 @@ public struct JobStore: Sendable {
     /// - Returns: for each job given, in order, whether to apply it (a copy naming another unit than
     ///   the row's is unknown, whatever other copies of the id say).
     public static func lockForEffect(
-        _ jobs: [(id: UUID, unitId: UnifiedSocialCreditCode)], on connection: PostgresConnection
+        _ jobs: [(id: UUID, unitId: UnifiedSocialCreditCode?)], on connection: PostgresConnection
     ) throws -> [EffectLock] {
         let rows = try connection.execute(
             prepared: "job_lock_effects",
             """
             SELECT id, unit_id, status, error_code FROM jobs WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE
             """, [jobs.map(\.id)])
-        var found: [UUID: (unit: String, lock: EffectLock)] = [:]
+        var found: [UUID: (unit: String?, lock: EffectLock)] = [:]
         for row in rows.rows {
             let status = try row.requiredString("status")
             let lock: EffectLock
@@ -341,10 +351,10 @@ public struct JobStore: Sendable {
             } else {
                 lock = .alreadyProcessed
             }
-            found[try row.requiredUUID("id")] = (try row.requiredString("unit_id"), lock)
+            found[try row.requiredUUID("id")] = (try row.string("unit_id"), lock)
         }
         return jobs.map { job in
-            guard let row = found[job.id], row.unit == job.unitId.rawValue else { return .unknownJob }
+            guard let row = found[job.id], row.unit == job.unitId?.rawValue else { return .unknownJob }
             return row.lock
         }
     }

@@ -61,7 +61,7 @@ public struct JobEffects<Handler: JobHandler>: Sendable {
         let prepared = try await prepare(batch)
         let order = batch.indices.sorted { handler.appliesBefore(batch[$0], batch[$1]) }
         return try await pool.transaction { [handler, prepared] connection in
-            let locks = try JobStore.lockForEffect(batch.map { ($0.id, $0.unitId) }, on: connection)
+            let locks = try JobStore.lockForEffect(batch.map { ($0.id, $0.actingUnit) }, on: connection)
             var results = [JobApplication](repeating: .unknownJob, count: batch.count)
             var toDo: [Int] = []
             var taken = Set<UUID>()

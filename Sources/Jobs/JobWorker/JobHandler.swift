@@ -6,18 +6,24 @@ import TalentCore
 public struct Job<Message: VersionedJobMessage>: Sendable {
     /// The job id (AMQP `message-id`, the job row's key).
     public var id: UUID
-    /// The acting unit; handlers re-check that what they write belongs to it.
-    public var unitId: UnifiedSocialCreditCode
+    /// The acting unit (`nil`: a job of the platform's own); handlers re-check that what they write
+    /// belongs to it.
+    public var actingUnit: UnifiedSocialCreditCode?
     /// 1 for the first round of attempts, + 1 for each retry tier the job came back from.
     public var attempt: Int
     public var message: Message
 
     public init(message: Message, attempt: Int = 1) {
         self.id = message.jobId
-        self.unitId = message.unitId
+        self.actingUnit = message.actingUnit
         self.attempt = attempt
         self.message = message
     }
+}
+
+extension Job where Message: UnitJobMessage {
+    /// The acting unit of a job that always has one.
+    public var unitId: UnifiedSocialCreditCode { message.unitId }
 }
 
 /// What applying a job did, recorded on its row in the same transaction as the effect.

@@ -55,4 +55,42 @@ public enum BenchmarkFixtures {
             """, [ids, unitId.rawValue, filed])
         return ids
     }
+
+    /// `count` distinct, checksum-valid unified social credit codes (GB 32100-2015) whose
+    /// organisation codes start with `salt` (one of `UnifiedSocialCreditCode`'s characters), for bulk
+    /// units: the rest of the body counts up in base 31.
+    public static func unitCodes(count: Int, salt: Character) -> [UnifiedSocialCreditCode] {
+        let alphabet = Array("0123456789ABCDEFGHJKLMNPQRTUWXY")
+        return (0..<count).compactMap { index in
+            var n = index
+            var digits: [Character] = []
+            for _ in 0..<7 {
+                digits.append(alphabet[n % 31])
+                n /= 31
+            }
+            return UnifiedSocialCreditCode.make(organisationBody: String(salt) + String(digits.reversed()))
+        }
+    }
+
+    /// Registers `codes` as units (names from their codes), 50,000 per statement, in the caller's
+    /// transaction; codes already registered are skipped.
+    /// - Returns: the units inserted.
+    public static func insertUnits(_ codes: [UnifiedSocialCreditCode], on connection: PostgresConnection) throws
+        -> Int
+    {
+        var inserted = 0
+        var start = 0
+        while start < codes.count {
+            let slice = codes[start..<min(start + 50_000, codes.count)].map(\.rawValue)
+            inserted += try connection.execute(
+                prepared: "bench_insert_units",
+                """
+                INSERT INTO units (id, name) SELECT id, '示例单位' || right(id, 6) FROM unnest($1::text[]) AS u(id)
+                ON CONFLICT (id) DO NOTHING
+                """, [slice]
+            ).affectedRows
+            start += 50_000
+        }
+        return inserted
+    }
 }

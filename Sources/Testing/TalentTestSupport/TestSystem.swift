@@ -18,6 +18,8 @@ public actor TestSystem {
     public private(set) var associationWorker: ManagedProcess?
     /// The unit-profile worker.
     public private(set) var profileWorker: ManagedProcess?
+    /// The notice worker (fan-outs, withdrawals, read marks).
+    public private(set) var noticeWorker: ManagedProcess?
     private var workerCount = 0
     private var issuer: DevelopmentIssuer?
     private var serviceIssuer: DevelopmentIssuer?
@@ -53,7 +55,27 @@ public actor TestSystem {
             name: "profile-worker", executable: environment.binDirectory.appendingPathComponent("talent-worker"),
             arguments: [JobKind.unitProfile.rawValue], environment: processEnvironment,
             runDirectory: environment.runDirectory)
+        try await startNoticeWorker()
         try await waitUntilReady()
+    }
+
+    /// Starts the notice worker (again, after ``stopNoticeWorker(signal:)``); `chunkSize` units per
+    /// fan-out chunk (`TALENT_NOTICE_CHUNK_SIZE`, default 50,000).
+    public func startNoticeWorker(chunkSize: Int? = nil) async throws {
+        var processEnvironment = environment.processEnvironment()
+        if let chunkSize { processEnvironment["TALENT_NOTICE_CHUNK_SIZE"] = String(chunkSize) }
+        noticeWorker = try ManagedProcess(
+            name: "notice-worker", executable: environment.binDirectory.appendingPathComponent("talent-worker"),
+            arguments: [JobKind.noticeFanout.rawValue], environment: processEnvironment,
+            runDirectory: environment.runDirectory)
+    }
+
+    /// Stops the notice worker with `signal`; returns its exit status.
+    @discardableResult
+    public func stopNoticeWorker(signal: Int32) async -> Int32? {
+        guard let worker = noticeWorker else { return nil }
+        noticeWorker = nil
+        return await worker.stop(signal: signal)
     }
 
     /// Starts one more attachment worker.
@@ -82,6 +104,8 @@ public actor TestSystem {
         associationWorker = nil
         await profileWorker?.stop()
         profileWorker = nil
+        await noticeWorker?.stop()
+        noticeWorker = nil
         await gateway?.stop()
         gateway = nil
     }

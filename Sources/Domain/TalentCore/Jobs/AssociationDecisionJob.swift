@@ -6,7 +6,7 @@ import Foundation
 /// JSON, UTF-8, camelCase keys, schema `schemas/jobs/association.decision.v1.schema.json`. Exactly the
 /// form matching ``action`` is present: `request` → ``request``, `approve` → ``approval``, `reject` →
 /// ``rejection``, `unlink` → ``unlink``, `update_position` → ``position``.
-public struct AssociationDecisionJob: VersionedJobMessage, Hashable {
+public struct AssociationDecisionJob: UnitJobMessage, Hashable {
     public static let currentSchemaVersion = 1
     public static let kind = JobKind.associationDecision
 

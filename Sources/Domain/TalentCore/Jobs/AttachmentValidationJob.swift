@@ -4,7 +4,7 @@ import Foundation
 ///
 /// JSON, UTF-8, camelCase keys. `schemaVersion` is checked first by consumers: an unknown version is
 /// dead-lettered, not guessed at.
-public struct AttachmentValidationJob: VersionedJobMessage, Hashable {
+public struct AttachmentValidationJob: UnitJobMessage, Hashable {
     public static let kind = JobKind.attachmentValidation
     /// The version this code writes and reads.
     public static let currentSchemaVersion = 1

@@ -8,12 +8,13 @@ import Foundation
 public struct JobEnvelope: Sendable, Hashable {
     public var kind: JobKind
     public var jobId: UUID
-    public var unitId: UnifiedSocialCreditCode
+    /// The acting unit (``VersionedJobMessage/actingUnit``), `nil` for a job of the platform's own.
+    public var unitId: UnifiedSocialCreditCode?
     public var schemaVersion: Int
     /// UTF-8 JSON produced by ``JobMessageCodec/encode(_:)``.
     public var body: [UInt8]
 
-    public init(kind: JobKind, jobId: UUID, unitId: UnifiedSocialCreditCode, schemaVersion: Int, body: [UInt8]) {
+    public init(kind: JobKind, jobId: UUID, unitId: UnifiedSocialCreditCode?, schemaVersion: Int, body: [UInt8]) {
         self.kind = kind
         self.jobId = jobId
         self.unitId = unitId
@@ -24,7 +25,7 @@ public struct JobEnvelope: Sendable, Hashable {
     /// The envelope of a job message. - Throws: ``JobMessageCodec/EncodeError``.
     public init<Message: VersionedJobMessage>(_ job: Message) throws(JobMessageCodec.EncodeError) {
         self.init(
-            kind: Message.kind, jobId: job.jobId, unitId: job.unitId, schemaVersion: job.schemaVersion,
+            kind: Message.kind, jobId: job.jobId, unitId: job.actingUnit, schemaVersion: job.schemaVersion,
             body: try JobMessageCodec.encode(job))
     }
 

@@ -5,6 +5,8 @@ public enum JobKind: String, CaseIterable, Codable, Sendable {
     case associationDecision = "association.decision"
     /// Profile submissions and handler maintenance of a unit (manual §2, §6).
     case unitProfile = "unit.profile"
+    /// Notice fan-out to the audience's inboxes, withdrawals and read marks (manual §3).
+    case noticeFanout = "notice.fanout"
 
     /// The routing key jobs of this kind are published with; also the work queue's name.
     public var routingKey: String { rawValue }

@@ -106,7 +106,19 @@ public protocol VersionedJobMessage: Codable, Sendable {
     static var kind: JobKind { get }
     var schemaVersion: Int { get }
     var jobId: UUID { get }
-    var unitId: UnifiedSocialCreditCode { get }
+    /// The unit the job acts for (its tenant; the job row's `unit_id`), `nil` for a job of the
+    /// platform's own such as a notice fan-out, which an upstream service submits and reads.
+    var actingUnit: UnifiedSocialCreditCode? { get }
     /// When the request that made the job was accepted (the start of request → effect latency).
     var requestedAt: Date { get }
+}
+
+/// A job message that always acts for one unit (attachment validation, association decisions,
+/// profile changes): its ``unitId`` is the ``VersionedJobMessage/actingUnit``.
+public protocol UnitJobMessage: VersionedJobMessage {
+    var unitId: UnifiedSocialCreditCode { get }
+}
+
+extension UnitJobMessage {
+    public var actingUnit: UnifiedSocialCreditCode? { unitId }
 }

@@ -34,6 +34,9 @@ public struct OutcomeMessage: Sendable, Hashable, Codable {
         "profile_incomplete": .init(
             zh: "单位信息不完整或不符合要求，请按提示修改后重新提交。",
             en: "The profile is incomplete or breaks a rule: fix every problem listed and submit again."),
+        // Notices (manual §3).
+        "notice_not_found": .init(zh: "未找到该通知。", en: "No such notice."),
+        "already_withdrawn": .init(zh: "该通知已撤回。", en: "The notice was already withdrawn."),
         // Attachments (PRODUCT.md §4).
         "empty": .init(zh: "文件为空。", en: "The file is empty."),
         "too_large": .init(zh: "文件超过大小限制。", en: "The file is over the size limit."),

@@ -8,7 +8,7 @@ import Foundation
 /// carries ``profile`` (the saved draft steps submitted; the worker lays them over the current profile
 /// under the unit's lock, so a change applied since is kept) and ``draftRevisions`` (their revisions,
 /// removed from the draft once applied); `update_handler` carries ``handler``.
-public struct UnitProfileJob: VersionedJobMessage, Hashable {
+public struct UnitProfileJob: UnitJobMessage, Hashable {
     public static let currentSchemaVersion = 1
     public static let kind = JobKind.unitProfile
 

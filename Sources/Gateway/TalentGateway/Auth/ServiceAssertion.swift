@@ -46,6 +46,8 @@ public struct ServiceTokenVerifier: Sendable {
     public static let audience = "talent-gateway-services"
     /// The scope that allows submitting association requests.
     public static let associationRequestsScope = "association_requests"
+    /// The scope that allows publishing, reading and withdrawing policy notices.
+    public static let noticesScope = "notices"
 
     let check: BearerTokenCheck?
 

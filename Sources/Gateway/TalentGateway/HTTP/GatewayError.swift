@@ -62,6 +62,8 @@ public struct GatewayError: HTTPResponseError, Sendable {
         case profileStepOrder = "profile_step_order"
         /// The unit's current profile names the attachment a delete asks for (409).
         case attachmentInUse = "attachment_in_use"
+        /// A withdrawal of a notice already withdrawn (409).
+        case noticeWithdrawn = "notice_withdrawn"
         /// The request head (headers or URL) is over the parser's limit (431).
         case headersTooLarge = "headers_too_large"
         /// Not valid HTTP/1.1 (400; the connection closes).
@@ -123,7 +125,7 @@ public struct GatewayError: HTTPResponseError, Sendable {
         case .invalidParameter, .missingParameter, .invalidBody, .invalidRequest: .badRequest
         case .unknownAssociationCode: .unprocessableContent
         case .notPending, .notActive, .unlinkRefused, .alreadyExists, .unitProfileIncomplete, .profileIncomplete,
-            .profileStepOrder, .attachmentInUse:
+            .profileStepOrder, .attachmentInUse, .noticeWithdrawn:
             .conflict
         case .tooLarge: .contentTooLarge
         case .headersTooLarge: .requestHeaderFieldsTooLarge

@@ -15,7 +15,7 @@ struct JobSubmitter: Sendable {
     /// Where ``submit(_:subjectId:unitName:logger:)`` stores its jobs (shared transactions).
     let outbox: OutboxWriter
 
-    /// Registers the unit, runs `write` and, when it returns a subject, inserts the job about it — all
+    /// Registers the unit (when the job has one), runs `write` and, when it returns a subject, inserts the job about it — all
     /// in one transaction. - Returns: what `write` returned, and the job when one was stored.
     /// - Parameter submittedBy: the service that submits the job (`service:<name>`), `nil` for the unit.
     func store<Written: Sendable>(
@@ -24,7 +24,7 @@ struct JobSubmitter: Sendable {
     ) async throws -> (Written, JobRecord?) {
         try await TalentGateway.store { [pool] in
             try await pool.transaction { connection in
-                try UnitStore.register(message.unitId, name: unitName, on: connection)
+                if let unitId = message.unitId { try UnitStore.register(unitId, name: unitName, on: connection) }
                 let (written, subjectId, createJob) = try write(connection)
                 guard createJob else { return (written, nil) }
                 let record = try JobStore.insert(message, subjectId: subjectId, on: connection)
@@ -67,7 +67,7 @@ struct JobSubmitter: Sendable {
                 return nil
             }
             if !discarded {
-                return try? await jobs.job(id: message.jobId, unitId: message.unitId)
+                return try? await jobs.job(of: message)
             }
             if let amqp = error as? AMQPError, amqp.code == .blocked {
                 throw GatewayError(

@@ -83,10 +83,11 @@ final class OutboxWriter: Sendable {
             let records = try await pool.transaction { [batch] connection in
                 // Distinct units in id order: two shared transactions that must upsert the same units
                 // take their row locks in one order and cannot deadlock.
-                let units = Dictionary(batch.map { ($0.message.unitId.rawValue, $0) }) { first, _ in first }
-                for key in units.keys.sorted() {
-                    guard let submission = units[key] else { continue }
-                    try UnitStore.register(submission.message.unitId, name: submission.unitName, on: connection)
+                let units = Dictionary(
+                    batch.compactMap { submission in submission.message.unitId.map { ($0, submission.unitName) } }
+                ) { first, _ in first }
+                for unit in units.keys.sorted(by: { $0.rawValue < $1.rawValue }) {
+                    try UnitStore.register(unit, name: units[unit] ?? nil, on: connection)
                 }
                 let records = try JobStore.insert(batch.map { ($0.message, $0.subjectId) }, on: connection)
                 try JobStore.recordSubmitters(
@@ -106,8 +107,7 @@ final class OutboxWriter: Sendable {
     /// COMMIT): the stored job is the answer, not an error, so the request is answered as accepted.
     private func answerAlone(_ submission: Submission, after error: any Error) async {
         if let failure = error as? PostgresError, failure.sqlState == .uniqueViolation,
-            let stored = try? await JobStore(pool: pool).job(
-                id: submission.message.jobId, unitId: submission.message.unitId)
+            let stored = try? await JobStore(pool: pool).job(of: submission.message)
         {
             return submission.continuation.resume(returning: stored)
         }

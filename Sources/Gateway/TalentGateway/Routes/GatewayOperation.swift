@@ -34,11 +34,18 @@ public enum GatewayOperation: String, CaseIterable, Sendable {
     case submitProfile
     case listProfileChanges
     case updateHandler
+    case publishNotice
+    case getNotice
+    case withdrawNotice
+    case getHome
+    case listNotices
+    case listPrompts
+    case markRead
 
     public var method: HTTPRequest.Method {
         switch self {
         case .uploadAttachment, .approveAssociationRequest, .rejectAssociationRequest, .unlinkEmployee,
-            .submitAssociationRequest, .submitProfile:
+            .submitAssociationRequest, .submitProfile, .publishNotice, .withdrawNotice, .markRead:
             .post
         case .deleteAttachment: .delete
         case .updateEmployeePosition, .saveGeneralInformation, .saveQualifications, .saveBusinessHandler,
@@ -78,6 +85,13 @@ public enum GatewayOperation: String, CaseIterable, Sendable {
         case .submitProfile: "/v1/unit/profile/submission"
         case .listProfileChanges: "/v1/unit/profile/changes"
         case .updateHandler: "/v1/unit/handler"
+        case .publishNotice: "/v1/service/notices"
+        case .getNotice: "/v1/service/notices/{noticeId}"
+        case .withdrawNotice: "/v1/service/notices/{noticeId}/withdrawal"
+        case .getHome: "/v1/home"
+        case .listNotices: "/v1/notices"
+        case .listPrompts: "/v1/prompts"
+        case .markRead: "/v1/read-marks"
         }
     }
 
@@ -95,6 +109,7 @@ public enum GatewayOperation: String, CaseIterable, Sendable {
         case .getLiveness, .getReadiness, .getMetrics: .none
         case .submitAssociationRequest: .service(scope: ServiceTokenVerifier.associationRequestsScope)
         case .getServiceJob: .service(scope: nil)
+        case .publishNotice, .getNotice, .withdrawNotice: .service(scope: ServiceTokenVerifier.noticesScope)
         default: .unit
         }
     }

@@ -54,7 +54,7 @@ struct JobAcceptance: Sendable {
         let (replay, stored) = try await submitter.store(message, unitName: unitName, submittedBy: service?.caller) {
             connection -> (IdempotentReplay?, subjectId: UUID?, createJob: Bool) in
             if let replay = try IdempotencyStore.claim(
-                key, unitId: message.unitId.rawValue, subjectId: subjectId, jobId: message.jobId, on: connection)
+                key, unitId: message.unitId?.rawValue, subjectId: subjectId, jobId: message.jobId, on: connection)
             {
                 return (replay, nil, false)
             }
