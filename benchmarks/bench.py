@@ -81,7 +81,7 @@ class Processes:
         wait_for(lambda: http_ok(f"http://127.0.0.1:{os.environ['TALENT_HTTP_PORT']}/health/ready"), 30, "gateway ready")
 
     def start_workers(self, kind, count, env=None):
-        prefix = "association" if kind == "association.decision" else "attachment"
+        prefix = {"association.decision": "association", "notice.fanout": "notice"}.get(kind, "attachment")
         for i in range(count):
             self.start(f"{prefix}-worker-{i + 1}", "talent-worker", kind, env=env)
         wait_for(lambda: consumers(queue_of(kind)) >= count, 30, f"{count} {kind} consumer(s)")
@@ -275,7 +275,7 @@ class Database:
 
 # MARK: the measures
 
-GROUPS = ("ceilings", "decisions", "celery", "scale", "http", "attachments")
+GROUPS = ("ceilings", "decisions", "celery", "scale", "http", "attachments", "notices")
 
 class Bench:
     def __init__(self, args):
@@ -518,6 +518,17 @@ class Bench:
                     self.corpus("ours.attachments.drain", broker_fed=True)
                 for _ in range(a.runs):
                     self.corpus("ours.attachments.http", broker_fed=False)
+            if "notices" in want:
+                log("notices: one notice fanned out to every unit, the gateway answering inbox reads meanwhile")
+                self.processes.start_workers("notice.fanout", 1)
+                gateway = f"http://127.0.0.1:{os.environ['TALENT_HTTP_PORT']}"
+                for size, measure in ((a.notice_units, "ours.notices.fanout.small"),
+                                      (a.notice_units_big, "ours.notices.fanout.big")):
+                    for _ in range(a.runs):
+                        result = json.loads(self.ctl("bench", "notices", "--units", str(size), "--gateway", gateway)
+                                            .strip().splitlines()[-1])
+                        result["perSecond"] = result["rows_per_second"]
+                        self.record(measure, result)
         finally:
             self.processes.stop_all()
         (OUT / "runs.json").write_text(json.dumps(self.runs, indent=1, ensure_ascii=False))
@@ -640,6 +651,17 @@ class Report:
         row("resident memory under load (peak): gateway / workers",
             f"{gateway_mb:.1f} MB / {worker_mb:.1f} MB", "", "< 80 MB / < 60 MB",
             met(0 < gateway_mb < 80 and 0 < worker_mb < 60))
+        for measure, target in (("ours.notices.fanout.small", 3), ("ours.notices.fanout.big", 30)):
+            units = (self.stat(measure, "units") or (0, 0, 0))[0]
+            seconds = self.stat(measure, "seconds")
+            p99 = self.stat(measure, "read_p99_ms")
+            if seconds is None:
+                continue
+            row(f"notice fan-out to every unit ({units:,.0f} units): seconds from 202 to the finished job; rows/s",
+                f"{self.cell(measure, 'seconds', ' s', 2)}; {self.cell(measure)}", "", f"≤ {target} s (at 100,000 / 1,000,000 units)",
+                met(seconds[0] <= target))
+            row(f"gateway inbox reads during that fan-out: p99", self.cell(measure, "read_p99_ms", " ms", 1), "", "< 50 ms",
+                met(p99 is not None and p99[0] < 50))
         cpu_lines = []
         for measure in ("ours.decisions.drain", "celery.decisions.drain", "ours.http.full", "ours.attachments.http"):
             runs = self.runs.get(measure)
@@ -676,11 +698,14 @@ def main():
     parser.add_argument("--http-seconds", type=int, default=10)
     parser.add_argument("--corpus-limit", type=int, default=0, help="upload only the first N corpus files")
     parser.add_argument("--only", help="comma-separated groups of measures: " + ",".join(GROUPS))
+    parser.add_argument("--notice-units", type=int, default=100_000, help="units of the smaller notice fan-out")
+    parser.add_argument("--notice-units-big", type=int, default=1_000_000, help="units of the larger notice fan-out")
     parser.add_argument("--smoke", action="store_true", help="each measure once, tiny counts")
     args = parser.parse_args()
     if args.smoke:
         args.runs, args.ceiling_count, args.drain_count, args.celery_count = 1, 200, 100, 50
         args.big_count, args.http_count, args.http_seconds, args.corpus_limit = 300, 3000, 1, 40
+        args.notice_units, args.notice_units_big = 2_000, 5_000
     # A stopped benchmark (timeout, ^C) still stops the gateway and workers it started.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     Bench(args).run()

@@ -133,6 +133,7 @@ if [ "${TALENT_SKIP_MONITORING:-0}" != 1 ] && [ $# -eq 0 ]; then
     "$BIN/talentctl" upload "$TALENT_HOME/demo-files" --gateway "http://127.0.0.1:$TALENT_HTTP_PORT" >/dev/null
     "$BIN/talentctl" demo associations --gateway "http://127.0.0.1:$TALENT_HTTP_PORT" >/dev/null
     "$BIN/talentctl" demo key-rotation --gateway "http://127.0.0.1:$TALENT_HTTP_PORT"
+    "$BIN/talentctl" demo notices --gateway "http://127.0.0.1:$TALENT_HTTP_PORT"
     deploy/local/monitoring.sh check "$TALENT_ROOT/.local/dashboard-test.png"
     echo "== operator commands: workers scale, system restart, settings (scripts/check-operations.sh)"
     mkdir -p "$TALENT_HOME/ops-files"

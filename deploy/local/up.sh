@@ -51,6 +51,8 @@ if [ "${TALENT_SKIP_DEMO:-0}" != 1 ]; then
   echo
   echo "== demo: the identity platform rotates its key; the old key's tokens are refused =="
   "$BIN/talentctl" demo key-rotation --gateway "http://127.0.0.1:$TALENT_HTTP_PORT" || status=$?
+  echo "== demo: a policy notice reaches every unit; system prompts follow a unit's state =="
+  "$BIN/talentctl" demo notices --gateway "http://127.0.0.1:$TALENT_HTTP_PORT" || status=$?
   echo
   echo "== monitoring: Prometheus scrapes every process; the dashboard page with the demo's traffic =="
   deploy/local/monitoring.sh check "$TALENT_HOME/dashboard.png" || status=$?

@@ -21,7 +21,7 @@ struct Demo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run the association demo: a generated sample and a scripted portal session.")
 
-    @Argument(help: "What to demonstrate: associations, key-rotation.")
+    @Argument(help: "What to demonstrate: associations, key-rotation, notices.")
     var what: String = "associations"
 
     @Option(help: "Gateway base URL.")
@@ -38,7 +38,8 @@ struct Demo: AsyncParsableCommand {
 
     func run() async throws {
         if what == "key-rotation" { return try await keyRotation() }
-        guard what == "associations" else { throw ValidationError("what: associations or key-rotation") }
+        if what == "notices" { return try await notices() }
+        guard what == "associations" else { throw ValidationError("what: associations, key-rotation or notices") }
         guard units >= 1, requests >= 8 else { throw ValidationError("--units ≥ 1 and --requests ≥ 8") }
         let base = try URL(string: gateway).orThrow("bad --gateway")
         try await Reachability.require(.gateway(base), environment: nil)

@@ -203,6 +203,25 @@ public struct NoticeStore: Sendable {
         }
     }
 
+    /// Notice `publicId`'s reach now: the units its audience holds (units created since included) and
+    /// the inbox rows it has (the fan-out's and those of units created later). Equal once it reached
+    /// every unit.
+    public func reach(publicId: UUID) async throws -> (audience: Int, delivered: Int) {
+        try await pool.withConnection { connection in
+            let row = try connection.execute(
+                prepared: "notice_reach",
+                """
+                SELECT (SELECT count(*) FROM units u
+                        WHERE (n.audience_unit_types IS NULL OR u.unit_type = ANY (n.audience_unit_types))
+                          AND (n.audience_districts IS NULL OR u.district = ANY (n.audience_districts))) AS audience,
+                       (SELECT count(*) FROM notice_inbox i WHERE i.notice_id = n.id) AS delivered
+                FROM notices n WHERE n.public_id = $1
+                """, [publicId]
+            ).first.orThrow()
+            return (try row.int("audience") ?? 0, try row.int("delivered") ?? 0)
+        }
+    }
+
     /// A page of unit `unitId`'s inbox, newest first: notices published by now and not withdrawn.
     public struct InboxPage: Sendable, Hashable {
         public var page: Page<InboxNotice>
