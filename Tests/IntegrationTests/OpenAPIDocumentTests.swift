@@ -50,6 +50,9 @@ struct OpenAPIDocumentTests {
     @Test func enumerationsMatchTheCode() throws {
         #expect(try Self.schema("ErrorCode")["enum"] as? [String] == GatewayError.Code.allCases.map(\.rawValue))
         #expect(try Self.schema("AttachmentKind")["enum"] as? [String] == AttachmentKind.allCases.map(\.rawValue))
+        let job = try #require(Self.schema("Job")["properties"] as? [String: Any])
+        #expect((job["kind"] as? [String: Any])?["enum"] as? [String] == JobKind.allCases.map(\.rawValue))
+        #expect(try Self.schema("PromptKind")["enum"] as? [String] == SystemPrompt.Kind.allCases.map(\.rawValue))
         #expect(try Self.schema("AttachmentReason")["enum"] as? [String] == AttachmentReason.allCases.map(\.rawValue))
         #expect(try Self.schema("AssociationState")["enum"] as? [String] == AssociationState.allCases.map(\.rawValue))
         #expect(try Self.schema("AssociationAction")["enum"] as? [String] == AssociationAction.allCases.map(\.rawValue))

@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import PostgresClient
-import Synchronization
 import TalentAPI
 import TalentClient
 import TalentCore
@@ -38,15 +37,15 @@ extension Bench {
             let reader = GatewayClient(
                 baseURL: base, token: try await DevelopmentIssuer.local().mint(unit: codes[0].rawValue, unitName: nil))
             _ = try await reader.send("GET", "/v1/notices")
-            let done = ManagedFlag()
+            // Reads until cancelled (after the fan-out); a read cut short by the cancellation is not counted.
             let reads = Task {
                 var latencies: [Double] = []
-                while !done.isSet {
+                while !Task.isCancelled {
                     let started = ContinuousClock.now
-                    let reply = try await reader.send("GET", "/v1/notices?limit=20")
-                    guard reply.status == 200 else { continue }
-                    latencies.append(Self.milliseconds(started.duration(to: .now)))
-                    try await Task.sleep(for: .milliseconds(20))
+                    guard let reply = try? await reader.send("GET", "/v1/notices?limit=20"), !Task.isCancelled
+                    else { break }
+                    if reply.status == 200 { latencies.append(Self.milliseconds(started.duration(to: .now))) }
+                    try? await Task.sleep(for: .milliseconds(20))
                 }
                 return latencies
             }
@@ -58,8 +57,8 @@ extension Bench {
             let job = try await service.finishedJob(
                 accepted.job.id, timeout: .seconds(600), jobsPath: "/v1/service/jobs/")
             let seconds = Self.milliseconds(started.duration(to: .now)) / 1000
-            done.set()
-            let latencies = try await reads.value.sorted()
+            reads.cancel()
+            let latencies = await reads.value.sorted()
             let notice = try await service.send(
                 "GET", "/v1/service/notices/\(accepted.noticeId.uuidString.lowercased())"
             ).decode(NoticeRecord.self)
@@ -81,11 +80,4 @@ extension Bench {
             Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
         }
     }
-}
-
-/// A flag one task sets and another polls.
-final class ManagedFlag: Sendable {
-    private let value = Mutex(false)
-    var isSet: Bool { value.withLock { $0 } }
-    func set() { value.withLock { $0 = true } }
 }
