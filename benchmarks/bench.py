@@ -651,15 +651,15 @@ class Report:
         row("resident memory under load (peak): gateway / workers",
             f"{gateway_mb:.1f} MB / {worker_mb:.1f} MB", "", "< 80 MB / < 60 MB",
             met(0 < gateway_mb < 80 and 0 < worker_mb < 60))
-        for measure, target in (("ours.notices.fanout.small", 3), ("ours.notices.fanout.big", 30)):
+        for measure, size, target in (("ours.notices.fanout.small", 100_000, 3), ("ours.notices.fanout.big", 1_000_000, 30)):
             units = (self.stat(measure, "units") or (0, 0, 0))[0]
             seconds = self.stat(measure, "seconds")
             p99 = self.stat(measure, "read_p99_ms")
             if seconds is None:
                 continue
             row(f"notice fan-out to every unit ({units:,.0f} units): seconds from 202 to the finished job; rows/s",
-                f"{self.cell(measure, 'seconds', ' s', 2)}; {self.cell(measure)}", "", f"≤ {target} s (at 100,000 / 1,000,000 units)",
-                met(seconds[0] <= target))
+                f"{self.cell(measure, 'seconds', ' s', 2)}; {self.cell(measure)}", "", f"≤ {target} s at {size:,} units",
+                met(units >= size and seconds[0] <= target))
             row(f"gateway inbox reads during that fan-out: p99", self.cell(measure, "read_p99_ms", " ms", 1), "", "< 50 ms",
                 met(p99 is not None and p99[0] < 50))
         cpu_lines = []

@@ -99,7 +99,7 @@ public struct GatewayApplication: Sendable {
             profiles: UnitProfileStore(pool: pool), idempotency: idempotency, acceptance: acceptance,
             admission: admission)
         let noticeRoutes = NoticeRoutes(
-            notices: NoticeStore(pool: pool), submitter: submitter, idempotency: idempotency, acceptance: acceptance,
+            notices: NoticeStore(pool: pool), idempotency: idempotency, acceptance: acceptance,
             admission: admission)
         let healthRoutes = HealthRoutes(pool: pool, connection: connection)
         let authenticated = router.group().add(

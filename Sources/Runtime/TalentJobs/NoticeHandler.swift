@@ -17,9 +17,6 @@ import TalentStore
 /// transaction then marks the fan-out complete and records the outcome. Withdrawals and read marks
 /// are ordinary one-transaction effects.
 public struct NoticeHandler: JobHandler {
-    /// What ``prepare(_:)`` did: inbox rows written by this delivery's chunks.
-    public typealias Prepared = Int
-
     let pool: PostgresPool
     let chunkSize: Int
     let logger: Logger
@@ -31,8 +28,8 @@ public struct NoticeHandler: JobHandler {
         self.logger = logger
     }
 
-    public func prepare(_ job: Job<NoticeJob>) async throws -> Int {
-        guard job.message.action == .publish, let noticeId = job.message.noticeId else { return 0 }
+    public func prepare(_ job: Job<NoticeJob>) async throws {
+        guard job.message.action == .publish, let noticeId = job.message.noticeId else { return }
         var written = 0
         var chunks = 0
         let started = ContinuousClock.now
@@ -53,10 +50,9 @@ public struct NoticeHandler: JobHandler {
                     "seconds": "\(started.duration(to: .now))",
                 ])
         }
-        return written
     }
 
-    public func apply(_ job: Job<NoticeJob>, prepared: Int, in transaction: PostgresConnection) throws -> JobOutcome {
+    public func apply(_ job: Job<NoticeJob>, prepared: Void, in transaction: PostgresConnection) throws -> JobOutcome {
         let message = job.message
         switch message.action {
         case .publish:

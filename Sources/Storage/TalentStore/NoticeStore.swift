@@ -30,8 +30,10 @@ public struct NoticeStore: Sendable {
     /// that stores its publication job, whose id is `publicId`).
     /// - Throws: ``PostgresError``.
     public static func insert(
-        _ notice: PolicyNotice, publicId: UUID, createdBy: String, publishedAt: Date, on connection: PostgresConnection
-    ) throws {
+        _ notice: PolicyNotice, publicId: UUID, createdBy: String, on connection: PostgresConnection
+    )
+        throws
+    {
         try connection.execute(
             prepared: "notice_publication_lock", "SELECT pg_advisory_xact_lock($1)", [publicationLockKey])
         try connection.execute(
@@ -42,7 +44,7 @@ public struct NoticeStore: Sendable {
             VALUES ($1, $2, $3, $4, $5, $6::text[], $7::text[], $8)
             """,
             [
-                publicId, notice.title, notice.summary, notice.documentUrl, publishedAt,
+                publicId, notice.title, notice.summary, notice.documentUrl, notice.publishedAt,
                 notice.audience.unitTypes?.map(\.rawValue), notice.audience.districts, createdBy,
             ])
     }
@@ -71,7 +73,8 @@ public struct NoticeStore: Sendable {
     /// Writes the next chunk of notice `publicId`'s fan-out as one statement, in the caller's
     /// transaction: the next `chunkSize` units after the cursor, the inbox rows of those in the
     /// audience, the cursor and recipient count advanced.
-    /// - Returns: `nil` when the notice is withdrawn, already fanned out, or missing: nothing to do.
+    /// - Returns: `nil` when there is nothing left to do: every unit covered, or the notice withdrawn,
+    ///   already fanned out, or missing.
     /// - Throws: ``PostgresError``.
     public static func fanOutChunk(publicId: UUID, chunkSize: Int, on connection: PostgresConnection) throws
         -> FanOutChunk?
@@ -98,7 +101,7 @@ public struct NoticeStore: Sendable {
             )
             UPDATE notices SET fanout_cursor = COALESCE(counts.last_id, notices.fanout_cursor),
                                recipients = recipients + counts.written, fanout_chunks = fanout_chunks + 1
-            FROM counts, notice WHERE notices.id = notice.id
+            FROM counts, notice WHERE notices.id = notice.id AND counts.scanned > 0
             RETURNING counts.scanned, counts.written
             """, [publicId, chunkSize])
         guard let row = rows.first else { return nil }
@@ -226,8 +229,6 @@ public struct NoticeStore: Sendable {
     public struct InboxPage: Sendable, Hashable {
         public var page: Page<InboxNotice>
         public var unread: Int
-        /// The newest inbox position shown (what "mark all as read" covers), `nil` for an empty inbox.
-        public var newestPosition: Int64?
     }
 
     /// - Parameter unreadOnly: only notices not read yet.
@@ -251,21 +252,33 @@ public struct NoticeStore: Sendable {
                     summary: try row.requiredString("summary"), documentUrl: try row.requiredString("document_url"),
                     publishedAt: try row.requiredString("published_at"), read: try row.bool("read") ?? false)
             }
-            let counts = try connection.execute(
-                prepared: "notice_inbox_counts",
-                """
-                SELECT count(*) AS total, count(*) FILTER (WHERE i.read_at IS NULL) AS unread,
-                       max(i.notice_id) AS newest
-                FROM notice_inbox i JOIN notices n ON n.id = i.notice_id
-                WHERE i.unit_id = $1 AND n.withdrawn_at IS NULL AND n.published_at <= now()
-                """, [unitId.rawValue]
-            ).first.orThrow()
+            let counts = try Self.inboxCounts(unitId: unitId, on: connection)
             let total = try counts.int("total") ?? 0
             let unread = try counts.int("unread") ?? 0
             return InboxPage(
                 page: Page(items: items, total: unreadOnly ? unread : total, limit: limit, offset: offset),
-                unread: unread, newestPosition: try counts.int("newest").map(Int64.init))
+                unread: unread)
         }
+    }
+
+    /// The newest position of unit `unitId`'s inbox (what "mark all as read" covers), `nil` when empty.
+    public func newestInboxPosition(unitId: UnifiedSocialCreditCode) async throws -> Int64? {
+        try await pool.withConnection { connection in
+            try Self.inboxCounts(unitId: unitId, on: connection).int("newest").map(Int64.init)
+        }
+    }
+
+    /// Total, unread and newest position of the visible part of unit `unitId`'s inbox (one row).
+    static func inboxCounts(unitId: UnifiedSocialCreditCode, on connection: PostgresConnection) throws -> PostgresRow {
+        try connection.execute(
+            prepared: "notice_inbox_counts",
+            """
+            SELECT count(*) AS total, count(*) FILTER (WHERE i.read_at IS NULL) AS unread,
+                   max(i.notice_id) AS newest
+            FROM notice_inbox i JOIN notices n ON n.id = i.notice_id
+            WHERE i.unit_id = $1 AND n.withdrawn_at IS NULL AND n.published_at <= now()
+            """, [unitId.rawValue]
+        ).first.orThrow()
     }
 
     /// The state unit `unitId`'s system prompts are derived from, and the prompts it has read — one

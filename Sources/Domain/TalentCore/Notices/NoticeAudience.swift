@@ -36,24 +36,9 @@ public struct NoticeAudience: Sendable, Hashable, Codable {
     /// audience; leave the member out for "any"), a unit type twice (`duplicate`), a district code that is
     /// not one of Beijing's 16 (`invalid_value`).
     public func problems() -> [FieldProblem] {
-        var problems: [FieldProblem] = []
-        if let unitTypes {
-            if unitTypes.isEmpty {
-                problems.append(
-                    .init(field: "audience.unitTypes", code: "empty", message: "list no unit type or leave it out"))
-            } else if Set(unitTypes).count != unitTypes.count {
-                problems.append(
-                    .init(field: "audience.unitTypes", code: "duplicate", message: "a unit type is listed twice"))
-            }
-        }
+        var problems = unitTypes.map { Self.listProblems($0, field: "audience.unitTypes", noun: "unit type") } ?? []
         if let districts {
-            if districts.isEmpty {
-                problems.append(
-                    .init(field: "audience.districts", code: "empty", message: "list no district or leave it out"))
-            } else if Set(districts).count != districts.count {
-                problems.append(
-                    .init(field: "audience.districts", code: "duplicate", message: "a district is listed twice"))
-            }
+            problems += Self.listProblems(districts, field: "audience.districts", noun: "district")
             for (index, code) in districts.enumerated() where BeijingDistrict.districts[code] == nil {
                 problems.append(
                     .init(
@@ -62,5 +47,16 @@ public struct NoticeAudience: Sendable, Hashable, Codable {
             }
         }
         return problems
+    }
+
+    /// A dimension's list given but empty (`empty`), or naming a value twice (`duplicate`).
+    static func listProblems(_ list: [some Hashable], field: String, noun: String) -> [FieldProblem] {
+        if list.isEmpty {
+            return [.init(field: field, code: "empty", message: "list no \(noun) or leave it out")]
+        }
+        if Set(list).count != list.count {
+            return [.init(field: field, code: "duplicate", message: "a \(noun) is listed twice")]
+        }
+        return []
     }
 }

@@ -9,13 +9,12 @@ public struct PolicyNotice: Sendable, Hashable, Codable {
     public var summary: String
     /// The document the portal opens: an absolute `https` URL, at most 2,048 characters.
     public var documentUrl: String
-    /// When the notice becomes visible to its audience (may be in the future); `nil` on a form:
-    /// when it is accepted.
-    public var publishedAt: Date?
+    /// When the notice becomes visible to its audience (may be in the future).
+    public var publishedAt: Date
     public var audience: NoticeAudience
 
     public init(
-        title: String, summary: String, documentUrl: String, publishedAt: Date? = nil,
+        title: String, summary: String, documentUrl: String, publishedAt: Date = Date(),
         audience: NoticeAudience = .allUnits
     ) {
         self.title = title

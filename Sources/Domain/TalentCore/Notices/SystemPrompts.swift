@@ -2,7 +2,7 @@ import Foundation
 
 /// The state of one unit that system prompts are derived from, as read in one snapshot.
 public struct UnitPromptFacts: Sendable, Hashable {
-    /// A pending association request (待确认单位关联), newest first in ``UnitPromptFacts/pendingNewest``.
+    /// The unit's pending association requests (待确认单位关联): how many, and the newest.
     public struct PendingRequests: Sendable, Hashable {
         public var count: Int
         public var newestId: UUID

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import JobQueue
 import Logging
+import PostgresClient
 import TalentCore
 import TalentStore
 
@@ -22,14 +23,19 @@ struct JobAcceptance: Sendable {
     /// - Parameter wait: `Prefer: wait` seconds (``PreferWait``).
     /// - Parameter rebuild: the body of the first answer from its job (subject id, job), for a retry
     ///   whose recorded answer was lost.
+    /// - Parameter write: rows the request stores with its job, in the accepting transaction (then
+    ///   never in a shared outbox transaction); `undo` removes them when the publish fails and the job
+    ///   is discarded.
     func submit<Body: Encodable & Sendable>(
         _ message: JobEnvelope, subjectId: UUID?, unitName: String?, key: IdempotencyKey?,
-        service: ServiceIdentity? = nil, wait: Int?, logger: Logger, body: @escaping @Sendable (JobRecord) -> Body,
-        rebuild: @escaping @Sendable (UUID?, JobRecord) -> Body?
+        service: ServiceIdentity? = nil, wait: Int?, logger: Logger,
+        write: (@Sendable (PostgresConnection) throws -> Void)? = nil,
+        undo: @escaping @Sendable (PostgresConnection) throws -> Void = { _ in },
+        body: @escaping @Sendable (JobRecord) -> Body, rebuild: @escaping @Sendable (UUID?, JobRecord) -> Body?
     ) async throws -> Response {
         let (accepted, stored) = try await accept(
-            message, subjectId: subjectId, unitName: unitName, key: key, service: service, logger: logger, body: body,
-            rebuild: rebuild)
+            message, subjectId: subjectId, unitName: unitName, key: key, service: service, logger: logger,
+            write: write, undo: undo, body: body, rebuild: rebuild)
         // A key's earlier answer names another job: it is returned as it is.
         guard let wait, stored, let finished = await waiter.finished(message.jobId, within: wait)
         else { return accepted }
@@ -41,32 +47,35 @@ struct JobAcceptance: Sendable {
     /// stored by this request.
     func accept<Body: Encodable & Sendable>(
         _ message: JobEnvelope, subjectId: UUID?, unitName: String?, key: IdempotencyKey?, service: ServiceIdentity?,
-        logger: Logger, body: @escaping @Sendable (JobRecord) -> Body,
-        rebuild: @escaping @Sendable (UUID?, JobRecord) -> Body?
+        logger: Logger, write: (@Sendable (PostgresConnection) throws -> Void)? = nil,
+        undo: @escaping @Sendable (PostgresConnection) throws -> Void = { _ in },
+        body: @escaping @Sendable (JobRecord) -> Body, rebuild: @escaping @Sendable (UUID?, JobRecord) -> Body?
     ) async throws -> (Response, stored: Bool) {
         let jobsPath = Self.jobsPath(service)
         let answer = { (record: JobRecord) in Self.accepted(body(record), jobId: record.id, jobsPath: jobsPath) }
-        guard let key else {
+        guard key != nil || write != nil else {
             let record = try await submitter.submit(
                 message, subjectId: subjectId, unitName: unitName, submittedBy: service?.caller, logger: logger)
             return (answer(record).response, true)
         }
         let (replay, stored) = try await submitter.store(message, unitName: unitName, submittedBy: service?.caller) {
             connection -> (IdempotentReplay?, subjectId: UUID?, createJob: Bool) in
-            if let replay = try IdempotencyStore.claim(
-                key, unitId: message.unitId?.rawValue, subjectId: subjectId, jobId: message.jobId, on: connection)
+            if let key,
+                let replay = try IdempotencyStore.claim(
+                    key, unitId: message.unitId?.rawValue, subjectId: subjectId, jobId: message.jobId, on: connection)
             {
                 return (replay, nil, false)
             }
+            try write?(connection)
             return (nil, subjectId, true)
         }
-        if let replay {
+        if let replay, let key {
             return (
                 try await idempotency.answer(replay, key: key, rebuild: Self.rebuild(service, body: rebuild)), false
             )
         }
         guard var record = stored else { throw GatewayError(.internal, "internal error") }
-        if let processed = try await submitter.publish(message, logger: logger) { record = processed }
+        if let processed = try await submitter.publish(message, logger: logger, undo: undo) { record = processed }
         let accepted = answer(record)
         await idempotency.record(
             key, status: 202, body: accepted.body, location: accepted.response.headers[.location])
@@ -82,8 +91,14 @@ struct JobAcceptance: Sendable {
     static func rebuild<Body: Encodable & Sendable>(
         _ service: ServiceIdentity?, body: @escaping @Sendable (UUID?, JobRecord) -> Body?
     ) -> @Sendable (IdempotentReplay, JobRecord) async throws -> Response? {
-        let jobsPath = jobsPath(service)
-        return { replay, job in
+        rebuild(jobsPath: jobsPath(service), body: body)
+    }
+
+    /// The same, for answers whose job lives under `jobsPath` (``jobsPath(_:)``).
+    static func rebuild<Body: Encodable & Sendable>(
+        jobsPath: String, body: @escaping @Sendable (UUID?, JobRecord) -> Body?
+    ) -> @Sendable (IdempotentReplay, JobRecord) async throws -> Response? {
+        { replay, job in
             guard let value = body(replay.subjectId ?? job.subjectId, job) else { return nil }
             return accepted(value, jobId: job.id, jobsPath: jobsPath).response
         }

@@ -10,13 +10,9 @@ import TalentStore
 /// reads its inbox and its system prompts and marks them read. Every change is a `notice.fanout` job.
 struct NoticeRoutes: Sendable {
     let notices: NoticeStore
-    let submitter: JobSubmitter
     let idempotency: IdempotentRequests
     let acceptance: JobAcceptance
     let admission: QueueAdmission
-
-    /// The scope a service token needs for the notice endpoints.
-    static let scope = ServiceTokenVerifier.noticesScope
 
     /// Notices on the home page (the newest) and prompts of each kind shown there.
     static let homeNotices = 5
@@ -33,40 +29,22 @@ struct NoticeRoutes: Sendable {
         let key = try IdempotentRequests.key(request, caller: service.caller, identifying: bytes)
         if let earlier = try await idempotency.earlierAnswer(key, rebuild: Self.rebuild) { return earlier }
         try admission.admit(.noticeFanout)
-        let publishedAt = try Self.publicationTime(body.publishedAt)
         let notice = PolicyNotice(
-            title: body.title, summary: body.summary ?? "", documentUrl: body.documentUrl, publishedAt: publishedAt,
-            audience: body.audience ?? .allUnits)
+            title: body.title, summary: body.summary ?? "", documentUrl: body.documentUrl,
+            publishedAt: try Self.publicationTime(body.publishedAt), audience: body.audience ?? .allUnits)
         let problems = notice.problems()
         guard problems.isEmpty else { throw GatewayError.invalidRequest(problems) }
         let jobId = UUID()
-        let message = try JobEnvelope(
-            NoticeJob(jobId: jobId, action: .publish, noticeId: jobId, actor: service.caller, requestedAt: Date()))
-        let (replay, stored) = try await submitter.store(message, unitName: nil, submittedBy: service.caller) {
-            connection -> (IdempotentReplay?, subjectId: UUID?, createJob: Bool) in
-            if let key,
-                let replay = try IdempotencyStore.claim(
-                    key, unitId: nil, subjectId: jobId, jobId: jobId, on: connection)
-            {
-                return (replay, nil, false)
-            }
-            try NoticeStore.insert(
-                notice, publicId: jobId, createdBy: service.caller, publishedAt: publishedAt, on: connection)
-            return (nil, jobId, true)
-        }
-        if let replay, let key { return try await idempotency.answer(replay, key: key, rebuild: Self.rebuild) }
-        guard var job = stored else { throw GatewayError(.internal, "internal error") }
-        if let processed = try await submitter.publish(
-            message, logger: context.logger,
-            undo: { connection in try NoticeStore.deleteUnpublished(publicId: jobId, on: connection) })
-        {
-            job = processed
-        }
-        let accepted = JobAcceptance.accepted(
-            NoticeJobAccepted(noticeId: jobId, job: job), jobId: job.id, jobsPath: JobAcceptance.jobsPath(service))
-        await idempotency.record(
-            key, status: 202, body: accepted.body, location: accepted.response.headers[.location])
-        return accepted.response
+        let job = NoticeJob(jobId: jobId, action: .publish, noticeId: jobId, actor: service.caller, requestedAt: Date())
+        return try await acceptance.submit(
+            try JobEnvelope(job), subjectId: jobId, unitName: nil, key: key, service: service,
+            wait: PreferWait.seconds(request), logger: context.logger,
+            write: { connection in
+                try NoticeStore.insert(notice, publicId: jobId, createdBy: service.caller, on: connection)
+            },
+            undo: { connection in try NoticeStore.deleteUnpublished(publicId: jobId, on: connection) },
+            body: { NoticeJobAccepted(noticeId: jobId, job: $0) },
+            rebuild: { subjectId, job in NoticeJobAccepted(noticeId: subjectId ?? jobId, job: job) })
     }
 
     /// A publication's `publishedAt` (RFC 3339, with or without fractional seconds), now when absent.
@@ -83,7 +61,7 @@ struct NoticeRoutes: Sendable {
     }
 
     /// The first `202` of a keyed publication or withdrawal, from its job (the subject is the notice).
-    static let rebuild = JobAcceptance.rebuild(ServiceIdentity(service: "", scopes: [])) { subjectId, job in
+    static let rebuild = JobAcceptance.rebuild(jobsPath: "/v1/service/jobs/") { subjectId, job in
         subjectId.map { NoticeJobAccepted(noticeId: $0, job: job) }
     }
 
@@ -194,9 +172,7 @@ struct NoticeRoutes: Sendable {
         try admission.admit(.noticeFanout)
         var upTo: Int64?
         if body.allNotices == true {
-            upTo = try await store { [notices] in
-                try await notices.inbox(unitId: identity.unitId, unreadOnly: false, limit: 1, offset: 0)
-            }.newestPosition
+            upTo = try await store { [notices] in try await notices.newestInboxPosition(unitId: identity.unitId) }
         }
         if body.allPrompts == true {
             promptIds += try await prompts(identity).map(\.id)
