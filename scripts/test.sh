@@ -120,8 +120,9 @@ if [ "${TALENT_SKIP_MONITORING:-0}" != 1 ] && [ $# -eq 0 ]; then
   echo "== monitoring: the local stack end to end"
   cleanup
   (
-    export TALENT_PROMETHEUS_PORT=59091 TALENT_ATTACHMENT_WORKER_PORT_BASE=58300 \
-      TALENT_ASSOCIATION_WORKER_PORT_BASE=58400 TALENT_PROFILE_WORKER_PORT_BASE=58500 TALENT_NOTICE_WORKER_PORT_BASE=58600
+    # Clear of the local system's ports (58100 + i … 58400 + i): the README's first command leaves it running.
+    export TALENT_PROMETHEUS_PORT=59091 TALENT_ATTACHMENT_WORKER_PORT_BASE=58700 \
+      TALENT_ASSOCIATION_WORKER_PORT_BASE=58750 TALENT_PROFILE_WORKER_PORT_BASE=58800 TALENT_NOTICE_WORKER_PORT_BASE=58850
     use_test_system monitoring 58093
     stop_monitoring() { deploy/local/monitoring.sh stop; deploy/local/processes.sh stop; }
     trap stop_monitoring EXIT

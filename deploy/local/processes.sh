@@ -44,10 +44,20 @@ default_count() {
 # Whether the pid file names a live talent process (a pid reused by another program is not one).
 alive() { [ -f "$1" ] && grep -qa "talent-" "/proc/$(cat "$1")/cmdline" 2>/dev/null; }
 
+# Fails when something already listens on 127.0.0.1:PORT (another system's process would answer
+# the new one's readiness checks while the new one exits on its bind error).
+require_free_port() {
+  if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then
+    echo "$2: port $1 is already in use (another local system running? stop it, or set the TALENT_*_PORT settings)" >&2
+    exit 1
+  fi
+}
+
 start_worker() {
   local bin="$1" kind="$2" i="$3" name port
   name="$(prefix "$kind")-$i"; port=$(( $(port_base "$kind") + i ))
   alive "$RUN/$name.pid" && return 0
+  require_free_port "$port" "$name"
   nohup "$bin/talent-worker" "$kind" --http-port "$port" >> "$LOGS/$name.log" 2>&1 &
   echo $! > "$RUN/$name.pid"
   STARTED+=("$name:$port")
@@ -135,6 +145,7 @@ start() {
     counts+=("$(default_count "$kind") $kind")
   done
   write_targets
+  require_free_port "$TALENT_HTTP_PORT" gateway
   TALENT_HTTP_PORT="$TALENT_HTTP_PORT" nohup "$bin/talent-gateway" >> "$LOGS/gateway.log" 2>&1 &
   echo $! > "$RUN/gateway.pid"
   for _ in $(seq 1 100); do
