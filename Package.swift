@@ -132,6 +132,7 @@ let package = Package(
             dependencies: [
                 "JobWorker", "TalentStore", "TalentCore", "AttachmentInspection", "PostgresClient",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Sources/Runtime/TalentJobs", swiftSettings: strict),
 
@@ -188,6 +189,7 @@ let package = Package(
                 "TalentCore", "TalentStore", "AttachmentInspection", "TalentObservability",
                 .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Sources/Executables/talent-worker", swiftSettings: strict),
         .executableTarget(

@@ -29,8 +29,10 @@ struct FaultTests {
     }
 
     /// Runs `load` files through the gateway as a fresh unit while `fault` runs, then checks effects.
+    /// `fault` starts `settle` after the load does (0 when it must act before any file is validated).
     static func run(
-        _ name: String, unit: Int, files count: Int = 60, fault: @escaping @Sendable (TestSystem) async throws -> Void
+        _ name: String, unit: Int, files count: Int = 60, settle: Duration = .milliseconds(300),
+        fault: @escaping @Sendable (TestSystem) async throws -> Void
     )
         async throws -> Row
     {
@@ -42,7 +44,7 @@ struct FaultTests {
         let load = Task {
             try await CorpusUpload(client: client, concurrency: 4, verdictTimeoutSeconds: 240).run(files)
         }
-        try await Task.sleep(for: .milliseconds(300))
+        try await Task.sleep(for: settle)
         try await fault(system)
         let outcomes = try await load.value
         let accepted = outcomes.filter { $0.attachmentId != nil }
@@ -288,9 +290,11 @@ struct FaultTests {
     }
 
     @Test func queueDeletedUnderTheConsumer() async throws {
-        _ = try await Self.run("work queue deleted under the consumer", unit: 7, files: 80) { system in
-            // The worker is paused so that messages pile up (ready and unacknowledged) and are lost with
-            // the queue; its consumer stays registered and is cancelled by the deletion.
+        _ = try await Self.run("work queue deleted under the consumer", unit: 7, files: 80, settle: .zero) { system in
+            // The worker is paused before the load gets going (with a head start the 80 small files can all
+            // be validated before the pause, and nothing piles up) so that messages pile up (ready and
+            // unacknowledged) and are lost with the queue; its consumer stays registered and is cancelled by
+            // the deletion.
             let workers = await system.workers
             for worker in workers { kill(worker.pid, SIGSTOP) }
             let queue = JobTopologyNames.workQueue(.attachmentValidation)

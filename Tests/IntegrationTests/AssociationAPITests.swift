@@ -98,12 +98,7 @@ struct AssociationAPITests {
         #expect(detail.contract?.kind == .openEnded)
 
         // An application in progress blocks unlinking, with the reason.
-        let system = try await SharedSystem.instance.get()
-        _ = try await system.rows(
-            """
-            INSERT INTO service_applications (id, unit_id, person_id, service, status)
-            SELECT gen_random_uuid(), unit_id, person_id, 'work_residence_permit', 'in_progress' FROM associations WHERE id = $1
-            """, [id.uuidString])
+        let reference = try await BusinessItemFixture.putInProgress(associationId: id, service: .workResidencePermit)
         let check = try await unit.client.send("GET", employeePath + "/unlink-check").decode(UnlinkCheck.self)
         #expect(!check.allowed)
         #expect(check.reasons.map(\.code) == [.applicationInProgress])
@@ -113,9 +108,7 @@ struct AssociationAPITests {
         #expect(refused.reply.errorCode == "unlink_refused")
         #expect(String(decoding: refused.reply.body, as: UTF8.self).contains("application_in_progress"))
 
-        _ = try await system.rows(
-            "UPDATE service_applications SET status = 'approved' FROM associations a WHERE a.id = $1 AND service_applications.person_id = a.person_id",
-            [id.uuidString])
+        try await BusinessItemFixture.report(reference, unitId: unit.id.rawValue, status: .approved)
         let unlinked = try await Self.decide(unit, "POST", employeePath + "/unlink", leave)
         #expect(unlinked.job?.status == .succeeded)
         detail = try await Self.employee(unit, id)

@@ -79,8 +79,7 @@ struct AssociationDecisionHandlerTests {
 
         // The worker re-checks the unlink rules under the lock.
         if try await associations.state(unitId: unitA, associationId: id) == .active {
-            try await associations.recordApplication(
-                unitId: unitA, associationId: id, service: "talent_introduction", status: "in_progress")
+            try await BusinessItemFixture.putInProgress(associationId: id, service: .talentIntroduction)
             let unlink = try await job(
                 unitA, id, .unlink(UnlinkForm(leaveDate: CalendarDate(year: 2030, month: 1, day: 1)!, reason: "离职")),
                 store: jobs)

@@ -76,7 +76,8 @@ struct TenantIsolationTests {
         var bodies: [String] = []
         for path in [
             "/v1/unit", "/v1/unit/profile", "/v1/unit/profile/draft", "/v1/attachments", "/v1/association-requests",
-            "/v1/employees", "/v1/employees/\(owner.employee.uuidString.lowercased())", "/v1/prompts",
+            "/v1/employees", "/v1/employees/\(owner.employee.uuidString.lowercased())", "/v1/prompts", "/v1/services",
+            "/v1/business-items",
         ] {
             bodies.append(String(decoding: try await owner.client.send("GET", path).body, as: UTF8.self))
         }
@@ -201,6 +202,14 @@ struct TenantIsolationTests {
                     json: ReadMarksRequest(allNotices: true, promptIds: prompts.items.map(\.id)))
                 #expect(reply.status == 202)
                 _ = try await stranger.finishedJob(try reply.decode(ReadMarksAccepted.self).job.id)
+            case .updateCreditList, .reportRegistrationChanges, .reportBusinessItems:
+                // Services with the operation's scope only: a unit token and another scope are refused.
+                for (client, code) in [(stranger, "token_wrong_realm"), (otherService, "insufficient_scope")] {
+                    let reply = try await client.send("POST", operation.path, json: CreditListUpdate(added: []))
+                    #expect(reply.errorCode == code, "POST \(operation.path)")
+                }
+            case .listServices, .listBusinessItems:
+                try await read(stranger, operation.path)
             }
         }
         #expect(try await Self.state(owner) == before, "a foreign request changed unit A's data")

@@ -161,6 +161,28 @@ struct JobSchemaPinTests {
         try Self.check(Self.noticeExamples, schemaFile: "notice.fanout.v1.schema.json")
     }
 
+    static let eligibilityExamples = [
+        EligibilityJob(
+            jobId: UUID(), action: .creditList, actor: "service:credit-system", requestedAt: Date(), added: [unit],
+            removed: [unit], reason: "严重失信"),
+        EligibilityJob(
+            jobId: UUID(), action: .registrationChanges, actor: "service:registry", requestedAt: Date(),
+            changes: [RegistrationChange(unitId: unit, changedOn: CalendarDate(year: 2026, month: 11, day: 2)!)]),
+        EligibilityJob(
+            jobId: UUID(), action: .businessItems, actor: "service:permit-system", requestedAt: Date(),
+            items: [
+                BusinessItem(
+                    reference: "WRP-2026-0001", unitId: unit, service: .workResidencePermit, status: .inProgress,
+                    residentId: "11010519491231002X", title: "工作居住证新办", updatedAt: Date())
+            ]),
+        EligibilityJob(
+            jobId: UUID(), action: .recompute, actor: "service:operator", requestedAt: Date(), unitIds: [unit]),
+    ]
+
+    @Test func eligibilityCheckV1() throws {
+        try Self.check(Self.eligibilityExamples, schemaFile: "eligibility.check.v1.schema.json")
+    }
+
     @Test func unitProfileV1() throws {
         try Self.check(Self.profileExamples, schemaFile: "unit.profile.v1.schema.json")
     }
@@ -174,6 +196,7 @@ struct JobSchemaPinTests {
                 case .associationDecision: AssociationDecisionJob.currentSchemaVersion
                 case .unitProfile: UnitProfileJob.currentSchemaVersion
                 case .noticeFanout: NoticeJob.currentSchemaVersion
+                case .eligibilityCheck: EligibilityJob.currentSchemaVersion
                 }
             _ = try Self.schema("\(kind.rawValue).v\(version).schema.json")
         }

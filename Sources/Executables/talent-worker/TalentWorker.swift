@@ -8,6 +8,7 @@ import Logging
 import Metrics
 import PostgresClient
 import ServiceConfiguration
+import ServiceLifecycle
 import TalentCore
 import TalentJobs
 import TalentObservability
@@ -52,6 +53,8 @@ struct TalentWorker: AsyncParsableCommand {
     /// | `TALENT_WORKER_HTTP_HOST` | an address | `127.0.0.1` |
     /// | `TALENT_WORKER_HTTP_PORT` (`--http-port`) | 0…65,535 (0: any free port, logged) | 0 |
     /// | `TALENT_NOTICE_CHUNK_SIZE` (notice fan-out only) | 1…1,000,000 units per chunk transaction | 50,000 |
+    /// | `TALENT_ELIGIBILITY_SWEEP_INTERVAL` (eligibility only) | 0…86,400 seconds between sweep ticks (0: no sweep in this process) | 300 |
+    /// | `TALENT_ELIGIBILITY_SWEEP_CHUNK_SIZE` (eligibility only) | 1…100,000 units per sweep transaction | 2,000 |
     ///
     /// Association decisions only touch the database and batch (set-based writes), so their worker
     /// holds more deliveries, keeps four transactions going (measured: 2 slots leave the database idle
@@ -113,6 +116,8 @@ struct TalentWorker: AsyncParsableCommand {
         // A publication fans out in chunks (a million units in well under the limit); read marks are
         // small. Two at a time, so read marks are not stuck behind one long fan-out.
         case .noticeFanout: WorkerConfiguration(prefetch: 8, concurrency: 2, jobTimeLimitSeconds: 120)
+        // Each job writes up to 1,000 inputs and recomputes their units in one transaction.
+        case .eligibilityCheck: WorkerConfiguration(prefetch: 16, concurrency: 2, jobTimeLimitSeconds: 60)
         }
     }
 
@@ -178,6 +183,26 @@ struct TalentWorker: AsyncParsableCommand {
                 NoticeHandler(pool: pool, chunkSize: chunkSize, logger: logger),
                 kind: jobKind, connection: connection, publisher: publisher, pool: pool,
                 configuration: workerConfiguration, operations: operations, logger: logger)
+        case .eligibilityCheck:
+            let (interval, chunkSize) = SettingsReader.readOrExit { () throws(SettingError) in
+                let reader = SettingsReader()
+                return (
+                    try reader.int("talent.eligibility.sweep.interval", default: 300, in: 0...86_400),
+                    try reader.int(
+                        "talent.eligibility.sweep.chunk.size", default: EligibilityStore.defaultSweepChunkSize,
+                        in: 1...100_000)
+                )
+            }
+            try await Self.consume(
+                EligibilityHandler(),
+                kind: jobKind, connection: connection, publisher: publisher, pool: pool,
+                configuration: workerConfiguration, operations: operations,
+                extraServices: [
+                    (
+                        EligibilitySweeper(pool: pool, intervalSeconds: interval, chunkSize: chunkSize, logger: logger),
+                        "eligibility sweep"
+                    )
+                ], logger: logger)
         case .unitProfile:
             try await Self.consume(
                 UnitProfileHandler(),
@@ -191,7 +216,8 @@ struct TalentWorker: AsyncParsableCommand {
     static func consume<Handler: JobHandler>(
         _ handler: Handler, kind jobKind: JobKind, connection: AMQPConnection, publisher: AMQPConnection,
         pool: PostgresPool, configuration workerConfiguration: WorkerConfiguration, operations: OperationsAddress,
-        extraChecks: [(name: String, check: OperationsServer.Check)] = [], logger: Logger
+        extraChecks: [(name: String, check: OperationsServer.Check)] = [],
+        extraServices: [(service: any Service, name: String)] = [], logger: Logger
     ) async throws {
         let consumer = JobConsumer(
             connection: connection, publisher: publisher, pool: pool, queues: TalentTopology.queues(for: jobKind),
@@ -231,7 +257,7 @@ struct TalentWorker: AsyncParsableCommand {
                 (server.application(host: operations.host, port: operations.port, logger: logger), "operations server"),
                 (pool, "postgres pool"), (publisher, "amqp publisher connection"),
                 (connection, "amqp consumer connection"), (consumer, "consumer \(jobKind.rawValue)"),
-            ], graceSeconds: workerConfiguration.drainGraceSeconds, logger: logger)
+            ] + extraServices, graceSeconds: workerConfiguration.drainGraceSeconds, logger: logger)
         guard drained else { throw ExitCode(1) }
         let stats = consumer.statistics
         logger.info(

@@ -1,13 +1,9 @@
-import AMQPClient
 import ArgumentParser
 import Foundation
-import JobQueue
-import PostgresClient
-import ServiceConfiguration
+import TalentAPI
 import TalentClient
 import TalentCore
 import TalentGateway
-import TalentStore
 
 /// `talentctl demo associations`: each demo unit's first login and profile completion (a step refused
 /// with its reasons, then fixed; the submission; the association code usable), then a sample of
@@ -21,7 +17,7 @@ struct Demo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run the association demo: a generated sample and a scripted portal session.")
 
-    @Argument(help: "What to demonstrate: associations, key-rotation, notices.")
+    @Argument(help: "What to demonstrate: associations, key-rotation, notices, eligibility.")
     var what: String = "associations"
 
     @Option(help: "Gateway base URL.")
@@ -39,17 +35,20 @@ struct Demo: AsyncParsableCommand {
     func run() async throws {
         if what == "key-rotation" { return try await keyRotation() }
         if what == "notices" { return try await notices() }
-        guard what == "associations" else { throw ValidationError("what: associations, key-rotation or notices") }
+        if what == "eligibility" { return try await eligibility() }
+        guard what == "associations" else {
+            throw ValidationError("what: associations, key-rotation, notices or eligibility")
+        }
         guard units >= 1, requests >= 8 else { throw ValidationError("--units ≥ 1 and --requests ≥ 8") }
         let base = try URL(string: gateway).orThrow("bad --gateway")
         try await Reachability.require(.gateway(base), environment: nil)
         let issuer = try await DevelopmentIssuer.local()
         let service = GatewayClient(
             baseURL: base, token: try await DevelopmentIssuer.localServices().mintService(service: "personal-portal"))
-        let environment = SettingsReader.readOrExit { () throws(SettingError) in try ServiceEnvironment() }
-        let pool = PostgresPool(configuration: environment.postgres(poolSize: 1))
-        defer { pool.shutdown() }
-        let store = AssociationStore(pool: pool)
+        let permitSystem = GatewayClient(
+            baseURL: base,
+            token: try await DevelopmentIssuer.localServices().mintService(
+                service: "permit-system", scope: ServiceTokenVerifier.businessItemsScope))
         var population = DemoPopulation(seed: seed)
         print("generator seed \(seed)")
         for index in 0..<units {
@@ -66,9 +65,19 @@ struct Demo: AsyncParsableCommand {
             if index == 0 {
                 let approvals = (0..<(requests - 4)).map { _ in population.approval() }
                 try await demo.runSession(people: people, approvals: approvals) { associationId in
-                    try await store.recordApplication(
-                        unitId: unit.code, associationId: associationId, service: "work_residence_permit",
-                        status: "in_progress")
+                    // The permit system reports an application in progress for the employee: the
+                    // business item the unlink pre-check reads.
+                    let employee = try await client.send("GET", "/v1/employees/\(associationId.uuidString.lowercased())")
+                        .decode(EmployeeDetail.self)
+                    _ = try await permitSystem.reportEligibilityInput(
+                        "/v1/service/business-items",
+                        json: BusinessItemReport(items: [
+                            .init(
+                                reference: "WRP-\(associationId.uuidString.prefix(8))", unitId: unit.code.rawValue,
+                                service: .workResidencePermit, status: .inProgress, residentId: employee.residentId,
+                                title: "工作居住证新办（\(employee.name)）",
+                                updatedAt: Date().formatted(.iso8601))
+                        ]))
                 }
             } else {
                 let start = try await demo.summary()

@@ -101,6 +101,10 @@ public struct GatewayApplication: Sendable {
         let noticeRoutes = NoticeRoutes(
             notices: NoticeStore(pool: pool), idempotency: idempotency, acceptance: acceptance,
             admission: admission)
+        let eligibilityRoutes = EligibilityRoutes(
+            eligibility: EligibilityStore(pool: pool), businessItems: BusinessItemStore(pool: pool),
+            associations: AssociationStore(pool: pool), idempotency: idempotency, acceptance: acceptance,
+            admission: admission)
         let healthRoutes = HealthRoutes(pool: pool, connection: connection)
         let authenticated = router.group().add(
             middleware: AuthenticationMiddleware(verifier: verifier, logins: logins, budgets: budgets))
@@ -144,6 +148,11 @@ public struct GatewayApplication: Sendable {
                 case .listNotices: noticeRoutes.list
                 case .listPrompts: noticeRoutes.listPrompts
                 case .markRead: noticeRoutes.markRead
+                case .updateCreditList: eligibilityRoutes.creditList
+                case .reportRegistrationChanges: eligibilityRoutes.registrationChanges
+                case .reportBusinessItems: eligibilityRoutes.reportBusinessItems
+                case .listServices: eligibilityRoutes.services
+                case .listBusinessItems: eligibilityRoutes.inProgress
                 }
             let path = RouterPath(operation.path)
             switch operation.authentication {

@@ -61,6 +61,14 @@ public struct AssociationDecisionHandler: JobHandler {
             let decided = try decideTogether(step.map { batch[$0].job.message }, on: transaction)
             for (index, outcome) in zip(step, decided) { outcomes[index] = outcome }
         }
+        // Approvals and unlinks change who counts as a permit holder (an input of the eligibility
+        // rules): the units' decisions are recomputed in this transaction, after every association
+        // lock (units are locked last, in id order, here and in every other recomputation).
+        let changedUnits = zip(batch, outcomes).compactMap { prepared, outcome -> String? in
+            guard outcome == .succeeded(), [.approve, .unlink].contains(prepared.job.message.action) else { return nil }
+            return prepared.job.message.unitId.rawValue
+        }
+        try EligibilityStore.recompute(units: changedUnits, today: today(), on: transaction)
         return outcomes
     }
 

@@ -11,7 +11,8 @@ import TalentStore
 /// rejected since the preview refuses the submission); a refusal is recorded on the job (`failed`,
 /// `profile_incomplete` or `invalid_form`, with every problem) and writes nothing. An accepted job
 /// makes the profile current and complete, records each changed field (who, when, before → after)
-/// and removes the submitted draft steps — all in the job's transaction, so a redelivery is a no-op.
+/// and removes the submitted draft steps, and recomputes the unit's restricted-service decisions — all
+/// in the job's transaction, so a redelivery is a no-op.
 public struct UnitProfileHandler: JobHandler {
     /// Today's date in Beijing, for establishment and validity dates.
     let today: @Sendable () -> CalendarDate
@@ -82,5 +83,8 @@ public struct UnitProfileHandler: JobHandler {
         try UnitProfileStore.apply(
             profile, changes: changes, submitted: job.submittedRevisions, unitId: job.unitId, jobId: job.jobId,
             actor: job.actor, on: connection)
+        // The profile is an input of the eligibility rules (completeness, type, district,
+        // qualifications, filing of registration changes): decided again in this transaction.
+        try EligibilityStore.recompute(units: [job.unitId.rawValue], today: today, on: connection)
     }
 }

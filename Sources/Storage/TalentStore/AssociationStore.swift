@@ -162,7 +162,8 @@ public struct AssociationStore: Sendable {
     }
 
     /// What the unlink rules (manual §5) look at, read in the caller's transaction, or `nil` when the
-    /// association is missing or foreign. `changesInProgress` is 0: queued jobs are the job module's
+    /// association is missing or foreign. The applications in progress are the employee's business
+    /// items in progress at the unit (``BusinessItemStore``). `changesInProgress` is 0: queued jobs are the job module's
     /// to count.
     public static func unlinkFacts(
         associationId: UUID, unitId: UnifiedSocialCreditCode, on connection: PostgresConnection
@@ -171,8 +172,9 @@ public struct AssociationStore: Sendable {
             prepared: "unlink_facts",
             """
             SELECT a.state, to_char(a.entry_date, 'YYYY-MM-DD') AS entry_date,
-                   (SELECT string_agg(s.service, ',' ORDER BY s.service) FROM service_applications s
-                    WHERE s.unit_id = a.unit_id AND s.person_id = a.person_id AND s.status = 'in_progress')
+                   (SELECT string_agg(DISTINCT s.service, ',' ORDER BY s.service)
+                    FROM business_items s JOIN persons p ON p.id = a.person_id
+                    WHERE s.unit_id = a.unit_id AND s.resident_id = p.resident_id AND s.status = 'in_progress')
                        AS applications
             FROM associations a WHERE a.id = $1 AND a.unit_id = $2
             """, [associationId, unitId.rawValue])
@@ -182,26 +184,6 @@ public struct AssociationStore: Sendable {
             state: try row.required("state", as: AssociationState.self),
             applicationsInProgress: applications, changesInProgress: 0,
             entryDate: try row.string("entry_date").flatMap(CalendarDate.init(iso8601:)))
-    }
-
-    /// Records a business application for the association's employee (`work_residence_permit` or
-    /// `talent_introduction`) with `status`. Applications are submitted by later features; the demo and
-    /// tests use this to put one in progress. Only for a current employee; the association row is
-    /// share-locked, so this and an unlink serialise. - Returns: `false` when the association is
-    /// missing, foreign or not active.
-    @discardableResult
-    public func recordApplication(
-        unitId: UnifiedSocialCreditCode, associationId: UUID, service: String, status: String
-    ) async throws -> Bool {
-        try await pool.withConnection { connection in
-            try connection.query(
-                """
-                INSERT INTO service_applications (id, unit_id, person_id, service, status)
-                SELECT $1, unit_id, person_id, $4, $5 FROM associations
-                WHERE id = $2 AND unit_id = $3 AND state = 'active' FOR SHARE
-                """, [UUID(), associationId, unitId.rawValue, service, status]
-            ).affectedRows == 1
-        }
     }
 
     // MARK: Writes (worker), in the caller's transaction

@@ -313,6 +313,12 @@ public struct NoticeStore: Sendable {
                         AND b.status <> 'rejected' AND b.uploaded_at > a.uploaded_at)
                 ORDER BY a.validated_at DESC, a.id LIMIT 50
                 """, [unitId.rawValue])
+            let restricted = try connection.execute(
+                prepared: "prompt_restrictions",
+                """
+                SELECT service, reasons::text AS reasons, \(PostgresTimestamp.rfc3339("decided_at"))
+                FROM unit_eligibility WHERE unit_id = $1 AND status = 'restricted' ORDER BY service
+                """, [unitId.rawValue])
             let reads = try connection.execute(
                 prepared: "prompt_reads", "SELECT prompt_id FROM system_prompt_reads WHERE unit_id = $1",
                 [unitId.rawValue])
@@ -332,7 +338,14 @@ public struct NoticeStore: Sendable {
                         reason: try row.optional("reason", as: AttachmentReason.self),
                         validatedAt: try row.string("validated_at").flatMap(Self.date))
                 },
-                qualifications: qualifications ?? [])
+                qualifications: qualifications ?? [],
+                restrictions: try restricted.rows.map { row in
+                    .init(
+                        service: try row.required("service", as: RestrictedService.self),
+                        reasons: (try row.string("reasons")).flatMap {
+                            try? JSONDecoder().decode([EligibilityReason].self, from: Data($0.utf8))
+                        } ?? [], since: try row.string("decided_at").flatMap(Self.date))
+                })
             return (facts, Set(try reads.rows.map { try $0.requiredString("prompt_id") }))
         }
     }

@@ -20,6 +20,8 @@ public actor TestSystem {
     public private(set) var profileWorker: ManagedProcess?
     /// The notice worker (fan-outs, withdrawals, read marks).
     public private(set) var noticeWorker: ManagedProcess?
+    /// The eligibility worker (credit list, registration changes, business items; the daily sweep).
+    public private(set) var eligibilityWorker: ManagedProcess?
     private var workerCount = 0
     private var issuer: DevelopmentIssuer?
     private var serviceIssuer: DevelopmentIssuer?
@@ -56,6 +58,10 @@ public actor TestSystem {
             arguments: [JobKind.unitProfile.rawValue], environment: processEnvironment,
             runDirectory: environment.runDirectory)
         try await startNoticeWorker()
+        eligibilityWorker = try ManagedProcess(
+            name: "eligibility-worker", executable: environment.binDirectory.appendingPathComponent("talent-worker"),
+            arguments: [JobKind.eligibilityCheck.rawValue], environment: processEnvironment,
+            runDirectory: environment.runDirectory)
         try await waitUntilReady()
     }
 
@@ -106,6 +112,8 @@ public actor TestSystem {
         profileWorker = nil
         await noticeWorker?.stop()
         noticeWorker = nil
+        await eligibilityWorker?.stop()
+        eligibilityWorker = nil
         await gateway?.stop()
         gateway = nil
     }

@@ -18,10 +18,13 @@ public struct SystemPrompt: Sendable, Hashable, Codable {
         /// A qualification of the profile expires within ``SystemPrompts/expiryWarningDays`` days, or
         /// has expired.
         case qualificationExpiring = "qualification_expiring"
+        /// A restricted service (manual §4) is restricted for a reason beyond the incomplete profile.
+        case serviceRestricted = "service_restricted"
     }
 
     /// Stable while its cause lasts: `profile_incomplete`, `pending_associations:<newest request id>`,
-    /// `attachment_rejected:<attachment id>`, `qualification_expiring:<kind>:<last valid day>`.
+    /// `attachment_rejected:<attachment id>`, `qualification_expiring:<kind>:<last valid day>`,
+    /// `service_restricted:<service>:<reason codes joined by +>`.
     public var id: String
     public var kind: Kind
     /// When the cause arose, where known (the newest request, the verdict, the profile's creation).

@@ -30,6 +30,20 @@ public struct UnitPromptFacts: Sendable, Hashable {
         }
     }
 
+    /// A restricted service's stored decision when restricted (``EligibilityDecision``).
+    public struct Restriction: Sendable, Hashable {
+        public var service: RestrictedService
+        public var reasons: [EligibilityReason]
+        /// When the decision was made.
+        public var since: Date?
+
+        public init(service: RestrictedService, reasons: [EligibilityReason], since: Date?) {
+            self.service = service
+            self.reasons = reasons
+            self.since = since
+        }
+    }
+
     public var profileComplete: Bool
     /// When the unit was first seen (the incomplete profile's prompt dates from then).
     public var firstSeen: Date?
@@ -37,16 +51,19 @@ public struct UnitPromptFacts: Sendable, Hashable {
     public var rejectedAttachments: [RejectedAttachment]
     /// The current profile's qualifications (empty while there is none).
     public var qualifications: [Qualification]
+    /// The restricted services the unit is restricted from, with their reasons.
+    public var restrictions: [Restriction]
 
     public init(
         profileComplete: Bool, firstSeen: Date?, pending: PendingRequests?, rejectedAttachments: [RejectedAttachment],
-        qualifications: [Qualification]
+        qualifications: [Qualification], restrictions: [Restriction] = []
     ) {
         self.profileComplete = profileComplete
         self.firstSeen = firstSeen
         self.pending = pending
         self.rejectedAttachments = rejectedAttachments
         self.qualifications = qualifications
+        self.restrictions = restrictions
     }
 }
 
@@ -109,6 +126,18 @@ public enum SystemPrompts {
                 SystemPrompt(
                     id: "\(SystemPrompt.Kind.qualificationExpiring.rawValue):\(qualification.kind.rawValue):\(last)",
                     kind: .qualificationExpiring, since: nil, message: message, messageEnglish: english))
+        }
+        // Restricted only for the incomplete profile: that prompt already says so.
+        for restriction in facts.restrictions where restriction.reasons.contains(where: { $0.code != .profileIncomplete }) {
+            let codes = restriction.reasons.map(\.code.rawValue).joined(separator: "+")
+            prompts.append(
+                SystemPrompt(
+                    id: "\(SystemPrompt.Kind.serviceRestricted.rawValue):\(restriction.service.rawValue):\(codes)",
+                    kind: .serviceRestricted, since: restriction.since,
+                    message: "\(restriction.service.label)业务受限：\(restriction.reasons.map(\.message).joined())",
+                    messageEnglish:
+                        "The \(restriction.service.labelEnglish) is restricted: \(restriction.reasons.map(\.messageEnglish).joined(separator: " "))"
+                ))
         }
         return prompts
     }

@@ -48,6 +48,12 @@ public struct ServiceTokenVerifier: Sendable {
     public static let associationRequestsScope = "association_requests"
     /// The scope that allows publishing, reading and withdrawing policy notices.
     public static let noticesScope = "notices"
+    /// The scope that allows updating the credit restriction list (信用限制名单).
+    public static let creditListScope = "credit_list"
+    /// The scope that allows reporting changes of units' registration.
+    public static let registrationChangesScope = "registration_changes"
+    /// The scope that allows reporting business items (业务事项).
+    public static let businessItemsScope = "business_items"
 
     let check: BearerTokenCheck?
 

@@ -41,11 +41,17 @@ public enum GatewayOperation: String, CaseIterable, Sendable {
     case listNotices
     case listPrompts
     case markRead
+    case updateCreditList
+    case reportRegistrationChanges
+    case reportBusinessItems
+    case listServices
+    case listBusinessItems
 
     public var method: HTTPRequest.Method {
         switch self {
         case .uploadAttachment, .approveAssociationRequest, .rejectAssociationRequest, .unlinkEmployee,
-            .submitAssociationRequest, .submitProfile, .publishNotice, .withdrawNotice, .markRead:
+            .submitAssociationRequest, .submitProfile, .publishNotice, .withdrawNotice, .markRead,
+            .updateCreditList, .reportRegistrationChanges, .reportBusinessItems:
             .post
         case .deleteAttachment: .delete
         case .updateEmployeePosition, .saveGeneralInformation, .saveQualifications, .saveBusinessHandler,
@@ -92,6 +98,11 @@ public enum GatewayOperation: String, CaseIterable, Sendable {
         case .listNotices: "/v1/notices"
         case .listPrompts: "/v1/prompts"
         case .markRead: "/v1/read-marks"
+        case .updateCreditList: "/v1/service/credit-list"
+        case .reportRegistrationChanges: "/v1/service/registration-changes"
+        case .reportBusinessItems: "/v1/service/business-items"
+        case .listServices: "/v1/services"
+        case .listBusinessItems: "/v1/business-items"
         }
     }
 
@@ -110,6 +121,9 @@ public enum GatewayOperation: String, CaseIterable, Sendable {
         case .submitAssociationRequest: .service(scope: ServiceTokenVerifier.associationRequestsScope)
         case .getServiceJob: .service(scope: nil)
         case .publishNotice, .getNotice, .withdrawNotice: .service(scope: ServiceTokenVerifier.noticesScope)
+        case .updateCreditList: .service(scope: ServiceTokenVerifier.creditListScope)
+        case .reportRegistrationChanges: .service(scope: ServiceTokenVerifier.registrationChangesScope)
+        case .reportBusinessItems: .service(scope: ServiceTokenVerifier.businessItemsScope)
         default: .unit
         }
     }
