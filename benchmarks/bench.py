@@ -275,7 +275,7 @@ class Database:
 
 # MARK: the measures
 
-GROUPS = ("ceilings", "decisions", "celery", "scale", "http", "attachments", "notices")
+GROUPS = ("ceilings", "decisions", "celery", "scale", "http", "attachments", "eligibility", "notices")
 
 class Bench:
     def __init__(self, args):
@@ -518,6 +518,13 @@ class Bench:
                     self.corpus("ours.attachments.drain", broker_fed=True)
                 for _ in range(a.runs):
                     self.corpus("ours.attachments.http", broker_fed=False)
+            if "eligibility" in want:
+                # Before the notices: their million bulk units would be swept too.
+                log("eligibility: the daily sweep over every unit (bulk units with complete profiles)")
+                for _ in range(a.runs):
+                    result = json.loads(self.ctl("bench", "sweep", "--units", str(a.notice_units)).strip().splitlines()[-1])
+                    result["perSecond"] = result["units_per_second"]
+                    self.record("ours.eligibility.sweep", result)
             if "notices" in want:
                 log("notices: one notice fanned out to every unit, the gateway answering inbox reads meanwhile")
                 self.processes.start_workers("notice.fanout", 1)
@@ -662,6 +669,12 @@ class Report:
                 met(units >= size and seconds[0] <= target))
             row(f"gateway inbox reads during that fan-out: p99", self.cell(measure, "read_p99_ms", " ms", 1), "", "< 50 ms",
                 met(p99 is not None and p99[0] < 50))
+        sweep = self.stat("ours.eligibility.sweep", "seconds")
+        if sweep is not None:
+            units = (self.stat("ours.eligibility.sweep", "units") or (0, 0, 0))[0]
+            row(f"daily eligibility sweep over every unit ({units:,.0f} units, complete profiles): seconds; units/s",
+                f"{self.cell('ours.eligibility.sweep', 'seconds', ' s', 2)}; {self.cell('ours.eligibility.sweep')}", "",
+                "≤ 20 s at 100,000 units", met(units >= 100_000 and sweep[0] <= 20 * units / 100_000))
         cpu_lines = []
         for measure in ("ours.decisions.drain", "celery.decisions.drain", "ours.http.full", "ours.attachments.http"):
             runs = self.runs.get(measure)

@@ -28,15 +28,16 @@ start worker talent-worker attachment.validation --http-port 58095
 start association-worker talent-worker association.decision --http-port 58096
 start profile-worker talent-worker unit.profile --http-port 58098
 start notice-worker talent-worker notice.fanout --http-port 58097
+start eligibility-worker talent-worker eligibility.check --http-port 58099
 for url in "http://127.0.0.1:$PORT/health/ready" http://127.0.0.1:58095/health/ready http://127.0.0.1:58096/health/ready \
-  http://127.0.0.1:58098/health/ready http://127.0.0.1:58097/health/ready; do
+  http://127.0.0.1:58098/health/ready http://127.0.0.1:58097/health/ready http://127.0.0.1:58099/health/ready; do
   for _ in $(seq 1 300); do curl -sf "$url" >/dev/null && break; sleep 0.2; done
   curl -sf "$url" >/dev/null || { echo "fuzzing: $url not ready after 60 s (logs: $DIR/fuzz-*.log)" >&2; exit 1; }
 done
 UNIT=91350100M000100Y43
 export FUZZ_UNIT_TOKEN FUZZ_SERVICE_TOKEN
 FUZZ_UNIT_TOKEN="$("$BIN/talentctl" token --unit "$UNIT" --lifetime 3600)"
-FUZZ_SERVICE_TOKEN="$("$BIN/talentctl" token --service personal-portal --scope "association_requests notices" --lifetime 3600)"
+FUZZ_SERVICE_TOKEN="$("$BIN/talentctl" token --service personal-portal --scope "association_requests notices credit_list registration_changes business_items" --lifetime 3600)"
 PNG="$(find "$TALENT_TEST_CORPUS/files" -maxdepth 1 -name '*.png' | sort | sed -n 1p)"
 python3 scripts/fuzz-seed.py "http://127.0.0.1:$PORT" "$FUZZ_UNIT_TOKEN" "$FUZZ_SERVICE_TOKEN" \
   "$TALENT_POSTGRES_URL" "$UNIT" "$PNG" > "$DIR/fuzz-seed.env"

@@ -36,7 +36,7 @@ command -v systemd-analyze >/dev/null 2>&1 \
 UNITS="$TALENT_HOME/systemd-verify"
 rm -rf "$UNITS" && mkdir -p "$UNITS"
 for unit in deploy/systemd/*.service; do sed "s|/opt/talent/bin|$BIN|g" "$unit" > "$UNITS/$(basename "$unit")"; done
-for kind in attachment.validation association.decision unit.profile; do cp "$UNITS/talent-worker@.service" "$UNITS/talent-worker@$kind.service"; done
+for kind in attachment.validation association.decision unit.profile notice.fanout eligibility.check; do cp "$UNITS/talent-worker@.service" "$UNITS/talent-worker@$kind.service"; done
 systemd-analyze verify --man=no "$UNITS/talent-gateway.service" "$UNITS"/talent-worker@?*.service
 
 export TALENT_TEST_BIN="$BIN"
@@ -120,9 +120,10 @@ if [ "${TALENT_SKIP_MONITORING:-0}" != 1 ] && [ $# -eq 0 ]; then
   echo "== monitoring: the local stack end to end"
   cleanup
   (
-    # Clear of the local system's ports (58100 + i … 58400 + i): the README's first command leaves it running.
+    # Clear of the local system's ports (58100 + i … 58500 + i): the README's first command leaves it running.
     export TALENT_PROMETHEUS_PORT=59091 TALENT_ATTACHMENT_WORKER_PORT_BASE=58700 \
-      TALENT_ASSOCIATION_WORKER_PORT_BASE=58750 TALENT_PROFILE_WORKER_PORT_BASE=58800 TALENT_NOTICE_WORKER_PORT_BASE=58850
+      TALENT_ASSOCIATION_WORKER_PORT_BASE=58750 TALENT_PROFILE_WORKER_PORT_BASE=58800 TALENT_NOTICE_WORKER_PORT_BASE=58850 \
+      TALENT_ELIGIBILITY_WORKER_PORT_BASE=58900
     use_test_system monitoring 58093
     stop_monitoring() { deploy/local/monitoring.sh stop; deploy/local/processes.sh stop; }
     trap stop_monitoring EXIT
@@ -135,6 +136,8 @@ if [ "${TALENT_SKIP_MONITORING:-0}" != 1 ] && [ $# -eq 0 ]; then
     "$BIN/talentctl" demo associations --gateway "http://127.0.0.1:$TALENT_HTTP_PORT" >/dev/null
     "$BIN/talentctl" demo key-rotation --gateway "http://127.0.0.1:$TALENT_HTTP_PORT"
     "$BIN/talentctl" demo notices --gateway "http://127.0.0.1:$TALENT_HTTP_PORT"
+    "$BIN/talentctl" demo eligibility --gateway "http://127.0.0.1:$TALENT_HTTP_PORT"
+    "$BIN/talentctl" rules show
     deploy/local/monitoring.sh check "$TALENT_ROOT/.local/dashboard-test.png"
     echo "== operator commands: workers scale, system restart, settings (scripts/check-operations.sh)"
     mkdir -p "$TALENT_HOME/ops-files"

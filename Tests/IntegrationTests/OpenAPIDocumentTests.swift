@@ -56,6 +56,15 @@ struct OpenAPIDocumentTests {
         #expect(try Self.schema("AttachmentReason")["enum"] as? [String] == AttachmentReason.allCases.map(\.rawValue))
         #expect(try Self.schema("AssociationState")["enum"] as? [String] == AssociationState.allCases.map(\.rawValue))
         #expect(try Self.schema("AssociationAction")["enum"] as? [String] == AssociationAction.allCases.map(\.rawValue))
+        #expect(
+            try Self.schema("EligibilityReasonCode")["enum"] as? [String]
+                == EligibilityReason.Code.allCases.map(\.rawValue))
+        #expect(try Self.schema("RestrictedService")["enum"] as? [String] == RestrictedService.allCases.map(\.rawValue))
+        #expect(
+            try Self.schema("BusinessItemStatus")["enum"] as? [String] == BusinessItem.Status.allCases.map(\.rawValue))
+        #expect(
+            try Self.schema("EligibilityStatus")["enum"] as? [String]
+                == EligibilityDecision.Status.allCases.map(\.rawValue))
     }
 
     /// The response checker the API tests use does find violations.

@@ -41,6 +41,29 @@ struct SystemPromptsTests {
         #expect(prompts[2].messageEnglish.contains("corrupt"))
     }
 
+    /// A restricted service is prompted with its reasons; its id changes with them (a new cause is
+    /// unread again); restricted only for the incomplete profile, the profile's prompt says it.
+    @Test func restrictedServices() {
+        let credit = EligibilityReason(code: .creditRestricted, message: "单位已被列入信用限制名单。", messageEnglish: "listed")
+        let filing = EligibilityReason(code: .changeNotFiled, message: "未备案。", messageEnglish: "unfiled")
+        let incomplete = EligibilityReason(code: .profileIncomplete, message: "未完善。", messageEnglish: "incomplete")
+        var facts = Self.facts()
+        facts.restrictions = [
+            .init(service: .workResidencePermit, reasons: [credit, filing], since: Date()),
+            .init(service: .talentIntroduction, reasons: [incomplete], since: nil),
+        ]
+        let prompts = SystemPrompts.derive(from: facts, today: Self.today)
+        #expect(prompts.map(\.kind) == [.serviceRestricted])
+        #expect(prompts[0].id == "service_restricted:work_residence_permit:credit_restricted+change_not_filed")
+        #expect(prompts[0].message.hasPrefix("工作居住证业务受限："))
+        #expect(prompts[0].message.contains("信用限制名单"))
+        facts.restrictions[0].reasons = [credit]
+        #expect(
+            SystemPrompts.derive(from: facts, today: Self.today).map(\.id) == [
+                "service_restricted:work_residence_permit:credit_restricted"
+            ])
+    }
+
     @Test func qualificationsExpiringWithinThirtyDaysOrExpired() {
         let in30 = CalendarDate(year: 2027, month: 1, day: 1)!  // 30 days after 2026-12-02
         let in31 = CalendarDate(year: 2027, month: 1, day: 2)!

@@ -2,7 +2,8 @@
 # Starts and stops the gateway and workers in the background (pid files and logs under .local/), and
 # scales one worker kind. Workers serve /metrics and /health/* on consecutive ports per kind
 # (TALENT_ATTACHMENT_WORKER_PORT_BASE + i, TALENT_ASSOCIATION_WORKER_PORT_BASE + i,
-# TALENT_PROFILE_WORKER_PORT_BASE + i, TALENT_NOTICE_WORKER_PORT_BASE + i); their targets for Prometheus (file_sd) are rewritten whenever
+# TALENT_PROFILE_WORKER_PORT_BASE + i, TALENT_NOTICE_WORKER_PORT_BASE + i,
+# TALENT_ELIGIBILITY_WORKER_PORT_BASE + i); their targets for Prometheus (file_sd) are rewritten whenever
 # workers start or stop.
 # Usage: deploy/local/processes.sh start BIN_DIR | restart BIN_DIR | stop | scale KIND COUNT BIN_DIR | memory
 set -euo pipefail
@@ -12,7 +13,7 @@ RUN="$TALENT_HOME/run"
 LOGS="$TALENT_HOME/logs"
 mkdir -p "$RUN" "$LOGS"
 
-KINDS=(attachment.validation association.decision unit.profile notice.fanout)
+KINDS=(attachment.validation association.decision unit.profile notice.fanout eligibility.check)
 
 # The pid-file prefix, port base and default count (its variable) of a worker kind.
 prefix() {
@@ -21,6 +22,7 @@ prefix() {
     association.decision) echo association-worker ;;
     unit.profile) echo profile-worker ;;
     notice.fanout) echo notice-worker ;;
+    eligibility.check) echo eligibility-worker ;;
     *) echo "unknown job kind $1 (${KINDS[*]})" >&2; exit 64 ;;
   esac
 }
@@ -30,6 +32,7 @@ port_base() {
     association.decision) echo "$TALENT_ASSOCIATION_WORKER_PORT_BASE" ;;
     unit.profile) echo "$TALENT_PROFILE_WORKER_PORT_BASE" ;;
     notice.fanout) echo "$TALENT_NOTICE_WORKER_PORT_BASE" ;;
+    eligibility.check) echo "$TALENT_ELIGIBILITY_WORKER_PORT_BASE" ;;
   esac
 }
 default_count() {
@@ -38,6 +41,7 @@ default_count() {
     association.decision) echo "${TALENT_ASSOCIATION_WORKERS:-1}" ;;
     unit.profile) echo "${TALENT_PROFILE_WORKERS:-1}" ;;
     notice.fanout) echo "${TALENT_NOTICE_WORKERS:-1}" ;;
+    eligibility.check) echo "${TALENT_ELIGIBILITY_WORKERS:-1}" ;;
   esac
 }
 
@@ -174,7 +178,8 @@ configured() {
 }
 
 # Stops and starts everything with as many workers of each kind as it has (scaled counts are kept);
-# when it has none, with the defaults (TALENT_WORKERS, TALENT_ASSOCIATION_WORKERS, TALENT_PROFILE_WORKERS, TALENT_NOTICE_WORKERS).
+# when it has none, with the defaults (TALENT_WORKERS, TALENT_ASSOCIATION_WORKERS, TALENT_PROFILE_WORKERS, TALENT_NOTICE_WORKERS,
+# TALENT_ELIGIBILITY_WORKERS).
 restart() {
   local bin="$1" kind any=0
   [ -f "$RUN/gateway.pid" ] && any=1
@@ -182,7 +187,7 @@ restart() {
   if [ "$any" = 1 ]; then
     TALENT_WORKERS="$(configured attachment.validation)" TALENT_ASSOCIATION_WORKERS="$(configured association.decision)" \
       TALENT_PROFILE_WORKERS="$(configured unit.profile)" TALENT_NOTICE_WORKERS="$(configured notice.fanout)" \
-      start "$bin"
+      TALENT_ELIGIBILITY_WORKERS="$(configured eligibility.check)" start "$bin"
   else
     start "$bin"
   fi

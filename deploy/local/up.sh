@@ -54,6 +54,10 @@ if [ "${TALENT_SKIP_DEMO:-0}" != 1 ]; then
   echo "== demo: a policy notice reaches every unit; system prompts follow a unit's state =="
   "$BIN/talentctl" demo notices --gateway "http://127.0.0.1:$TALENT_HTTP_PORT" || status=$?
   echo
+  echo "== demo: restricted services follow their inputs and the unit's fixes; business in progress (manual §4, §7) =="
+  "$BIN/talentctl" rules show || status=$?
+  "$BIN/talentctl" demo eligibility --gateway "http://127.0.0.1:$TALENT_HTTP_PORT" || status=$?
+  echo
   echo "== monitoring: Prometheus scrapes every process; the dashboard page with the demo's traffic =="
   deploy/local/monitoring.sh check "$TALENT_HOME/dashboard.png" || status=$?
   echo

@@ -15,7 +15,9 @@ import TalentGateway
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmark pieces: raw ceilings, decision backlogs, end-to-end decision throughput.",
-        subcommands: [Decisions.self, Ceiling.self, Inspect.self, Prepare.self, Publish.self, Notices.self],
+        subcommands: [
+            Decisions.self, Ceiling.self, Inspect.self, Prepare.self, Publish.self, Notices.self, Sweep.self,
+        ],
         defaultSubcommand: Decisions.self)
 
     static func environment() -> ServiceEnvironment {

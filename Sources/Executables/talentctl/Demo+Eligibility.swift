@@ -1,13 +1,16 @@
 import ArgumentParser
 import Foundation
+import PostgresClient
+import ServiceConfiguration
 import TalentAPI
 import TalentClient
 import TalentCore
 import TalentGateway
 
 /// `talentctl demo eligibility` (manual §4, §7): a new unit's service list is restricted while its
-/// profile is incomplete and allowed once complete; the registration authority reports a change of
-/// the unit 40 days ago and the credit system lists the unit, and the list shows every reason (with
+/// profile is incomplete and allowed once complete; with the demo's clock set back (the profile last
+/// submitted 90 days ago, written straight to the database) the registration authority reports a
+/// change of the unit 40 days ago and the credit system lists the unit, and the list shows every reason (with
 /// the system prompt); the unit files the change by submitting its profile again and the credit
 /// system unlists it, and the reasons disappear one by one; the unit's in-progress list goes from its
 /// empty state to the one item the permit system reports.
@@ -36,6 +39,15 @@ extension Demo {
         _ = try await ProfileCompletion(unit: client).completeIfNeeded(name: unit.name, seed: seed)
         try await printServices(client)
 
+        // The demo's clock: the profile was last submitted 90 days ago (a unit of some standing).
+        let environment = SettingsReader.readOrExit { () throws(SettingError) in try ServiceEnvironment() }
+        let pool = PostgresPool(configuration: environment.postgres(poolSize: 1))
+        defer { pool.shutdown() }
+        _ = try await pool.withConnection { connection in
+            try connection.query(
+                "UPDATE units SET profile_updated_at = now() - interval '90 days' WHERE id = $1", [unit.code.rawValue])
+        }
+        print("(demo clock: the unit's profile was last submitted 90 days ago)")
         let changedOn = CalendarDate.today(now: Date().addingTimeInterval(-40 * 86_400))
         print("== the market registry reports a change of the unit's registration on \(changedOn)")
         _ = try await registry.reportEligibilityInput(

@@ -67,8 +67,10 @@ struct Demo: AsyncParsableCommand {
                 try await demo.runSession(people: people, approvals: approvals) { associationId in
                     // The permit system reports an application in progress for the employee: the
                     // business item the unlink pre-check reads.
-                    let employee = try await client.send("GET", "/v1/employees/\(associationId.uuidString.lowercased())")
-                        .decode(EmployeeDetail.self)
+                    let employee = try await client.send(
+                        "GET", "/v1/employees/\(associationId.uuidString.lowercased())"
+                    )
+                    .decode(EmployeeDetail.self)
                     _ = try await permitSystem.reportEligibilityInput(
                         "/v1/service/business-items",
                         json: BusinessItemReport(items: [

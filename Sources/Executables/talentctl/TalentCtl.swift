@@ -6,10 +6,12 @@ struct TalentCtl: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "talentctl",
         abstract:
-            "Operate the talent platform: the local system and its workers, migrations, broker topology, tokens, uploads, status, jobs, dead letters, identifier checks, demo, benchmark.",
+            "Operate the talent platform: the local system and its workers, migrations, broker topology, tokens, uploads, status, jobs, dead letters, identifier checks, eligibility rules and sweeps, demo, benchmark.",
         subcommands: [
             System.self, Workers.self, Migrate.self, Topology.self, DevKeys.self, Token.self, Upload.self,
-            Status.self, Jobs.self, DeadLetters.self, Validate.self, Demo.self, Bench.self, Settings.self,
+            Status.self, Jobs.self, DeadLetters.self, Validate.self, Rules.self, Eligibility.self, Demo.self,
+            Bench.self,
+            Settings.self,
         ])
 
     /// Completes the environment from the checkout's `deploy/local/env.sh` (``LocalSystemSettings``)

@@ -160,7 +160,7 @@ public struct ProfileCompletion: Sendable {
     }
 
     /// The `fields` of a refusal.
-    static func problems(_ reply: GatewayClient.Reply) -> [FieldProblem] {
+    public static func problems(_ reply: GatewayClient.Reply) -> [FieldProblem] {
         struct Body: Decodable {
             struct Error: Decodable { var fields: [FieldProblem]? }
             var error: Error

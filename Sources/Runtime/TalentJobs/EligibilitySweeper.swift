@@ -57,26 +57,16 @@ public struct EligibilitySweeper: Service {
     /// Works through `day`'s sweep until it is complete or another replica holds its row.
     /// - Returns: units this process recomputed.
     public func sweep(day: CalendarDate) async throws -> Int {
-        var units = 0
-        var changed = 0
         let started = ContinuousClock.now
-        while !Task.isCancelled {
-            let chunk = try await pool.transaction { [chunkSize] connection in
-                try EligibilityStore.sweepChunk(day: day, chunkSize: chunkSize, on: connection)
-            }
-            guard let chunk else { break }
-            units += chunk.units
-            changed += chunk.changed
-            if chunk.completed {
-                logger.info(
-                    "eligibility sweep complete",
-                    metadata: [
-                        "day": "\(day)", "units": "\(units)", "decisionsChanged": "\(changed)",
-                        "seconds": "\(started.duration(to: .now))",
-                    ])
-                break
-            }
+        let share = try await EligibilityStore(pool: pool).sweep(day: day, chunkSize: chunkSize)
+        if share.completed {
+            logger.info(
+                "eligibility sweep complete",
+                metadata: [
+                    "day": "\(day)", "units": "\(share.units)", "decisionsChanged": "\(share.changed)",
+                    "seconds": "\(started.duration(to: .now))",
+                ])
         }
-        return units
+        return share.units
     }
 }

@@ -93,4 +93,29 @@ public enum BenchmarkFixtures {
         }
         return inserted
     }
+
+    /// Gives every unit of `codes` without a profile `profile` as its complete, current profile (one
+    /// statement per 50,000 units), in the caller's transaction: bulk units the eligibility rules
+    /// evaluate in full.
+    /// - Returns: the units updated.
+    public static func completeProfiles(
+        _ codes: [UnifiedSocialCreditCode], profile: UnitProfile, on connection: PostgresConnection
+    ) throws -> Int {
+        let json = String(decoding: try JSONEncoder().encode(profile), as: UTF8.self)
+        var updated = 0
+        var start = 0
+        while start < codes.count {
+            let slice = codes[start..<min(start + 50_000, codes.count)].map(\.rawValue)
+            updated += try connection.execute(
+                prepared: "bench_complete_profiles",
+                """
+                UPDATE units SET profile = $2::jsonb, profile_status = 'complete', profile_completed_at = now(),
+                                 profile_updated_at = now()
+                WHERE id = ANY($1::text[]) AND profile IS NULL
+                """, [slice, json]
+            ).affectedRows
+            start += 50_000
+        }
+        return updated
+    }
 }

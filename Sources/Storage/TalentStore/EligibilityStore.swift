@@ -104,23 +104,7 @@ public struct EligibilityStore: Sendable {
     static func recomputeLocked(
         units: [String], ruleSet: EligibilityRuleSet, today: CalendarDate, on connection: PostgresConnection
     ) throws -> (units: Int, changed: Int) {
-        let rows = try connection.execute(
-            prepared: "eligibility_facts",
-            """
-            SELECT u.id, u.profile_status = 'complete' AS complete, u.unit_type, u.district,
-                   (u.profile #> '{qualifications,items}')::text AS qualifications,
-                   EXISTS (SELECT 1 FROM credit_restrictions c WHERE c.unit_id = u.id) AS credit,
-                   (SELECT string_agg(to_char(r.changed_on, 'YYYY-MM-DD'), ',') FROM unit_registration_changes r
-                    WHERE r.unit_id = u.id
-                      AND (u.profile_updated_at IS NULL
-                           OR (u.profile_updated_at AT TIME ZONE 'Asia/Shanghai')::date < r.changed_on)) AS unfiled,
-                   (SELECT count(DISTINCT b.resident_id) FROM business_items b
-                    JOIN persons p ON p.resident_id = b.resident_id
-                    JOIN associations a ON a.person_id = p.id AND a.unit_id = b.unit_id AND a.state = 'active'
-                    WHERE b.unit_id = u.id AND b.service = 'work_residence_permit' AND b.status = 'approved')
-                       AS holders
-            FROM units u WHERE u.id = ANY($1::text[])
-            """, [units])
+        let facts = try facts(of: units, on: connection)
         var unitIds: [String] = []
         var services: [String] = []
         var statuses: [String] = []
@@ -128,9 +112,7 @@ public struct EligibilityStore: Sendable {
         var versions: [Int] = []
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        for row in rows.rows {
-            let id = try row.requiredString("id")
-            let facts = try facts(row)
+        for (id, facts) in facts {
             for decision in EligibilityRules.evaluate(facts, ruleSet: ruleSet, today: today) {
                 unitIds.append(id)
                 services.append(decision.service.rawValue)
@@ -152,7 +134,34 @@ public struct EligibilityStore: Sendable {
                   IS DISTINCT FROM (excluded.status, excluded.reasons, excluded.rule_set_version)
             """, [unitIds, services, statuses, reasons, versions]
         ).affectedRows
-        return (rows.rows.count, changed)
+        return (facts.count, changed)
+    }
+
+    /// What the rules look at for each of `units` the platform has seen, read in one statement in the
+    /// caller's transaction: the profile, the credit list, unfiled registration changes (a profile
+    /// change accepted on or after a change's day, Beijing time, files it) and the permit holders
+    /// (current employees with an approved work residence permit item at the unit).
+    public static func facts(of units: [String], on connection: PostgresConnection) throws -> [(
+        unitId: String, facts: EligibilityFacts
+    )] {
+        let rows = try connection.execute(
+            prepared: "eligibility_facts",
+            """
+            SELECT u.id, u.profile_status = 'complete' AS complete, u.unit_type, u.district,
+                   (u.profile #> '{qualifications,items}')::text AS qualifications,
+                   EXISTS (SELECT 1 FROM credit_restrictions c WHERE c.unit_id = u.id) AS credit,
+                   (SELECT string_agg(to_char(r.changed_on, 'YYYY-MM-DD'), ',') FROM unit_registration_changes r
+                    WHERE r.unit_id = u.id
+                      AND (u.profile_updated_at IS NULL
+                           OR (u.profile_updated_at AT TIME ZONE 'Asia/Shanghai')::date < r.changed_on)) AS unfiled,
+                   (SELECT count(DISTINCT b.resident_id) FROM business_items b
+                    JOIN persons p ON p.resident_id = b.resident_id
+                    JOIN associations a ON a.person_id = p.id AND a.unit_id = b.unit_id AND a.state = 'active'
+                    WHERE b.unit_id = u.id AND b.service = 'work_residence_permit' AND b.status = 'approved')
+                       AS holders
+            FROM units u WHERE u.id = ANY($1::text[])
+            """, [units])
+        return try rows.rows.map { (try $0.requiredString("id"), try facts($0)) }
     }
 
     /// The facts of one row of `eligibility_facts`.
@@ -255,6 +264,44 @@ public struct EligibilityStore: Sendable {
             WHERE day = $1::date
             """, [day.description, units.last, count, changed, completed])
         return SweepChunk(units: count, changed: changed, completed: completed)
+    }
+
+    /// What a process's share of a day's sweep did (``sweep(day:chunkSize:)``).
+    public struct SweepShare: Sendable, Hashable {
+        /// Units this process recomputed.
+        public var units: Int
+        /// Decisions that changed.
+        public var changed: Int
+        /// Whether this process finished the day's sweep (its last chunk).
+        public var completed: Bool
+    }
+
+    /// Works through `day`'s sweep, one transaction per chunk of `chunkSize` units, until it is
+    /// complete or another process holds the day's row (it goes on with the rest).
+    /// - Throws: ``PostgresError``, ``EligibilityStoreError``; `CancellationError` between chunks.
+    public func sweep(day: CalendarDate, chunkSize: Int) async throws -> SweepShare {
+        var share = SweepShare(units: 0, changed: 0, completed: false)
+        while !share.completed {
+            try Task.checkCancellation()
+            let chunk = try await pool.transaction { connection in
+                try Self.sweepChunk(day: day, chunkSize: max(1, chunkSize), on: connection)
+            }
+            guard let chunk else { break }
+            share.units += chunk.units
+            share.changed += chunk.changed
+            share.completed = chunk.completed
+        }
+        return share
+    }
+
+    /// Forgets `day`'s sweep so that the next one starts again from the first unit (operators, after
+    /// publishing a rule set; the benchmark).
+    public func restartSweep(day: CalendarDate) async throws {
+        try await pool.withConnection { connection in
+            try connection.execute(
+                prepared: "eligibility_sweep_restart", "DELETE FROM eligibility_sweeps WHERE day = $1::date",
+                [day.description])
+        }
     }
 
     /// A day's sweep as recorded.

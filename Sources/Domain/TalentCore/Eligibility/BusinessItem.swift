@@ -57,7 +57,8 @@ public struct BusinessItem: Sendable, Hashable, Codable {
     /// not a valid GB 11643-1999 number (as of `today`). The field names are relative to the item.
     public func problems(today: CalendarDate) -> [FieldProblem] {
         var problems: [FieldProblem] = []
-        if reference.isEmpty || reference.utf8.count > 64 || !reference.utf8.allSatisfy({ (0x21...0x7E).contains($0) }) {
+        if reference.isEmpty || reference.utf8.count > 64 || !reference.utf8.allSatisfy({ (0x21...0x7E).contains($0) })
+        {
             problems.append(
                 FieldProblem(
                     field: "reference", code: "invalid_value", message: "1–64 printable ASCII characters, no spaces"))

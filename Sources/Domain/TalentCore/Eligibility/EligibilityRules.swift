@@ -10,17 +10,20 @@ public enum EligibilityRules {
         public var name: String
         /// What it checks, for operators.
         public var summary: String
-        public var check: @Sendable (EligibilityFacts, EligibilityRuleSet.Thresholds, CalendarDate) -> [EligibilityReason]
+        public var check:
+            @Sendable (EligibilityFacts, EligibilityRuleSet.Thresholds, CalendarDate) -> [EligibilityReason]
     }
 
     /// Every rule, in the order reasons are listed.
     public static let all: [Rule] = [
         Rule(name: "profile_complete", summary: "the unit's profile is complete (manual §2)", check: profileComplete),
-        Rule(name: "unit_type_eligible", summary: "the unit's type is one of eligibleUnitTypes", check: unitTypeEligible),
+        Rule(
+            name: "unit_type_eligible", summary: "the unit's type is one of eligibleUnitTypes", check: unitTypeEligible),
         Rule(
             name: "registered_in_beijing", summary: "the registered district is one of Beijing's 16",
             check: registeredInBeijing),
-        Rule(name: "not_credit_restricted", summary: "the unit is not on the credit restriction list", check: notCredit),
+        Rule(
+            name: "not_credit_restricted", summary: "the unit is not on the credit restriction list", check: notCredit),
         Rule(
             name: "qualifications_valid",
             summary: "the registration certificate and requiredQualifications are present and not expired",

@@ -128,7 +128,8 @@ public enum SystemPrompts {
                     kind: .qualificationExpiring, since: nil, message: message, messageEnglish: english))
         }
         // Restricted only for the incomplete profile: that prompt already says so.
-        for restriction in facts.restrictions where restriction.reasons.contains(where: { $0.code != .profileIncomplete }) {
+        for restriction in facts.restrictions
+        where restriction.reasons.contains(where: { $0.code != .profileIncomplete }) {
             let codes = restriction.reasons.map(\.code.rawValue).joined(separator: "+")
             prompts.append(
                 SystemPrompt(

@@ -35,7 +35,9 @@ struct EligibilityRoutes: Sendable {
         }
         if added.count + removed.count > EligibilityJob.maximumEntries {
             problems.append(
-                .init(field: "added", code: "too_many", message: "at most \(EligibilityJob.maximumEntries) codes at once"))
+                .init(
+                    field: "added", code: "too_many", message: "at most \(EligibilityJob.maximumEntries) codes at once")
+            )
         }
         for code in Set(added).intersection(removed) {
             problems.append(.init(field: "removed", code: "conflict", message: "\(code.rawValue) is also added"))
@@ -100,7 +102,9 @@ struct EligibilityRoutes: Sendable {
                 reference: report.reference, unitId: unitId, service: report.service, status: report.status,
                 residentId: report.residentId?.uppercased(), title: report.title, updatedAt: updatedAt)
             let itemProblems = item.problems(today: today)
-            problems += itemProblems.map { FieldProblem(field: "\(field).\($0.field)", code: $0.code, message: $0.message) }
+            problems += itemProblems.map {
+                FieldProblem(field: "\(field).\($0.field)", code: $0.code, message: $0.message)
+            }
             if itemProblems.isEmpty { items.append(item) }
         }
         guard problems.isEmpty else { throw GatewayError.invalidRequest(problems) }
@@ -137,7 +141,8 @@ struct EligibilityRoutes: Sendable {
     static func code(_ text: String, field: String, problems: inout [FieldProblem]) -> UnifiedSocialCreditCode? {
         guard let code = try? UnifiedSocialCreditCode(validating: text) else {
             problems.append(
-                .init(field: field, code: "invalid_unit_id", message: "not a unified social credit code (GB 32100-2015)"))
+                .init(
+                    field: field, code: "invalid_unit_id", message: "not a unified social credit code (GB 32100-2015)"))
             return nil
         }
         return code
