@@ -231,5 +231,13 @@ struct EligibilityAPITests {
         reply = try await BusinessItemFixture.permitSystem().send(
             "POST", "/v1/service/business-items", json: BusinessItemReport(items: []))
         #expect(reply.status == 400 && fields(reply) == ["items"])
+        let many = (0...EligibilityJob.maximumItems).map { index in
+            BusinessItemReport.Item(
+                reference: "R\(index)", unitId: unit, service: .talentIntroduction, status: .inProgress,
+                updatedAt: "2026-12-01T08:00:00Z")
+        }
+        reply = try await BusinessItemFixture.permitSystem().send(
+            "POST", "/v1/service/business-items", json: BusinessItemReport(items: many))
+        #expect(reply.status == 400 && ProfileCompletion.problems(reply).map(\.code) == ["too_many"])
     }
 }

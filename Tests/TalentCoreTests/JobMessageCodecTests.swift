@@ -44,6 +44,38 @@ struct JobMessageCodecTests {
         }
     }
 
+    /// No message is encoded that no worker would read; the largest eligibility reports fit.
+    @Test func refusesToEncodeOversizeMessages() throws {
+        let unit = UnifiedSocialCreditCode.make(organisationBody: "MA01DEMQ")!
+        func items(_ count: Int) -> [BusinessItem] {
+            (0..<count).map { index in
+                BusinessItem(
+                    reference: String(repeating: "R", count: 60) + String(format: "%04d", index), unitId: unit,
+                    service: .workResidencePermit, status: .inProgress, residentId: "11010519491231002X",
+                    title: String(repeating: "业", count: 100), updatedAt: Date())
+            }
+        }
+        func job(_ items: [BusinessItem]) -> EligibilityJob {
+            EligibilityJob(
+                jobId: UUID(), action: .businessItems, actor: "service:" + String(repeating: "s", count: 64),
+                requestedAt: Date(), items: items)
+        }
+        #expect(
+            try JobMessageCodec.encode(job(items(EligibilityJob.maximumItems))).count <= JobMessageCodec.maxBodyBytes)
+        #expect(throws: JobMessageCodec.EncodeError.self) { try JobMessageCodec.encode(job(items(200))) }
+        let codes = Array(repeating: unit, count: EligibilityJob.maximumEntries)
+        let credit = EligibilityJob(
+            jobId: UUID(), action: .creditList, actor: "service:credit", requestedAt: Date(), added: codes,
+            reason: String(repeating: "因", count: 200))
+        #expect(try JobMessageCodec.encode(credit).count <= JobMessageCodec.maxBodyBytes)
+        let changes = EligibilityJob(
+            jobId: UUID(), action: .registrationChanges, actor: "service:registry", requestedAt: Date(),
+            changes: Array(
+                repeating: RegistrationChange(unitId: unit, changedOn: CalendarDate(year: 2026, month: 1, day: 1)!),
+                count: EligibilityJob.maximumEntries))
+        #expect(try JobMessageCodec.encode(changes).count <= JobMessageCodec.maxBodyBytes)
+    }
+
     @Test func envelopeCarriesTheEncodedJob() throws {
         let envelope = try JobEnvelope(job)
         #expect(envelope.kind == .attachmentValidation)

@@ -18,8 +18,11 @@ public struct EligibilityJob: VersionedJobMessage, Hashable {
     public static let currentSchemaVersion = 1
     public static let kind = JobKind.eligibilityCheck
 
-    /// Most units or items one job carries.
+    /// Most units (credit list) or registration changes one job carries.
     public static let maximumEntries = 1_000
+    /// Most business items one job carries (an item is up to about 560 bytes of JSON: 100 keep the
+    /// message under ``JobMessageCodec/maxBodyBytes``).
+    public static let maximumItems = 100
 
     public enum Action: String, Codable, Sendable, Hashable {
         case creditList = "credit_list"

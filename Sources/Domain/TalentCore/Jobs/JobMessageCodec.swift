@@ -28,7 +28,8 @@ public enum JobMessageCodec {
     }
 
     /// Encodes a job message as UTF-8 JSON (sorted keys, dates with milliseconds).
-    /// - Throws: ``EncodeError``; never an empty or partial body.
+    /// - Throws: ``EncodeError``, also for a body longer than ``maxBodyBytes`` (no worker would read
+    ///   it); never an empty or partial body.
     public static func encode<Message: Encodable>(_ message: Message) throws(EncodeError) -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .custom { date, encoder in
@@ -36,11 +37,16 @@ public enum JobMessageCodec {
             try container.encode(date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true)))
         }
         encoder.outputFormatting = [.sortedKeys]
+        let body: [UInt8]
         do {
-            return Array(try encoder.encode(message))
+            body = Array(try encoder.encode(message))
         } catch {
             throw EncodeError(detail: "\(error)")
         }
+        guard body.count <= maxBodyBytes else {
+            throw EncodeError(detail: "\(body.count) bytes, more than the \(maxBodyBytes) a job message may have")
+        }
+        return body
     }
 
     /// Decodes an attachment-validation job.

@@ -59,7 +59,7 @@ struct EligibilityRoutes: Sendable {
         let key = try IdempotentRequests.key(request, caller: service.caller, identifying: bytes)
         if let earlier = try await idempotency.earlierAnswer(key, rebuild: Self.rebuild) { return earlier }
         var problems: [FieldProblem] = []
-        Self.count(body.changes.count, field: "changes", problems: &problems)
+        Self.count(body.changes.count, field: "changes", maximum: EligibilityJob.maximumEntries, problems: &problems)
         let today = CalendarDate.today()
         var changes: [RegistrationChange] = []
         for (index, change) in body.changes.enumerated() {
@@ -86,7 +86,7 @@ struct EligibilityRoutes: Sendable {
         let key = try IdempotentRequests.key(request, caller: service.caller, identifying: bytes)
         if let earlier = try await idempotency.earlierAnswer(key, rebuild: Self.rebuild) { return earlier }
         var problems: [FieldProblem] = []
-        Self.count(body.items.count, field: "items", problems: &problems)
+        Self.count(body.items.count, field: "items", maximum: EligibilityJob.maximumItems, problems: &problems)
         let today = CalendarDate.today()
         var items: [BusinessItem] = []
         for (index, report) in body.items.enumerated() {
@@ -118,8 +118,16 @@ struct EligibilityRoutes: Sendable {
         context: GatewayRequestContext
     ) async throws -> Response {
         try admission.admit(.eligibilityCheck)
+        let envelope: JobEnvelope
+        do {
+            envelope = try JobEnvelope(job)
+        } catch {
+            throw GatewayError(
+                .tooLarge,
+                "the report makes a job message over \(JobMessageCodec.maxBodyBytes) bytes; send fewer entries")
+        }
         return try await acceptance.submit(
-            try JobEnvelope(job), subjectId: nil, unitName: nil, key: key, service: service,
+            envelope, subjectId: nil, unitName: nil, key: key, service: service,
             wait: PreferWait.seconds(request), logger: context.logger, body: { EligibilityJobAccepted(job: $0) },
             rebuild: { _, job in EligibilityJobAccepted(job: job) })
     }
@@ -148,12 +156,11 @@ struct EligibilityRoutes: Sendable {
         return code
     }
 
-    /// A problem when a list of `count` entries is empty or longer than ``EligibilityJob/maximumEntries``.
-    static func count(_ count: Int, field: String, problems: inout [FieldProblem]) {
+    /// A problem when a list of `count` entries is empty or longer than `maximum`.
+    static func count(_ count: Int, field: String, maximum: Int, problems: inout [FieldProblem]) {
         if count == 0 { problems.append(.init(field: field, code: "required", message: "at least one entry")) }
-        if count > EligibilityJob.maximumEntries {
-            problems.append(
-                .init(field: field, code: "too_many", message: "at most \(EligibilityJob.maximumEntries) entries"))
+        if count > maximum {
+            problems.append(.init(field: field, code: "too_many", message: "at most \(maximum) entries"))
         }
     }
 
