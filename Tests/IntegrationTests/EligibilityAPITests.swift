@@ -67,7 +67,7 @@ struct EligibilityAPITests {
         // A registration change 40 days ago, not filed (the profile was last submitted 90 days ago): the
         // permit is suspended, not talent introduction.
         _ = try await system.rows(
-            "UPDATE units SET profile_updated_at = now() - interval '90 days' WHERE id = $1", [unit.rawValue])
+            "UPDATE units SET profile_submitted_at = now() - interval '90 days' WHERE id = $1", [unit.rawValue])
         let changedOn = CalendarDate.today(now: Date().addingTimeInterval(-40 * 86_400))
         let reported = try await Self.registry().reportEligibilityInput(
             "/v1/service/registration-changes",
@@ -88,7 +88,14 @@ struct EligibilityAPITests {
         #expect(
             prompts.map(\.id).contains("service_restricted:work_residence_permit:credit_restricted+change_not_filed"))
 
-        // The unit files the change: that reason disappears; unlisted, the services are allowed again.
+        // A handler maintenance is no filing; the unit's profile submission is: that reason disappears;
+        // unlisted, the services are allowed again.
+        let handler = try #require(
+            try await client.send("GET", "/v1/unit/profile").decode(UnitProfileView.self).profile?.businessHandler)
+        let maintained = try await client.send("PUT", "/v1/unit/handler", json: handler)
+        #expect(maintained.status == 202)
+        _ = try await client.finishedJob(try maintained.decode(UnitJobAccepted.self).job.id)
+        #expect(Self.codes(try await client.services(), .workResidencePermit) == [.creditRestricted, .changeNotFiled])
         try await Self.resubmitProfile(client)
         list = try await client.services()
         #expect(Self.codes(list, .workResidencePermit) == [.creditRestricted])
@@ -177,6 +184,8 @@ struct EligibilityAPITests {
         let store = EligibilityStore(pool: system.pool)
         let day = CalendarDate(year: 2001, month: 2, day: 3)!
         try await store.restartSweep(day: day)
+        let decided = Fixtures.unit(6, salt: "E")
+        _ = try await system.completeProfile(unit: decided)
         let count = "SELECT count(*) AS n FROM units"
         let before = try await system.rows(count, []).rows[0].int("n") ?? 0
         async let first = store.sweep(day: day, chunkSize: 97)
@@ -188,8 +197,11 @@ struct EligibilityAPITests {
         #expect(shares.filter(\.completed).count == 1, "one of them finished the day")
         #expect(shares.map(\.units).reduce(0, +) == status.units, "no unit was swept twice")
         #expect((before...after).contains(status.units))
-        // A finished day is not swept again.
+        // A finished day is not swept again, and a day before the decisions' replaced none of them.
         #expect(try await store.sweep(day: day, chunkSize: 97).units == 0)
+        let kept = try await system.rows(
+            "SELECT DISTINCT evaluated_on::text AS day FROM unit_eligibility WHERE unit_id = $1", [decided.rawValue])
+        #expect(try kept.rows.map { try $0.requiredString("day") } == [CalendarDate.today().description])
     }
 
     @Test func badReportsAreRefusedWithEveryField() async throws {
@@ -228,6 +240,18 @@ struct EligibilityAPITests {
         #expect(
             reply.status == 400
                 && fields(reply) == ["items[0].reference", "items[0].title", "items[0].residentId"])
+        reply = try await BusinessItemFixture.permitSystem().send(
+            "POST", "/v1/service/business-items",
+            json: BusinessItemReport(items: [
+                .init(
+                    reference: "R1", unitId: unit, service: .talentIntroduction, status: .inProgress,
+                    title: "标题\u{0}", updatedAt: "2026-12-01T08:00:00Z"),
+                .init(
+                    reference: "R2", unitId: unit, service: .talentIntroduction, status: .inProgress,
+                    updatedAt: "2099-01-01T00:00:00Z"),
+            ]))
+        #expect(reply.status == 400)
+        #expect(ProfileCompletion.problems(reply).map(\.code) == ["control_characters", "invalid_value"])
         reply = try await BusinessItemFixture.permitSystem().send(
             "POST", "/v1/service/business-items", json: BusinessItemReport(items: []))
         #expect(reply.status == 400 && fields(reply) == ["items"])

@@ -44,16 +44,24 @@ INSERT INTO eligibility_rule_sets (version, published_by, rules) VALUES (1, 'mig
 }
 $rules$);
 
+-- When the unit last submitted its profile (the guided steps; not a handler maintenance): what files
+-- a registration change (备案). Units from before start with their last profile update.
+ALTER TABLE units ADD COLUMN profile_submitted_at timestamptz;
+UPDATE units SET profile_submitted_at = profile_updated_at;
+
 -- Each unit's decision per restricted service, written in the transaction of the change that caused
--- it (or by the daily sweep). A unit without rows was never evaluated: its profile was never
--- submitted, so it is restricted as profile_incomplete. `decided_at` is when the decision (status,
--- reasons, rule-set version) last changed; a recomputation that decides the same writes nothing.
+-- it (or by the daily sweep). A unit without rows was never evaluated (the gateway then evaluates its
+-- facts when read, writing nothing). `decided_at` is when the decision (status, reasons, rule-set
+-- version) last changed; a recomputation that decides the same writes nothing. `evaluated_on` is the
+-- Beijing day the rules were evaluated for: a decision is never replaced by one of an older rule set
+-- or an older day (a late sweep chunk of yesterday's).
 CREATE TABLE unit_eligibility (
     unit_id           text NOT NULL REFERENCES units (id),
     service           text NOT NULL CHECK (service IN ('work_residence_permit', 'talent_introduction')),
     status            text NOT NULL CHECK (status IN ('allowed', 'restricted')),
     reasons           jsonb NOT NULL DEFAULT '[]',
     rule_set_version  integer NOT NULL REFERENCES eligibility_rule_sets (version),
+    evaluated_on      date NOT NULL,
     decided_at        timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (unit_id, service)
 );
@@ -69,7 +77,7 @@ CREATE TABLE credit_restrictions (
 );
 
 -- Registration changes reported by the registration authority. A change is filed (已备案) once a
--- profile submission was accepted on or after its day (Beijing time).
+-- profile submission was accepted on or after its day (Beijing time; units.profile_submitted_at).
 CREATE TABLE unit_registration_changes (
     unit_id      text NOT NULL CHECK (unit_id ~ '^[0-9A-HJ-NP-RT-UW-Y]{18}$'),
     changed_on   date NOT NULL,

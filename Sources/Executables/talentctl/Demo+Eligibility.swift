@@ -45,7 +45,8 @@ extension Demo {
         defer { pool.shutdown() }
         _ = try await pool.withConnection { connection in
             try connection.query(
-                "UPDATE units SET profile_updated_at = now() - interval '90 days' WHERE id = $1", [unit.code.rawValue])
+                "UPDATE units SET profile_submitted_at = now() - interval '90 days' WHERE id = $1", [unit.code.rawValue]
+            )
         }
         print("(demo clock: the unit's profile was last submitted 90 days ago)")
         let changedOn = CalendarDate.today(now: Date().addingTimeInterval(-40 * 86_400))

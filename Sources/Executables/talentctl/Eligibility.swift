@@ -3,8 +3,9 @@ import Foundation
 import TalentCore
 import TalentStore
 
-/// `talentctl eligibility sweep [--day YYYY-MM-DD] [--again] [--chunk-size N]`: runs (or joins) a
-/// day's eligibility sweep now, as the eligibility workers do on their own, and prints what it did;
+/// `talentctl eligibility sweep [--again] [--chunk-size N]`: runs (or joins) today's eligibility
+/// sweep now, as the eligibility workers do on their own, and prints what it did (another day's would
+/// evaluate the rules for a day that is not today);
 /// `--again` first forgets the day's sweep (after publishing a rule set). `talentctl eligibility
 /// status [--day]`: the day's sweep as recorded.
 struct Eligibility: AsyncParsableCommand {
@@ -12,10 +13,7 @@ struct Eligibility: AsyncParsableCommand {
         abstract: "Run or show the daily eligibility sweep.", subcommands: [Sweep.self, SweepStatus.self])
 
     struct Sweep: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "sweep", abstract: "Run a day's sweep now.")
-
-        @Option(help: "The Beijing day to sweep for (YYYY-MM-DD; default today).")
-        var day: String?
+        static let configuration = CommandConfiguration(commandName: "sweep", abstract: "Run today's sweep now.")
 
         @Flag(help: "Forget the day's sweep first, so that every unit is recomputed again.")
         var again = false
@@ -24,7 +22,7 @@ struct Eligibility: AsyncParsableCommand {
         var chunkSize: Int = EligibilityStore.defaultSweepChunkSize
 
         func run() async throws {
-            let day = try Eligibility.day(day)
+            let day = CalendarDate.today()
             let (pool, _) = try await Rules.pool()
             defer { pool.shutdown() }
             let store = EligibilityStore(pool: pool)

@@ -68,7 +68,7 @@ public struct AssociationDecisionHandler: JobHandler {
             guard outcome == .succeeded(), [.approve, .unlink].contains(prepared.job.message.action) else { return nil }
             return prepared.job.message.unitId.rawValue
         }
-        try EligibilityStore.recompute(units: changedUnits, today: today(), on: transaction)
+        try EligibilityStore.recompute(units: changedUnits, today: today, on: transaction)
         return outcomes
     }
 

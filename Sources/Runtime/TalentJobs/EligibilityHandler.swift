@@ -38,7 +38,7 @@ public struct EligibilityHandler: JobHandler {
         case .recompute:
             break
         }
-        try EligibilityStore.recompute(units: message.touchedUnits.map(\.rawValue), today: today(), on: transaction)
+        try EligibilityStore.recompute(units: message.touchedUnits.map(\.rawValue), today: today, on: transaction)
         return .succeeded(code: code)
     }
 }

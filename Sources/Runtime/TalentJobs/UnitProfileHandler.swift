@@ -82,9 +82,9 @@ public struct UnitProfileHandler: JobHandler {
         }
         try UnitProfileStore.apply(
             profile, changes: changes, submitted: job.submittedRevisions, unitId: job.unitId, jobId: job.jobId,
-            actor: job.actor, on: connection)
+            actor: job.actor, submission: job.action == .submitProfile, on: connection)
         // The profile is an input of the eligibility rules (completeness, type, district,
         // qualifications, filing of registration changes): decided again in this transaction.
-        try EligibilityStore.recompute(units: [job.unitId.rawValue], today: today, on: connection)
+        try EligibilityStore.recompute(units: [job.unitId.rawValue], today: self.today, on: connection)
     }
 }

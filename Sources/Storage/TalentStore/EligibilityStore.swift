@@ -8,8 +8,9 @@ import TalentCore
 /// Every change of an input recomputes the decisions of the units it touches in its own transaction
 /// (``recompute(units:today:on:)``): the units' rows are locked first (`FOR NO KEY UPDATE`, in id
 /// order), so two recomputations of one unit serialise and the later one reads the earlier one's
-/// committed inputs; then one statement reads every unit's facts and one writes the decisions that
-/// changed.
+/// committed inputs; then the rule set and today are read, one statement reads every unit's facts
+/// and one writes the decisions that changed — never over a decision of a newer rule set or a later
+/// day.
 public struct EligibilityStore: Sendable {
     let pool: PostgresPool
 
@@ -17,8 +18,8 @@ public struct EligibilityStore: Sendable {
         self.pool = pool
     }
 
-    /// Units recomputed per sweep transaction.
-    public static let defaultSweepChunkSize = 2_000
+    /// Units recomputed per sweep transaction (their rows stay locked until it commits).
+    public static let defaultSweepChunkSize = 1_000
 
     // MARK: Rule sets
 
@@ -83,21 +84,30 @@ public struct EligibilityStore: Sendable {
 
     // MARK: Recomputation (in the transaction of the change)
 
-    /// Recomputes the decisions of `units` under the current rule set, in the caller's transaction.
-    /// Units the platform has not seen are skipped.
+    /// Recomputes the decisions of `units` under the current rule set, in the caller's transaction
+    /// (the change of an input's): locks the units, then reads the rule set and `today` (so a change
+    /// that waited for a lock decides with what is current when it gets it). Units the platform has not
+    /// seen are skipped. A rule set that does not decode skips the recomputation rather than fail the
+    /// caller's change (the sweep, which fails on it too, logs it every tick).
+    /// - Parameter today: today in Beijing, read once the units are locked.
     /// - Returns: how many units were looked at and how many decisions changed.
-    /// - Throws: ``PostgresError``, ``EligibilityStoreError``.
+    /// - Throws: ``PostgresError``.
     @discardableResult
-    public static func recompute(units: [String], today: CalendarDate, on connection: PostgresConnection) throws
-        -> (units: Int, changed: Int)
-    {
+    public static func recompute(
+        units: [String], today: () -> CalendarDate, on connection: PostgresConnection
+    ) throws -> (units: Int, changed: Int) {
         guard !units.isEmpty else { return (0, 0) }
-        let ruleSet = try currentRuleSet(on: connection)
         try connection.execute(
             prepared: "eligibility_lock_units",
             "SELECT id FROM units WHERE id = ANY($1::text[]) ORDER BY id FOR NO KEY UPDATE",
             [Array(Set(units)).sorted()])
-        return try recomputeLocked(units: units, ruleSet: ruleSet, today: today, on: connection)
+        let ruleSet: EligibilityRuleSet
+        do {
+            ruleSet = try currentRuleSet(on: connection)
+        } catch is EligibilityStoreError {
+            return (0, 0)
+        }
+        return try recomputeLocked(units: units, ruleSet: ruleSet, today: today(), on: connection)
     }
 
     /// Reads the facts of `units` (already locked) in one statement, evaluates, writes what changed.
@@ -110,6 +120,7 @@ public struct EligibilityStore: Sendable {
         var statuses: [String] = []
         var reasons: [String] = []
         var versions: [Int] = []
+        var days: [String] = []
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         for (id, facts) in facts {
@@ -119,27 +130,29 @@ public struct EligibilityStore: Sendable {
                 statuses.append(decision.status.rawValue)
                 reasons.append(String(decoding: try encoder.encode(decision.reasons), as: UTF8.self))
                 versions.append(decision.ruleSetVersion)
+                days.append(today.description)
             }
         }
         guard !unitIds.isEmpty else { return (0, 0) }
         let changed = try connection.execute(
             prepared: "eligibility_write",
             """
-            INSERT INTO unit_eligibility AS e (unit_id, service, status, reasons, rule_set_version)
-            SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[], $5::int[])
+            INSERT INTO unit_eligibility AS e (unit_id, service, status, reasons, rule_set_version, evaluated_on)
+            SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[], $5::int[], $6::date[])
             ON CONFLICT (unit_id, service) DO UPDATE
             SET status = excluded.status, reasons = excluded.reasons, rule_set_version = excluded.rule_set_version,
-                decided_at = now()
-            WHERE (e.status, e.reasons, e.rule_set_version)
+                evaluated_on = excluded.evaluated_on, decided_at = now()
+            WHERE excluded.rule_set_version >= e.rule_set_version AND excluded.evaluated_on >= e.evaluated_on
+              AND (e.status, e.reasons, e.rule_set_version)
                   IS DISTINCT FROM (excluded.status, excluded.reasons, excluded.rule_set_version)
-            """, [unitIds, services, statuses, reasons, versions]
+            """, [unitIds, services, statuses, reasons, versions, days]
         ).affectedRows
         return (facts.count, changed)
     }
 
     /// What the rules look at for each of `units` the platform has seen, read in one statement in the
     /// caller's transaction: the profile, the credit list, unfiled registration changes (a profile
-    /// change accepted on or after a change's day, Beijing time, files it) and the permit holders
+    /// submission accepted on or after a change's day, Beijing time, files it) and the permit holders
     /// (current employees with an approved work residence permit item at the unit).
     public static func facts(of units: [String], on connection: PostgresConnection) throws -> [(
         unitId: String, facts: EligibilityFacts
@@ -152,8 +165,8 @@ public struct EligibilityStore: Sendable {
                    EXISTS (SELECT 1 FROM credit_restrictions c WHERE c.unit_id = u.id) AS credit,
                    (SELECT string_agg(to_char(r.changed_on, 'YYYY-MM-DD'), ',') FROM unit_registration_changes r
                     WHERE r.unit_id = u.id
-                      AND (u.profile_updated_at IS NULL
-                           OR (u.profile_updated_at AT TIME ZONE 'Asia/Shanghai')::date < r.changed_on)) AS unfiled,
+                      AND (u.profile_submitted_at IS NULL
+                           OR (u.profile_submitted_at AT TIME ZONE 'Asia/Shanghai')::date < r.changed_on)) AS unfiled,
                    (SELECT count(DISTINCT b.resident_id) FROM business_items b
                     JOIN persons p ON p.resident_id = b.resident_id
                     JOIN associations a ON a.person_id = p.id AND a.unit_id = b.unit_id AND a.state = 'active'
@@ -231,11 +244,13 @@ public struct EligibilityStore: Sendable {
 
     /// Recomputes the next `chunkSize` units of `day`'s sweep, in the caller's transaction: the day's
     /// row is created if missing and locked `FOR UPDATE SKIP LOCKED`, so while one replica runs a
-    /// chunk another skips it instead of recomputing the same units.
+    /// chunk another skips it instead of recomputing the same units. A unit row held by another
+    /// transaction for more than 5 s (`lock_timeout`) fails the chunk: it is tried again next tick.
     /// - Returns: `nil` when the day's sweep is complete or another replica holds it right now.
     public static func sweepChunk(day: CalendarDate, chunkSize: Int, on connection: PostgresConnection) throws
         -> SweepChunk?
     {
+        try connection.execute(prepared: "eligibility_sweep_lock_timeout", "SET LOCAL lock_timeout = '5s'")
         try connection.execute(
             prepared: "eligibility_sweep_start",
             "INSERT INTO eligibility_sweeps (day) VALUES ($1::date) ON CONFLICT (day) DO NOTHING", [day.description])
@@ -249,11 +264,11 @@ public struct EligibilityStore: Sendable {
             ).first
         else { return nil }
         let cursor = try sweep.requiredString("cursor")
-        let ruleSet = try currentRuleSet(on: connection)
         let units = try connection.execute(
             prepared: "eligibility_sweep_units",
             "SELECT id FROM units WHERE id > $1 ORDER BY id LIMIT $2 FOR NO KEY UPDATE", [cursor, chunkSize]
         ).rows.map { try $0.requiredString("id") }
+        let ruleSet = try currentRuleSet(on: connection)
         let (count, changed) = try recomputeLocked(units: units, ruleSet: ruleSet, today: day, on: connection)
         let completed = units.count < chunkSize
         try connection.execute(
@@ -336,9 +351,9 @@ public struct EligibilityStore: Sendable {
 
     // MARK: Reads (gateway)
 
-    /// The unit's stored decision per restricted service; a service without one (the unit was never
-    /// evaluated: its profile was never submitted) is decided from ``EligibilityFacts/unknown`` under
-    /// the current rule set.
+    /// The unit's stored decision per restricted service; when the unit has none (never evaluated:
+    /// no input of it changed since it appeared, or it predates the rules and the sweep has not reached
+    /// it) its facts are evaluated now under the current rule set, writing nothing.
     public func decisions(unitId: UnifiedSocialCreditCode) async throws -> [StoredDecision] {
         try await pool.withConnection { connection in
             let rows = try connection.execute(
@@ -362,7 +377,8 @@ public struct EligibilityStore: Sendable {
             }
             if stored.count < RestrictedService.allCases.count {
                 let ruleSet = try Self.currentRuleSet(on: connection)
-                for decision in EligibilityRules.evaluate(.unknown, ruleSet: ruleSet, today: CalendarDate.today())
+                let facts = try Self.facts(of: [unitId.rawValue], on: connection).first?.facts ?? .unknown
+                for decision in EligibilityRules.evaluate(facts, ruleSet: ruleSet, today: CalendarDate.today())
                 where stored[decision.service] == nil {
                     stored[decision.service] = StoredDecision(decision: decision, decidedAt: nil)
                 }

@@ -209,10 +209,12 @@ public struct UnitProfileStore: Sendable {
 
     /// Makes `profile` the unit's current profile (complete; its name the profile's), records
     /// `changes` as done by `actor` in job `jobId`, and removes the draft steps `submitted` names at
-    /// the revisions submitted (a step saved again since stays in the draft).
+    /// the revisions submitted (a step saved again since stays in the draft). A `submission` (the
+    /// guided steps, not a handler maintenance) also files the unit's registration changes
+    /// (`profile_submitted_at`).
     public static func apply(
         _ profile: UnitProfile, changes: [ProfileFieldChange], submitted: [ProfileStep: Int],
-        unitId: UnifiedSocialCreditCode, jobId: UUID, actor: String, on connection: PostgresConnection
+        unitId: UnifiedSocialCreditCode, jobId: UUID, actor: String, submission: Bool, on connection: PostgresConnection
     ) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
@@ -222,9 +224,10 @@ public struct UnitProfileStore: Sendable {
             """
             UPDATE units SET profile = $2::jsonb, profile_status = 'complete',
                 profile_completed_at = COALESCE(profile_completed_at, now()), profile_updated_at = now(),
+                profile_submitted_at = CASE WHEN $4 THEN now() ELSE profile_submitted_at END,
                 name = COALESCE($3, name)
             WHERE id = $1
-            """, [unitId.rawValue, json, profile.generalInformation?.name])
+            """, [unitId.rawValue, json, profile.generalInformation?.name, submission])
         if !changes.isEmpty {
             func text(_ value: JSONValue?) throws -> String? {
                 try value.map { String(decoding: try encoder.encode($0), as: UTF8.self) }

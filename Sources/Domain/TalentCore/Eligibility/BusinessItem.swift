@@ -53,8 +53,9 @@ public struct BusinessItem: Sendable, Hashable, Codable {
         self.updatedAt = updatedAt
     }
 
-    /// What is wrong with the report: an empty or too long reference or title, a resident id that is
-    /// not a valid GB 11643-1999 number (as of `today`). The field names are relative to the item.
+    /// What is wrong with the report: an empty or too long reference, a title that is empty, longer
+    /// than 100 characters or holds control characters, a resident id that is not a valid GB 11643-1999
+    /// number (as of `today`). The field names are relative to the item.
     public func problems(today: CalendarDate) -> [FieldProblem] {
         var problems: [FieldProblem] = []
         if reference.isEmpty || reference.utf8.count > 64 || !reference.utf8.allSatisfy({ (0x21...0x7E).contains($0) })
@@ -63,9 +64,7 @@ public struct BusinessItem: Sendable, Hashable, Codable {
                 FieldProblem(
                     field: "reference", code: "invalid_value", message: "1–64 printable ASCII characters, no spaces"))
         }
-        if let title, title.isEmpty || title.count > 100 {
-            problems.append(FieldProblem(field: "title", code: "invalid_value", message: "1–100 characters"))
-        }
+        if let title { problems += FormText.problems(title, field: "title", maxLength: 100) }
         if let residentId, (try? ResidentIdentityNumber(validating: residentId, today: today)) == nil {
             problems.append(
                 FieldProblem(

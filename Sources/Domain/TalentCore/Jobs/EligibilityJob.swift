@@ -24,6 +24,12 @@ public struct EligibilityJob: VersionedJobMessage, Hashable {
     /// message under ``JobMessageCodec/maxBodyBytes``).
     public static let maximumItems = 100
 
+    /// What is wrong with a credit listing's reason: empty, longer than 200 characters, control
+    /// characters.
+    public static func reasonProblems(_ reason: String?) -> [FieldProblem] {
+        reason.map { FormText.problems($0, field: "reason", maxLength: 200) } ?? []
+    }
+
     public enum Action: String, Codable, Sendable, Hashable {
         case creditList = "credit_list"
         case registrationChanges = "registration_changes"

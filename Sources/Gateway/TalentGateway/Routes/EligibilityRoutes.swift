@@ -42,9 +42,7 @@ struct EligibilityRoutes: Sendable {
         for code in Set(added).intersection(removed) {
             problems.append(.init(field: "removed", code: "conflict", message: "\(code.rawValue) is also added"))
         }
-        if let reason = body.reason, reason.isEmpty || reason.count > 200 {
-            problems.append(.init(field: "reason", code: "invalid_value", message: "1–200 characters"))
-        }
+        problems += EligibilityJob.reasonProblems(body.reason)
         guard problems.isEmpty else { throw GatewayError.invalidRequest(problems) }
         let job = EligibilityJob(
             jobId: UUID(), action: .creditList, actor: service.caller, requestedAt: Date(), added: added,
@@ -92,9 +90,15 @@ struct EligibilityRoutes: Sendable {
         for (index, report) in body.items.enumerated() {
             let field = "items[\(index)]"
             let unit = Self.code(report.unitId, field: "\(field).unitId", problems: &problems)
-            guard let updatedAt = try? NoticeRoutes.publicationTime(report.updatedAt) else {
+            // Ordered by milliseconds (the job message's precision); a time in the future would freeze
+            // the item against every later report.
+            guard let updatedAt = try? NoticeRoutes.publicationTime(report.updatedAt),
+                updatedAt < Date().addingTimeInterval(Self.allowedClockSkewSeconds)
+            else {
                 problems.append(
-                    .init(field: "\(field).updatedAt", code: "invalid_value", message: "not an RFC 3339 date-time"))
+                    .init(
+                        field: "\(field).updatedAt", code: "invalid_value",
+                        message: "an RFC 3339 date-time, not in the future"))
                 continue
             }
             guard let unitId = unit else { continue }
@@ -131,6 +135,9 @@ struct EligibilityRoutes: Sendable {
             wait: PreferWait.seconds(request), logger: context.logger, body: { EligibilityJobAccepted(job: $0) },
             rebuild: { _, job in EligibilityJobAccepted(job: job) })
     }
+
+    /// How far a reported `updatedAt` may be ahead of this gateway's clock, in seconds.
+    static let allowedClockSkewSeconds: TimeInterval = 300
 
     /// The first `202` of a keyed report, from its job.
     static let rebuild = JobAcceptance.rebuild(jobsPath: "/v1/service/jobs/") { _, job in
