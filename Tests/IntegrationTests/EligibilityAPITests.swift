@@ -204,6 +204,34 @@ struct EligibilityAPITests {
         #expect(try kept.rows.map { try $0.requiredString("day") } == [CalendarDate.today().description])
     }
 
+    /// Time passing changes no input, so no job recomputes: the day's sweep catches a qualification
+    /// whose last valid day has passed (here set back in the stored profile, standing in for the
+    /// calendar), whichever replica — this test or the eligibility worker — runs the chunk.
+    @Test func theSweepCatchesAnExpiredQualification() async throws {
+        let system = try await SharedSystem.instance.get()
+        let unit = Fixtures.unit(7, salt: "E")
+        _ = try await system.completeProfile(unit: unit)
+        let client = try await system.client(unit: unit)
+        #expect(try await client.services().services.allSatisfy { $0.status == .allowed })
+        let yesterday = CalendarDate.today(now: Date().addingTimeInterval(-86_400))
+        _ = try await system.rows(
+            """
+            UPDATE units SET profile = jsonb_set(profile, '{qualifications,items,0,validUntil}', to_jsonb($2::text))
+            WHERE id = $1
+            """, [unit.rawValue, yesterday.description])
+        #expect(Self.codes(try await client.services(), .workResidencePermit) == [], "stored until swept")
+        let store = EligibilityStore(pool: system.pool)
+        try await store.restartSweep(day: CalendarDate.today())
+        _ = try await store.sweep(day: CalendarDate.today(), chunkSize: 5_000)
+        let swept = try await eventually(timeout: .seconds(60)) {
+            try await store.sweepStatus(day: CalendarDate.today())?.completedAt != nil
+        }
+        #expect(swept)
+        let list = try await client.services()
+        #expect(Self.codes(list, .workResidencePermit) == [.qualificationExpired])
+        #expect(Self.codes(list, .talentIntroduction) == [.qualificationExpired])
+    }
+
     @Test func badReportsAreRefusedWithEveryField() async throws {
         let credit = try await Self.creditSystem()
         func fields(_ reply: GatewayClient.Reply) -> [String] { ProfileCompletion.problems(reply).map(\.field) }
