@@ -154,6 +154,13 @@ struct EligibilityRulesTests {
         #expect(decision.reasons.allSatisfy { !$0.message.isEmpty && !$0.messageEnglish.isEmpty })
     }
 
+    /// Each reason code is given by exactly one rule (what `talentctl rules show` lists per rule).
+    @Test func everyCodeBelongsToOneRule() {
+        let codes = EligibilityRules.all.flatMap(\.codes)
+        #expect(codes.count == Set(codes).count)
+        #expect(Set(codes) == Set(EligibilityReason.Code.allCases))
+    }
+
     @Test func ruleSetProblems() {
         #expect(Self.ruleSet.problems().isEmpty)
         var broken = Self.ruleSet

@@ -54,7 +54,7 @@ struct TalentWorker: AsyncParsableCommand {
     /// | `TALENT_WORKER_HTTP_PORT` (`--http-port`) | 0…65,535 (0: any free port, logged) | 0 |
     /// | `TALENT_NOTICE_CHUNK_SIZE` (notice fan-out only) | 1…1,000,000 units per chunk transaction | 50,000 |
     /// | `TALENT_ELIGIBILITY_SWEEP_INTERVAL` (eligibility only) | 0…86,400 seconds between sweep ticks (0: no sweep in this process) | 300 |
-    /// | `TALENT_ELIGIBILITY_SWEEP_CHUNK_SIZE` (eligibility only) | 1…100,000 units per sweep transaction | 2,000 |
+    /// | `TALENT_ELIGIBILITY_SWEEP_CHUNK_SIZE` (eligibility only) | 1…100,000 units per sweep transaction | 1,000 |
     ///
     /// Association decisions only touch the database and batch (set-based writes), so their worker
     /// holds more deliveries, keeps four transactions going (measured: 2 slots leave the database idle

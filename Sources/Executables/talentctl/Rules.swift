@@ -38,25 +38,14 @@ struct Rules: AsyncParsableCommand {
                 print("rule\treason codes\tthreshold")
                 let thresholds = service.thresholds
                 for rule in EligibilityRules.all {
-                    print("\(rule.name)\t\(Self.codes(rule.name))\t\(Self.threshold(rule.name, thresholds))")
+                    print(
+                        "\(rule.name)\t\(rule.codes.map(\.rawValue).joined(separator: ", "))\t\(Self.threshold(rule.name, thresholds))"
+                    )
                 }
                 for override in service.districts ?? [] {
                     let name = BeijingDistrict.districts[override.district] ?? override.district
                     print("  district \(override.district) (\(name)) overrides: \(Self.describe(override.thresholds))")
                 }
-            }
-        }
-
-        static func codes(_ rule: String) -> String {
-            switch rule {
-            case "profile_complete": "profile_incomplete"
-            case "unit_type_eligible": "unit_type_not_eligible"
-            case "registered_in_beijing": "district_unknown"
-            case "not_credit_restricted": "credit_restricted"
-            case "qualifications_valid": "qualification_missing, qualification_expired"
-            case "changes_filed": "change_not_filed"
-            case "holder_limit": "holder_limit_reached"
-            default: "-"
             }
         }
 

@@ -8,6 +8,8 @@ public enum EligibilityRules {
     /// One rule: its name (as `talentctl rules show` prints it) and its check.
     public struct Rule: Sendable {
         public var name: String
+        /// The reason codes it gives.
+        public var codes: [EligibilityReason.Code]
         /// What it checks, for operators.
         public var summary: String
         public var check:
@@ -16,25 +18,28 @@ public enum EligibilityRules {
 
     /// Every rule, in the order reasons are listed.
     public static let all: [Rule] = [
-        Rule(name: "profile_complete", summary: "the unit's profile is complete (manual §2)", check: profileComplete),
         Rule(
-            name: "unit_type_eligible", summary: "the unit's type is one of eligibleUnitTypes", check: unitTypeEligible),
+            name: "profile_complete", codes: [.profileIncomplete],
+            summary: "the unit's profile is complete (manual §2)", check: profileComplete),
         Rule(
-            name: "registered_in_beijing", summary: "the registered district is one of Beijing's 16",
-            check: registeredInBeijing),
+            name: "unit_type_eligible", codes: [.unitTypeNotEligible],
+            summary: "the unit's type is one of eligibleUnitTypes", check: unitTypeEligible),
         Rule(
-            name: "not_credit_restricted", summary: "the unit is not on the credit restriction list", check: notCredit),
+            name: "registered_in_beijing", codes: [.districtUnknown],
+            summary: "the registered district is one of Beijing's 16", check: registeredInBeijing),
         Rule(
-            name: "qualifications_valid",
+            name: "not_credit_restricted", codes: [.creditRestricted],
+            summary: "the unit is not on the credit restriction list", check: notCredit),
+        Rule(
+            name: "qualifications_valid", codes: [.qualificationMissing, .qualificationExpired],
             summary: "the registration certificate and requiredQualifications are present and not expired",
             check: qualificationsValid),
         Rule(
-            name: "changes_filed",
-            summary: "no registration change unfiled for more than changeFilingDays days",
-            check: changesFiled),
+            name: "changes_filed", codes: [.changeNotFiled],
+            summary: "no registration change unfiled for more than changeFilingDays days", check: changesFiled),
         Rule(
-            name: "holder_limit", summary: "fewer permit holders than the unit type's holderLimits entry",
-            check: holderLimit),
+            name: "holder_limit", codes: [.holderLimitReached],
+            summary: "fewer permit holders than the unit type's holderLimits entry", check: holderLimit),
     ]
 
     /// The decision of each restricted service for a unit.
