@@ -221,7 +221,8 @@ let package = Package(
         .testTarget(
             name: "AMQPClientTests", dependencies: ["AMQPClient", "TalentTestSupport"], swiftSettings: strict),
         .testTarget(
-            name: "ServiceConfigurationTests", dependencies: ["ServiceConfiguration"], swiftSettings: strict),
+            name: "ServiceConfigurationTests", dependencies: ["ServiceConfiguration", "AMQPClient"],
+            swiftSettings: strict),
         .testTarget(
             name: "TalentGatewayTests",
             dependencies: [

@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 source deploy/local/env.sh
 
 deploy/local/services.sh start
+deploy/local/replica.sh start
 PSQL=(psql -h 127.0.0.1 -p "$TALENT_PG_PORT" -U postgres -v ON_ERROR_STOP=1 -q)
 "${PSQL[@]}" -c "DROP DATABASE IF EXISTS talent_test WITH (FORCE)" -c "CREATE DATABASE talent_test" postgres
 RMQ=/usr/lib/rabbitmq/bin/rabbitmqctl
@@ -19,6 +20,12 @@ swift format lint --strict --recursive Package.swift Sources Tests
 
 echo "== architecture (docs/architecture.md: who may import whom; Package.swift declares every import)"
 python3 scripts/check-architecture.py
+
+echo "== Kubernetes manifests (deploy/kubernetes: API schemas, custom resources, names the code uses)"
+K8S_VENV="$TALENT_HOME/k8s-venv"
+"$K8S_VENV/bin/python" -c "import kubernetes_validate" 2>/dev/null \
+  || { python3 -m venv "$K8S_VENV" && "$K8S_VENV/bin/pip" install -q kubernetes-validate==1.37.0; }
+"$K8S_VENV/bin/python" scripts/check-kubernetes.py
 
 echo "== build"
 # The same products as the run command (deploy/local/up.sh), so neither relinks the other's; a failed
@@ -47,6 +54,9 @@ export TALENT_TEST_CORPUS="${TALENT_CORPUS:-$TALENT_ROOT/../shared/corpus/attach
 export TALENT_TEST_RUN_DIR="$TALENT_HOME/test-run"
 export TALENT_TEST_HTTP_PORT="${TALENT_TEST_HTTP_PORT:-58090}"
 export TALENT_SCHEMAS_DIR="$TALENT_ROOT/schemas"
+# The replica of the test database (ReplicaReadTests pause its replay, stop and start it).
+export TALENT_TEST_REPLICA_URL="host=127.0.0.1 port=${TALENT_PG_REPLICA_PORT:-54330} dbname=talent_test user=postgres connect_timeout=2"
+export TALENT_TEST_REPLICA_SCRIPT="$TALENT_ROOT/deploy/local/replica.sh"
 # Processes an interrupted earlier run left (pid files anywhere under the run folder: gateways,
 # workers, Prometheus) would hold the test ports and answer for the new ones: end them first.
 if [ -d "$TALENT_TEST_RUN_DIR" ]; then
@@ -93,6 +103,39 @@ if [ "${TALENT_SKIP_FAULTS:-0}" != 1 ] && [ $# -eq 0 ]; then
   test "${PIPESTATUS[0]}" = 0
   printf 'fault\taccepted\teffects\tduplicates\tlost\n'
   grep -E "^fault	" "$TALENT_TEST_RUN_DIR/faults.log" | sed 's/^fault	//'
+fi
+
+# Cluster faults: a three-node RabbitMQ cluster in network namespaces of this machine
+# (deploy/local/cluster.sh), its own virtual host, every process given the three addresses and 5 s
+# heartbeats; leader and follower killed, a node stopped and restarted, the node a worker consumes from
+# killed while it holds deliveries, the leader's node partitioned and healed (Tests/FaultTests/
+# ClusterFaultTests.swift). The cluster is stopped afterwards. TALENT_SKIP_CLUSTER=1 skips it.
+if [ "${TALENT_SKIP_CLUSTER:-0}" != 1 ] && [ $# -eq 0 ]; then
+  echo "== cluster faults (deploy/local/cluster.sh)"
+  cleanup
+  CLUSTER=deploy/local/cluster.sh
+  # A new cluster each run: nodes left killed or cut off by an interrupted run start over.
+  "$CLUSTER" reset >/dev/null
+  "$CLUSTER" start
+  "$CLUSTER" ctl 1 -q delete_vhost talent_cluster >/dev/null 2>&1 || true
+  "$CLUSTER" ctl 1 -q add_vhost talent_cluster >/dev/null
+  "$CLUSTER" ctl 1 -q set_permissions -p talent_cluster guest ".*" ".*" ".*" >/dev/null
+  # The quorum-queue policy of deploy/kubernetes/rabbitmq.yaml: leaders spread over the nodes.
+  "$CLUSTER" ctl 1 -q set_policy -p talent_cluster --apply-to queues talent-quorum-queues \
+    '^(attachment\.validation|association\.decision|unit\.profile|notice\.fanout|eligibility\.check)(\.retry\.[0-9]+|\.dead)?$' \
+    '{"queue-leader-locator":"balanced"}' >/dev/null
+  (
+    export TALENT_TEST_CLUSTER=1 TALENT_TEST_AMQP_ADDRESSES="$("$CLUSTER" addresses)" TALENT_TEST_AMQP_VHOST=talent_cluster \
+      TALENT_TEST_CLUSTER_SCRIPT="$TALENT_ROOT/$CLUSTER" TALENT_AMQP_HEARTBEAT_SECONDS=5
+    timeout 1500 swift test --skip-build --filter ClusterFaultTests 2>&1 | tee "$TALENT_TEST_RUN_DIR/cluster-faults.log" \
+      | grep -vE "^[0-9T:+-]+ (info|debug)"
+    test "${PIPESTATUS[0]}" = 0
+  ) || { cleanup; "$CLUSTER" stop; exit 1; }
+  cleanup
+  "$CLUSTER" stop
+  printf 'cluster fault\taccepted\teffects\tduplicates\tlost\tanswered other than 202\tseconds until throughput returned\n'
+  grep -E "^cluster	" "$TALENT_TEST_RUN_DIR/cluster-faults.log" | sed 's/^cluster	//'
+  grep -E "^cluster-detail	" "$TALENT_TEST_RUN_DIR/cluster-faults.log" | sed 's/^cluster-detail	//' || true
 fi
 
 # HTTP fuzzing from the OpenAPI document against seeded data, with a unit and a service token: no

@@ -47,6 +47,16 @@ struct FaultTests {
         try await Task.sleep(for: settle)
         try await fault(system)
         let outcomes = try await load.value
+        let row = try await account(name, unit: unitId, outcomes: outcomes, system: system)
+        try await checkSettled(name, system: system)
+        return row
+    }
+
+    /// Counts the effects of the uploads answered 202 (`outcomes`, of unit `unit`): lost (none) and
+    /// duplicated (more than one); prints the `fault` table row and expects 0 and 0.
+    static func account(
+        _ name: String, unit unitId: UnifiedSocialCreditCode, outcomes: [CorpusUpload.Outcome], system: TestSystem
+    ) async throws -> Row {
         let accepted = outcomes.filter { $0.attachmentId != nil }
         let perAttachment = try await system.rows(
             """
@@ -68,17 +78,17 @@ struct FaultTests {
         #expect(accepted.count > 0, "\(name): nothing was accepted")
         #expect(
             outcomes.filter { $0.verdict == "pending" }.isEmpty, "\(name): verdicts still pending after the fault")
-        try await checkSettled(name, system: system)
         return row
     }
 
     /// Nothing left ready or unacknowledged in the work and retry queues, and every process still
     /// running and (the gateway) ready: they recovered by themselves.
-    static func checkSettled(_ name: String, system: TestSystem) async throws {
+    /// `ctl`: how to run rabbitmqctl (a cluster node's, for the cluster suite).
+    static func checkSettled(_ name: String, system: TestSystem, ctl: [String] = [rabbitmqctl]) async throws {
         let pending = TalentTopology.queues(for: .attachmentValidation).pendingQueues
         var last: [String: (ready: Int, unacknowledged: Int)] = [:]
         let settled = try await eventually(timeout: .seconds(120)) {
-            last = try await queueCounts(vhost: system.environment.amqpVirtualHost)
+            last = try await queueCounts(vhost: system.environment.amqpVirtualHost, ctl: ctl)
             return pending.allSatisfy { last[$0].map { $0.ready == 0 && $0.unacknowledged == 0 } ?? false }
         }
         #expect(settled, "\(name): messages left in \(pending): \(last)")
@@ -96,10 +106,12 @@ struct FaultTests {
     }
 
     /// Ready and unacknowledged message counts per queue of `vhost` (`rabbitmqctl list_queues`).
-    static func queueCounts(vhost: String) async throws -> [String: (ready: Int, unacknowledged: Int)] {
+    static func queueCounts(vhost: String, ctl: [String] = [rabbitmqctl]) async throws -> [String: (
+        ready: Int, unacknowledged: Int
+    )] {
         let output = try await commandOutput(
-            rabbitmqctl,
-            [
+            ctl[0],
+            Array(ctl.dropFirst()) + [
                 "-q", "list_queues", "-p", vhost, "--no-table-headers", "name", "messages_ready",
                 "messages_unacknowledged",
             ])

@@ -1,3 +1,4 @@
+import AMQPClient
 import ServiceConfiguration
 import Testing
 
@@ -9,7 +10,7 @@ struct SettingsReaderTests {
         #expect(try reader.int("talent.http.port", default: 8080, in: 1...65_535) == 8080)
         #expect(try reader.string("talent.http.host", default: "127.0.0.1") == "127.0.0.1")
         let shared = try ServiceEnvironment(reader)
-        #expect(shared.amqpPort == 5672)
+        #expect(shared.amqpAddresses == [AMQPAddress(host: "127.0.0.1", port: 5672)])
         #expect(shared.logLevel == "info")
     }
 
@@ -29,6 +30,25 @@ struct SettingsReaderTests {
         let reader = SettingsReader(environment: ["TALENT_HTTP_PORT": " 9090", "TALENT_AMQP_VHOST": "talent"])
         #expect(try reader.int("talent.http.port", default: 8080, in: 1...65_535) == 9090)
         #expect(try ServiceEnvironment(reader).amqpVirtualHost == "talent")
+    }
+
+    /// A cluster's nodes replace the one of host and port; a list that does not parse is refused.
+    @Test func brokerAddressesAreRead() throws {
+        let cluster = try ServiceEnvironment(
+            SettingsReader(environment: [
+                "TALENT_AMQP_ADDRESSES": "10.203.0.11:5672, 10.203.0.12:5673,rabbit-3", "TALENT_AMQP_PORT": "1",
+            ]))
+        #expect(
+            cluster.amqpAddresses == [
+                AMQPAddress(host: "10.203.0.11", port: 5672), AMQPAddress(host: "10.203.0.12", port: 5673),
+                AMQPAddress(host: "rabbit-3", port: 5672),
+            ])
+        #expect(cluster.amqp(connectionName: "t").addresses.count == 3)
+        for value in ["a:1,,b:2", "host:0", "host:x", ":5672"] {
+            #expect(throws: SettingError.self, "\(value)") {
+                _ = try ServiceEnvironment(SettingsReader(environment: ["TALENT_AMQP_ADDRESSES": value]))
+            }
+        }
     }
 
     @Test func aRequiredSettingMustBeSet() {

@@ -32,7 +32,8 @@ struct GatewayRouterTests {
 
     /// A gateway on the test services (or on `conninfo`), with throw-away key pairs.
     static func harness(
-        conninfo: String? = nil, configure: (inout GatewayConfiguration) -> Void = { _ in }
+        conninfo: String? = nil, configure: (inout GatewayConfiguration) -> Void = { _ in },
+        replica: ((PostgresPool) -> ReplicaMonitor)? = nil
     ) async throws -> Harness {
         let environment = try TestEnvironment.current()
         let keys = FileManager.default.temporaryDirectory.appendingPathComponent("gateway-router-\(UUID().uuidString)")
@@ -56,7 +57,8 @@ struct GatewayRouterTests {
         }
         let connection = AMQPConnection(configuration: environment.amqpConfiguration(name: "gateway router test"))
         let gateway = try await GatewayApplication(
-            configuration: configuration, pool: pool, connection: connection, logger: Logger(label: "router-test"))
+            configuration: configuration, pool: pool, connection: connection, replica: replica?(pool),
+            logger: Logger(label: "router-test"))
         return Harness(gateway: gateway, units: units, services: services, pool: pool, connection: connection)
     }
 

@@ -5,5 +5,6 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 deploy/local/processes.sh stop
 deploy/local/monitoring.sh stop
+deploy/local/replica.sh stop
 deploy/local/services.sh stop
 echo "stopped"

@@ -15,6 +15,9 @@ BUILD="${TALENT_BUILD:-debug}"
 CORPUS="${TALENT_CORPUS:-$TALENT_ROOT/../shared/corpus/attachments}"
 
 deploy/local/services.sh start
+# A streaming replica (deploy/local/replica.sh): the gateway reads lists that may lag from it.
+deploy/local/replica.sh start
+export TALENT_POSTGRES_REPLICA_URL="${TALENT_POSTGRES_REPLICA_URL:-$(deploy/local/replica.sh url)}"
 echo "building ($BUILD)…"
 build_started=$(date +%s)
 # Debug builds include the tests: the test command (scripts/test.sh) builds the same products, so

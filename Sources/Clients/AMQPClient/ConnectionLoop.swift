@@ -40,12 +40,17 @@ final class ConnectionLoop {
     private var closing: CheckedContinuation<Void, Never>?
     private var reconnectDelay: Int
     private var nextConnectAttempt = ContinuousClock.now
+    /// The node of ``AMQPConfiguration/addresses`` the next connect tries (or the open connection uses);
+    /// the first one is chosen at random, so that the processes of a system spread over the cluster.
+    private var addressIndex: Int
+    private var address: AMQPAddress { configuration.addresses[addressIndex] }
 
     init(configuration: AMQPConfiguration, shared: ConnectionShared, logger: Logger) {
         self.configuration = configuration
         self.shared = shared
         self.logger = logger
         self.reconnectDelay = configuration.reconnectInitialDelayMilliseconds
+        self.addressIndex = Int.random(in: 0..<configuration.addresses.count)
     }
 
     func run() {
@@ -168,7 +173,7 @@ final class ConnectionLoop {
             return scheduleReconnect("cannot create socket")
         }
         var timeout = timeval(tv_sec: configuration.connectTimeoutSeconds, tv_usec: 0)
-        let opened = amqp_socket_open_noblock(socket, configuration.host, Int32(configuration.port), &timeout)
+        let opened = amqp_socket_open_noblock(socket, address.host, Int32(address.port), &timeout)
         guard opened == AMQP_STATUS_OK.rawValue else {
             amqp_destroy_connection(newState)
             return scheduleReconnect("cannot open socket: \(Self.describe(opened))")
@@ -213,7 +218,7 @@ final class ConnectionLoop {
         shared.connected.store(true, ordering: .relaxed)
         shared.connects.add(1, ordering: .relaxed)
         shared.blocked.store(false, ordering: .relaxed)
-        logger.info("connected", metadata: ["connection": "\(configuration.connectionName)"])
+        logger.info("connected", metadata: ["connection": "\(configuration.connectionName)", "node": "\(address)"])
         // Republish what was in flight on the previous connection, before anything newer.
         let inFlight = unconfirmed.sorted { $0.key < $1.key }.map(\.value)
         unconfirmed.removeAll()
@@ -223,10 +228,17 @@ final class ConnectionLoop {
         startConsumerIfNeeded()
     }
 
+    /// Waits the current backoff, then tries the next node: a node that refused or dropped the
+    /// connection is tried again only after every other one.
     private func scheduleReconnect(_ reason: String) {
+        let failed = address
+        addressIndex = (addressIndex + 1) % configuration.addresses.count
         logger.warning(
             "broker connection failed; retrying",
-            metadata: ["reason": "\(reason)", "delayMilliseconds": "\(reconnectDelay)"])
+            metadata: [
+                "reason": "\(reason)", "node": "\(failed)", "nextNode": "\(address)",
+                "delayMilliseconds": "\(reconnectDelay)",
+            ])
         nextConnectAttempt = ContinuousClock.now.advanced(by: .milliseconds(reconnectDelay))
         reconnectDelay = min(reconnectDelay * 2, configuration.reconnectMaxDelayMilliseconds)
     }

@@ -29,6 +29,9 @@ import TalentObservability
 /// | `TALENT_SERVICE_REQUESTS_PER_SECOND` / `TALENT_SERVICE_REQUEST_BURST` | 0…1,000,000 / 1…10,000,000 | 1,000 / 4,000 |
 /// | `TALENT_ADMISSION_MAX_QUEUED_AGE_SECONDS` | 0…86,400 (0: off) | 300 |
 /// | `TALENT_ADMISSION_MIN_OLD_JOBS` | 1…1,000,000 (jobs that old refusing a kind) | 100 |
+/// | `TALENT_POSTGRES_REPLICA_URL` | libpq connection string of a streaming replica for lists that may lag | unset: primary only |
+/// | `TALENT_POSTGRES_REPLICA_MAX_LAG_SECONDS` | 0…3,600 (past it, those reads go to the primary) | 5 |
+/// | `TALENT_POSTGRES_REPLICA_OWN_WRITES_SECONDS` | 0…86,400 (a unit that wrote within it reads from the primary) | 60 |
 @main
 struct TalentGatewayCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -81,6 +84,11 @@ struct TalentGatewayCommand: AsyncParsableCommand {
             "talent.service.request.burst", default: 4_000, in: 1...10_000_000)
         configuration.admissionMaxQueuedAgeSeconds = try reader.int(
             "talent.admission.max.queued.age.seconds", default: 300, in: 0...86_400)
+        configuration.replicaConnInfo = try reader.optionalString("talent.postgres.replica.url")
+        configuration.replicaMaxLagSeconds = try reader.int(
+            "talent.postgres.replica.max.lag.seconds", default: 5, in: 0...3_600)
+        configuration.replicaOwnWritesSeconds = try reader.int(
+            "talent.postgres.replica.own.writes.seconds", default: 60, in: 0...86_400)
         configuration.admissionMinOldJobs = try reader.int(
             "talent.admission.min.old.jobs", default: 100, in: 1...1_000_000)
         return (service, configuration)
@@ -106,12 +114,20 @@ struct TalentGatewayCommand: AsyncParsableCommand {
         let connection = AMQPConnection(
             configuration: service.amqp(connectionName: "talent-gateway pid \(getpid())"), logger: Logger(label: "amqp")
         )
+        let replica = configuration.replicaConnInfo.map { conninfo in
+            ReplicaMonitor(
+                primary: pool,
+                replica: PostgresPool(
+                    configuration: .init(conninfo: conninfo, size: configuration.databasePoolSize),
+                    logger: Logger(label: "postgres.replica")),
+                lagBound: .seconds(configuration.replicaMaxLagSeconds))
+        }
         // Checked at start-up: a mismatch stops the process here instead of failing publishes later.
         guard try await TalentTopology.declareAtStartUp(on: connection, logger: logger) else { throw ExitCode(78) }
         let gateway: GatewayApplication
         do {
             gateway = try await GatewayApplication(
-                configuration: configuration, pool: pool, connection: connection, logger: logger)
+                configuration: configuration, pool: pool, connection: connection, replica: replica, logger: logger)
         } catch let error as IdentityKeySet.LoadError {
             // A configuration problem: EX_CONFIG, naming the setting.
             logger.critical("TALENT_JWT_JWKS: \(error)")
@@ -120,8 +136,8 @@ struct TalentGatewayCommand: AsyncParsableCommand {
         // Started in this order, shut down in reverse on SIGTERM / SIGINT: the HTTP server stops
         // accepting and finishes its requests, then the relay, the broker connection, the pool.
         let drained = await ProcessServices.run(
-            [
-                (pool, "postgres pool"), (connection, "amqp publisher connection"), (gateway.relay, "job relay"),
+            [(pool, "postgres pool")] + gateway.replicaServices + [
+                (connection, "amqp publisher connection"), (gateway.relay, "job relay"),
                 (gateway.keyRefresher, "identity key refresher"),
                 (gateway.admissionMonitor, "queue admission"), (gateway.application(), "http server"),
             ], graceSeconds: shutdownGrace, logger: logger)

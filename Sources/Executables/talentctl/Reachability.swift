@@ -27,10 +27,10 @@ enum Reachability {
             guard let environment, let address = postgresAddress(environment.postgresConnInfo) else { return }
             (name, host, port, hint) = ("PostgreSQL", address.host, address.port, "deploy/local/services.sh start")
         case .broker:
-            guard let environment else { return }
-            (name, host, port, hint) = (
-                "RabbitMQ", environment.amqpHost, environment.amqpPort, "deploy/local/services.sh start"
-            )
+            // One reachable node is enough; the connection moves on to the next one by itself.
+            guard let environment, environment.amqpAddresses.count == 1, let node = environment.amqpAddresses.first
+            else { return }
+            (name, host, port, hint) = ("RabbitMQ", node.host, node.port, "deploy/local/services.sh start")
         case .gateway(let url):
             guard let urlHost = url.host else { return }
             (name, host, port, hint) = ("the gateway", urlHost, url.port ?? 80, "deploy/local/up.sh")

@@ -94,7 +94,10 @@ public struct CorpusUpload: Sendable {
         return outcomes.sorted { $0.fileName < $1.fileName }
     }
 
-    func upload(_ file: URL) async throws -> Outcome {
+    /// Uploads one file: `pending` with its attachment and job when the gateway answered 202,
+    /// otherwise `rejected` (too large) or `error` with the error code as reason.
+    /// - Throws: transport errors from the client, and a 202 body that does not decode.
+    public func upload(_ file: URL) async throws -> Outcome {
         let name = file.lastPathComponent
         let bytes = try Data(contentsOf: file)
         let reply = try await client.upload(bytes, fileName: name, kind: kind)

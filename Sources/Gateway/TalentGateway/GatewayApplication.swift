@@ -17,7 +17,8 @@ public struct GatewayApplication: Sendable {
     let logger: Logger
 
     public init(
-        configuration: GatewayConfiguration, pool: PostgresPool, connection: AMQPConnection, logger: Logger
+        configuration: GatewayConfiguration, pool: PostgresPool, connection: AMQPConnection,
+        replica: ReplicaMonitor? = nil, logger: Logger
     ) async throws {
         self.configuration = configuration
         self.pool = pool
@@ -42,6 +43,19 @@ public struct GatewayApplication: Sendable {
             maximumAgeSeconds: configuration.admissionMaxQueuedAgeSeconds,
             minimumOldJobs: configuration.admissionMinOldJobs, jobs: JobStore(pool: pool), logger: logger)
         self.outbox = OutboxWriter(pool: pool, concurrentTransactions: max(configuration.databasePoolSize / 4, 1))
+        self.reads = ReadRouting(
+            primary: pool, replica: replica,
+            writers: RecentWriters(window: .seconds(configuration.replicaOwnWritesSeconds)))
+    }
+
+    /// Where reads that may lag run (the replica, when one is configured and fresh).
+    let reads: ReadRouting
+
+    /// The replica's pool and lag monitor when one is configured (none otherwise); run them after the
+    /// primary's pool, before the server.
+    public var replicaServices: [(service: any Service, name: String)] {
+        guard let replica = reads.replica else { return [] }
+        return [(replica.replica, "postgres replica pool"), (replica, "replica lag monitor")]
     }
 
     /// Shared by every request: submissions share transactions.
@@ -66,7 +80,8 @@ public struct GatewayApplication: Sendable {
     public var admissionMonitor: any Service { admission }
 
     var submitter: JobSubmitter {
-        JobSubmitter(pool: pool, publisher: publisher, jobs: JobStore(pool: pool), outbox: outbox)
+        JobSubmitter(
+            pool: pool, publisher: publisher, jobs: JobStore(pool: pool), outbox: outbox, writers: reads.writers)
     }
 
     var publisher: JobPublisher {
@@ -88,18 +103,19 @@ public struct GatewayApplication: Sendable {
         let idempotency = IdempotentRequests(keys: IdempotencyStore(pool: pool), jobs: JobStore(pool: pool))
         let waiter = PreferWait(jobs: JobStore(pool: pool))
         let attachmentRoutes = AttachmentRoutes(
-            attachments: AttachmentStore(pool: pool), jobs: JobStore(pool: pool), submitter: submitter,
+            attachments: AttachmentStore(pool: pool), reads: reads, jobs: JobStore(pool: pool), submitter: submitter,
             policy: configuration.attachmentPolicy, idempotency: idempotency, waiter: waiter, admission: admission)
         let jobRoutes = JobRoutes(jobs: JobStore(pool: pool))
         let acceptance = JobAcceptance(submitter: submitter, idempotency: idempotency, waiter: waiter)
         let associationRoutes = AssociationRoutes(
-            associations: AssociationStore(pool: pool), pool: pool, idempotency: idempotency, acceptance: acceptance,
+            associations: AssociationStore(pool: pool), pool: pool, reads: reads, idempotency: idempotency,
+            acceptance: acceptance,
             admission: admission)
         let unitRoutes = UnitRoutes(
             profiles: UnitProfileStore(pool: pool), idempotency: idempotency, acceptance: acceptance,
             admission: admission)
         let noticeRoutes = NoticeRoutes(
-            notices: NoticeStore(pool: pool), idempotency: idempotency, acceptance: acceptance,
+            notices: NoticeStore(pool: pool), reads: reads, idempotency: idempotency, acceptance: acceptance,
             admission: admission)
         let eligibilityRoutes = EligibilityRoutes(
             eligibility: EligibilityStore(pool: pool), businessItems: BusinessItemStore(pool: pool),

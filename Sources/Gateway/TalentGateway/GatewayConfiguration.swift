@@ -45,6 +45,14 @@ public struct GatewayConfiguration: Sendable {
     /// How many jobs of a kind must have waited that long to refuse it (one stuck job does not).
     /// Default 100.
     public var admissionMinOldJobs: Int = 100
+    /// libpq connection string of a streaming replica for reads that may lag (``ReadRouting``); `nil`:
+    /// every read on the primary.
+    public var replicaConnInfo: String?
+    /// Reads go to the replica while it is at most this many seconds behind. Default 5.
+    public var replicaMaxLagSeconds: Int = 5
+    /// A unit that wrote (a request stored or a job accepted) within this many seconds reads from the
+    /// primary. Default 60.
+    public var replicaOwnWritesSeconds: Int = 60
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, identityKeys: IdentityKeySource, tokenIssuer: String,

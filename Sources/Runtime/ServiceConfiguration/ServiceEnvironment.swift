@@ -10,6 +10,7 @@ import TalentCore
 /// |---|---|---|
 /// | `TALENT_POSTGRES_URL` | libpq connection string | `host=127.0.0.1 port=5432 dbname=talent user=postgres` |
 /// | `TALENT_AMQP_HOST` / `TALENT_AMQP_PORT` | host / 1…65535 | `127.0.0.1` / `5672` |
+/// | `TALENT_AMQP_ADDRESSES` | the cluster's nodes, `host:port,host:port,…` (tried in order, the next one when a node goes away); replaces host and port | unset: the one node above |
 /// | `TALENT_AMQP_USER` / `TALENT_AMQP_PASSWORD` / `TALENT_AMQP_VHOST` | text | `guest` / `guest` / `/` |
 /// | `TALENT_AMQP_HEARTBEAT_SECONDS` | 0…3600 (0: none) | 30 |
 /// | `TALENT_SCHEMAS_DIR` | path | `schemas` (relative to the working directory) |
@@ -18,8 +19,8 @@ import TalentCore
 /// | `TALENT_LOG_LEVEL` | trace, debug, info, notice, warning, error, critical | `info` |
 public struct ServiceEnvironment: Sendable {
     public var postgresConnInfo: String
-    public var amqpHost: String
-    public var amqpPort: Int
+    /// The broker's nodes: `TALENT_AMQP_ADDRESSES`, or the one of `TALENT_AMQP_HOST` and `TALENT_AMQP_PORT`.
+    public var amqpAddresses: [AMQPAddress]
     public var amqpUser: String
     public var amqpPassword: String
     public var amqpVirtualHost: String
@@ -35,8 +36,18 @@ public struct ServiceEnvironment: Sendable {
     public init(_ settings: SettingsReader = SettingsReader()) throws(SettingError) {
         postgresConnInfo = try settings.string(
             "talent.postgres.url", default: "host=127.0.0.1 port=5432 dbname=talent user=postgres")
-        amqpHost = try settings.string("talent.amqp.host", default: "127.0.0.1")
-        amqpPort = try settings.int("talent.amqp.port", default: 5672, in: 1...65_535)
+        let amqpHost = try settings.string("talent.amqp.host", default: "127.0.0.1")
+        let amqpPort = try settings.int("talent.amqp.port", default: 5672, in: 1...65_535)
+        if let list = try settings.optionalString("talent.amqp.addresses") {
+            guard let addresses = AMQPAddress.list(list) else {
+                throw settings.refused(
+                    "talent.amqp.addresses", accepts: "a comma-separated list of host:port (port 1…65535)",
+                    given: list)
+            }
+            amqpAddresses = addresses
+        } else {
+            amqpAddresses = [AMQPAddress(host: amqpHost, port: amqpPort)]
+        }
         amqpUser = try settings.string("talent.amqp.user", default: "guest")
         amqpPassword = try settings.string("talent.amqp.password", default: "guest")
         amqpVirtualHost = try settings.string("talent.amqp.vhost", default: "/")
@@ -54,7 +65,7 @@ public struct ServiceEnvironment: Sendable {
     /// Broker settings for a connection shown as `connectionName` in the broker.
     public func amqp(connectionName: String) -> AMQPConfiguration {
         AMQPConfiguration(
-            host: amqpHost, port: amqpPort, user: amqpUser, password: amqpPassword, virtualHost: amqpVirtualHost,
+            addresses: amqpAddresses, user: amqpUser, password: amqpPassword, virtualHost: amqpVirtualHost,
             heartbeatSeconds: amqpHeartbeatSeconds, connectionName: connectionName)
     }
 

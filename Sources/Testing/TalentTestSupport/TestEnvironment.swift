@@ -8,6 +8,9 @@ public struct TestEnvironment: Sendable {
     public var binDirectory: URL
     public var postgresConnInfo: String
     public var amqpPort: Int
+    /// A cluster's nodes (`TALENT_TEST_AMQP_ADDRESSES`, the cluster fault suite); when set, processes and
+    /// connections use them instead of `127.0.0.1:amqpPort`.
+    public var amqpAddresses: [AMQPAddress]?
     public var amqpVirtualHost: String
     public var corpusDirectory: URL
     public var runDirectory: URL
@@ -33,6 +36,7 @@ public struct TestEnvironment: Sendable {
             binDirectory: URL(fileURLWithPath: try value("TALENT_TEST_BIN")),
             postgresConnInfo: try value("TALENT_TEST_POSTGRES_URL"),
             amqpPort: Int(try value("TALENT_TEST_AMQP_PORT")) ?? 5672,
+            amqpAddresses: env["TALENT_TEST_AMQP_ADDRESSES"].flatMap { AMQPAddress.list($0) },
             amqpVirtualHost: try value("TALENT_TEST_AMQP_VHOST"),
             corpusDirectory: URL(fileURLWithPath: try value("TALENT_TEST_CORPUS")),
             runDirectory: URL(fileURLWithPath: try value("TALENT_TEST_RUN_DIR")),
@@ -47,6 +51,9 @@ public struct TestEnvironment: Sendable {
         environment["TALENT_AMQP_HOST"] = "127.0.0.1"
         environment["TALENT_AMQP_PORT"] = String(amqpPort)
         environment["TALENT_AMQP_VHOST"] = amqpVirtualHost
+        if let amqpAddresses {
+            environment["TALENT_AMQP_ADDRESSES"] = amqpAddresses.map(\.description).joined(separator: ",")
+        }
         environment["TALENT_HTTP_PORT"] = String(httpPort)
         environment["TALENT_SCHEMAS_DIR"] = schemasDirectory.path
         // Short relay periods, so jobs lost from the broker (fault tests) come back within a minute.
@@ -66,6 +73,8 @@ public struct TestEnvironment: Sendable {
     }
 
     public func amqpConfiguration(name: String) -> AMQPConfiguration {
-        AMQPConfiguration(port: amqpPort, virtualHost: amqpVirtualHost, connectionName: name)
+        AMQPConfiguration(
+            addresses: amqpAddresses ?? [AMQPAddress(host: "127.0.0.1", port: amqpPort)], virtualHost: amqpVirtualHost,
+            connectionName: name)
     }
 }

@@ -14,6 +14,8 @@ struct JobSubmitter: Sendable {
     let jobs: JobStore
     /// Where ``submit(_:subjectId:unitName:logger:)`` stores its jobs (shared transactions).
     let outbox: OutboxWriter
+    /// Units that wrote recently (their lists are read from the primary: ``ReadRouting``).
+    let writers: RecentWriters
 
     /// Registers the unit (when the job has one), runs `write` and, when it returns a subject, inserts the job about it — all
     /// in one transaction. - Returns: what `write` returned, and the job when one was stored.
@@ -22,7 +24,8 @@ struct JobSubmitter: Sendable {
         _ message: JobEnvelope, unitName: String?, submittedBy: String? = nil,
         _ write: @escaping @Sendable (PostgresConnection) throws -> (Written, subjectId: UUID?, createJob: Bool)
     ) async throws -> (Written, JobRecord?) {
-        try await TalentGateway.store { [pool] in
+        if let unitId = message.unitId { writers.record(unitId) }
+        return try await TalentGateway.store { [pool] in
             try await pool.transaction { connection in
                 if let unitId = message.unitId { try UnitStore.register(unitId, name: unitName, on: connection) }
                 let (written, subjectId, createJob) = try write(connection)
@@ -82,6 +85,7 @@ struct JobSubmitter: Sendable {
     func submit(
         _ message: JobEnvelope, subjectId: UUID?, unitName: String?, submittedBy: String? = nil, logger: Logger
     ) async throws -> JobRecord {
+        if let unitId = message.unitId { writers.record(unitId) }
         let record = try await TalentGateway.store {
             try await outbox.store(message, subjectId: subjectId, unitName: unitName, submittedBy: submittedBy)
         }

@@ -14,6 +14,8 @@ import TalentStore
 struct AssociationRoutes: Sendable {
     let associations: AssociationStore
     let pool: PostgresPool
+    /// Where the employee list runs (it may lag: the replica when fresh).
+    let reads: ReadRouting
     let idempotency: IdempotentRequests
     let acceptance: JobAcceptance
     let admission: QueueAdmission
@@ -63,8 +65,11 @@ struct AssociationRoutes: Sendable {
         let (base, limit, offset) = try Self.filter(request, from: "entryFrom", to: "entryTo")
         var filter = base
         filter.position = try Self.textQuery(request, "position")
-        let page = try await store { [associations, filter] in
-            try await associations.employees(unitId: identity.unitId, filter: filter, limit: limit, offset: offset)
+        let page = try await store { [reads, filter] in
+            try await reads.read(unit: identity.unitId) { pool in
+                try await AssociationStore(pool: pool).employees(
+                    unitId: identity.unitId, filter: filter, limit: limit, offset: offset)
+            }
         }
         return JSONResponse.make(status: .ok, page)
     }

@@ -4,6 +4,7 @@ import HTTPTypes
 import Hummingbird
 import JobQueue
 import Logging
+import PostgresClient
 import TalentAPI
 import TalentCore
 import TalentStore
@@ -12,6 +13,8 @@ import TalentStore
 /// delete — all scoped to the unit in the token.
 struct AttachmentRoutes: Sendable {
     let attachments: AttachmentStore
+    /// Where the list runs (it may lag: the replica when fresh).
+    let reads: ReadRouting
     let jobs: JobStore
     let submitter: JobSubmitter
     let policy: AttachmentPolicy
@@ -116,9 +119,11 @@ struct AttachmentRoutes: Sendable {
         if let search, search.count > 100 {
             throw GatewayError(.invalidParameter, "search is limited to 100 characters")
         }
-        let page = try await store { [attachments] in
-            try await attachments.list(
-                unitId: identity.unitId, search: search, kind: kind, limit: limit, offset: offset)
+        let page = try await store { [reads] in
+            try await reads.read(unit: identity.unitId) { pool in
+                try await AttachmentStore(pool: pool).list(
+                    unitId: identity.unitId, search: search, kind: kind, limit: limit, offset: offset)
+            }
         }
         return JSONResponse.make(
             status: .ok, AttachmentPage(items: page.items, total: page.total, limit: limit, offset: offset))

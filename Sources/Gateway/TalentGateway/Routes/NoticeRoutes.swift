@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import JobQueue
 import Logging
+import PostgresClient
 import TalentAPI
 import TalentCore
 import TalentStore
@@ -10,6 +11,8 @@ import TalentStore
 /// reads its inbox and its system prompts and marks them read. Every change is a `notice.fanout` job.
 struct NoticeRoutes: Sendable {
     let notices: NoticeStore
+    /// Where the inbox list runs (it may lag: the replica when fresh).
+    let reads: ReadRouting
     let idempotency: IdempotentRequests
     let acceptance: JobAcceptance
     let admission: QueueAdmission
@@ -127,8 +130,11 @@ struct NoticeRoutes: Sendable {
         case "true": unreadOnly = true
         default: throw GatewayError(.invalidParameter, "unread must be true or false")
         }
-        let inbox = try await store { [notices] in
-            try await notices.inbox(unitId: identity.unitId, unreadOnly: unreadOnly, limit: limit, offset: offset)
+        let inbox = try await store { [reads] in
+            try await reads.read(unit: identity.unitId) { pool in
+                try await NoticeStore(pool: pool).inbox(
+                    unitId: identity.unitId, unreadOnly: unreadOnly, limit: limit, offset: offset)
+            }
         }
         return JSONResponse.make(status: .ok, inbox.page)
     }
