@@ -14,11 +14,13 @@ import Testing
 /// the gateway, with the accounting of ``FaultTests``: every upload answered 202 has exactly one effect,
 /// nothing is left in the queues, every process is alive and ready again. Each fault also reports how
 /// long end-to-end throughput (verdicts committed per second) stayed below half of what it was before.
-/// Runs in its own `swift test` invocation (`TALENT_TEST_CLUSTER=1`, scripts/cluster-faults.sh), with the
+/// Runs in its own `swift test` invocation (`TALENT_TEST_CLUSTER=1`, scripts/test.sh), with the
 /// processes pointed at the cluster (`TALENT_TEST_AMQP_ADDRESSES`).
 @Suite(
     "Cluster faults", .serialized,
-    .enabled(if: ProcessInfo.processInfo.environment["TALENT_TEST_CLUSTER"] == "1", "run by scripts/cluster-faults.sh"))
+    .enabled(
+        if: ProcessInfo.processInfo.environment["TALENT_TEST_CLUSTER"] == "1",
+        "run by scripts/test.sh after the fault suite"))
 struct ClusterFaultTests {
     static let script =
         ProcessInfo.processInfo.environment["TALENT_TEST_CLUSTER_SCRIPT"] ?? "deploy/local/cluster.sh"
