@@ -4,10 +4,11 @@
 1. every core resource against the Kubernetes API schemas (kubernetes-validate, strict: unknown fields
    are errors), for the oldest Kubernetes version the manifests support;
 2. every custom resource (KEDA ScaledObject and TriggerAuthentication, the RabbitMQ operators'
-   RabbitmqCluster and Policy) against a strict schema of the fields these manifests use, written here
-   from the projects' CRDs (keda.sh_scaledobjects.yaml, keda.sh_triggerauthentications.yaml,
-   rabbitmq.com_rabbitmqclusters.yaml, rabbitmq.com_policies.yaml); `--crds DIR` also validates them
-   against those CRD files themselves when they are at hand (NOTES.md, session 10);
+   RabbitmqCluster and Policy, the Prometheus operator's PodMonitor) against a strict schema of the
+   fields these manifests use, written here from the projects' CRDs (keda.sh_scaledobjects.yaml,
+   keda.sh_triggerauthentications.yaml, rabbitmq.com_rabbitmqclusters.yaml, rabbitmq.com_policies.yaml,
+   monitoring.coreos.com_podmonitors.yaml); `--crds DIR` also validates them against those CRD files
+   themselves when they are at hand (NOTES.md, session 10);
 3. that names agree with the code: one worker Deployment per job kind (JobKind's raw values), its
    ScaledObject on the queue of that name, the policy pattern matching every queue of the topology,
    ports and health paths the processes serve, the metric the age trigger queries, every TALENT_*
@@ -108,6 +109,29 @@ CUSTOM_SCHEMAS = {
                     "tolerations": {"type": "array"},
                     "override": {"type": "object"},
                 },
+            ),
+        },
+        ["apiVersion", "kind", "metadata", "spec"],
+    ),
+    ("monitoring.coreos.com/v1", "PodMonitor"): obj(
+        {
+            "apiVersion": STRING, "kind": STRING, "metadata": METADATA,
+            "spec": obj(
+                {
+                    "selector": obj({"matchLabels": {"type": "object", "additionalProperties": STRING}}),
+                    "namespaceSelector": {"type": "object"},
+                    "podMetricsEndpoints": {
+                        "type": "array",
+                        "items": obj(
+                            {
+                                "port": STRING, "path": STRING, "interval": STRING, "scrapeTimeout": STRING,
+                                "params": {"type": "object", "additionalProperties": {"type": "array", "items": STRING}},
+                            },
+                            ["port"],
+                        ),
+                    },
+                },
+                ["selector", "podMetricsEndpoints"],
             ),
         },
         ["apiVersion", "kind", "metadata", "spec"],
@@ -303,6 +327,9 @@ def check_names(documents):
                         problem(f"{label}: query {query} does not ask for kind {kind}")
                     elif f'"{metric.group(1)}"' not in code:
                         problem(f"{label}: the code exports no metric {metric.group(1)}")
+                    for queue in re.findall(r'queue="([^"]+)"', query):
+                        if queue != kind:
+                            problem(f"{label}: query asks for queue {queue}, not the work queue {kind}")
         if document["kind"] == "Policy":
             pattern = re.compile(document["spec"]["pattern"])
             missing = [q for q in queues if not pattern.search(q)]
@@ -319,6 +346,17 @@ def check_names(documents):
             for port in document["spec"]["ports"]:
                 if not any(port["targetPort"] in {p["name"] for c in containers(d) for p in c.get("ports", [])} for d in backing):
                     problem(f"{label}: targetPort {port['targetPort']} is no container port")
+        if document["kind"] == "PodMonitor" and document["metadata"]["name"] == "talent-processes":
+            selector = document["spec"]["selector"]["matchLabels"]
+            scraped = {e["port"] for e in document["spec"]["podMetricsEndpoints"]}
+            for _, d in documents:
+                if d["kind"] != "Deployment" or not all(
+                    d["spec"]["template"]["metadata"]["labels"].get(k) == v for k, v in selector.items()
+                ):
+                    continue
+                ports = {p["name"] for c in containers(d) for p in c.get("ports", [])}
+                if not ports & scraped:
+                    problem(f"{label}: scrapes none of {d['metadata']['name']}'s ports {sorted(ports)}")
     for kind in kinds:
         if len(by_kind.get(kind, [])) != 1:
             problem(f"job kind {kind}: wants one worker Deployment, has {by_kind.get(kind, [])}")
@@ -327,6 +365,13 @@ def check_names(documents):
     addresses = config.get("data", {}).get("TALENT_AMQP_ADDRESSES", "")
     if len([a for a in addresses.split(",") if a.strip()]) != 3:
         problem("config: TALENT_AMQP_ADDRESSES should name the three RabbitMQ nodes")
+    with open(os.path.join(MANIFESTS, "kustomization.yaml"), encoding="utf-8") as f:
+        listed = set(yaml.safe_load(f)["resources"])
+    present = {os.path.basename(p) for p in glob.glob(os.path.join(MANIFESTS, "*.yaml"))}
+    for missing in sorted(listed - present):
+        problem(f"kustomization.yaml lists {missing}, which does not exist")
+    for unlisted in sorted(present - listed - {"kustomization.yaml", "migrate.yaml", "secrets.example.yaml"}):
+        problem(f"kustomization.yaml does not list {unlisted}")
     cluster = next((d for _, d in documents if d["kind"] == "RabbitmqCluster"), None)
     if cluster is None or cluster["spec"].get("replicas") != 3:
         problem("RabbitmqCluster with 3 replicas missing")

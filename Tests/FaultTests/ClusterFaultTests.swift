@@ -40,31 +40,47 @@ struct ClusterFaultTests {
         func set() { flag.store(true, ordering: .relaxed) }
     }
 
-    /// Samples of committed effects over time and the instants faults were injected.
+    /// Samples of committed effects over time, the instants faults were injected and when the load ended.
     final class Timeline: Sendable {
-        private let state = Mutex<(samples: [(ContinuousClock.Instant, Int)], faults: [ContinuousClock.Instant])>(
-            ([], []))
+        private let state = Mutex<
+            (
+                samples: [(ContinuousClock.Instant, Int)], faults: [ContinuousClock.Instant],
+                ended: ContinuousClock.Instant?
+            )
+        >(([], [], nil))
         func sample(_ count: Int) { state.withLock { $0.samples.append((.now, count)) } }
         func markFault() { state.withLock { $0.faults.append(.now) } }
+        func markLoadEnded() { state.withLock { $0.ended = .now } }
 
-        /// Seconds from the first fault until a one-second window of samples (wholly after it) shows at
-        /// least half of the rate of the three seconds before it; 0 when it never fell below that, `nil`
-        /// when it did not come back while the load ran.
-        func recoverySeconds() -> Double? {
-            let (samples, faults) = state.withLock { ($0.samples, $0.faults) }
-            guard let fault = faults.first else { return nil }
+        /// How throughput behaved after the first fault, from one-second windows of committed verdicts
+        /// (wholly after the fault, before the load ended) against half the rate of the three seconds
+        /// before it: `belowHalf`, seconds of windows below it (≈, windows every 200 ms); `lastLow`,
+        /// seconds from the fault to the end of the last such window (0 when none); `nil` when the last
+        /// window before the end still was below (throughput did not come back).
+        func recovery() -> (belowHalf: Double, lastLow: Double)? {
+            let (samples, faults, ended) = state.withLock { ($0.samples, $0.faults, $0.ended) }
+            guard let fault = faults.first, let ended else { return nil }
             func count(at instant: ContinuousClock.Instant) -> Int {
                 samples.last { $0.0 <= instant }?.1 ?? 0
             }
-            let before = Double(count(at: fault) - count(at: fault - .seconds(3))) / 3
-            for (instant, total) in samples where instant >= fault + .seconds(1) {
-                let rate = Double(total - count(at: instant - .seconds(1)))
-                if rate >= before / 2 {
-                    let elapsed = instant - .seconds(1) - fault
-                    return max(0, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
-                }
+            func seconds(_ duration: Duration) -> Double {
+                Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
             }
-            return nil
+            let before = Double(count(at: fault) - count(at: fault - .seconds(3))) / 3
+            let windows = samples.filter { $0.0 >= fault + .seconds(1) && $0.0 <= ended }
+            var lastLow: ContinuousClock.Instant?
+            var lowWindows = 0
+            var lowAtEnd = false
+            for (instant, total) in windows {
+                let low = Double(total - count(at: instant - .seconds(1))) < before / 2
+                if low {
+                    lastLow = instant
+                    lowWindows += 1
+                }
+                lowAtEnd = low
+            }
+            if lowAtEnd { return nil }
+            return (Double(lowWindows) * 0.2, lastLow.map { seconds($0 - fault) } ?? 0)
         }
     }
 
@@ -117,6 +133,7 @@ struct ClusterFaultTests {
             try await Task.sleep(for: .seconds(5))
             try await fault(system, timeline)
             try await Task.sleep(for: .seconds(15))
+            timeline.markLoadEnded()
             stop.set()
             return try await group.reduce(into: []) { $0 += $1 }
         }
@@ -144,10 +161,11 @@ struct ClusterFaultTests {
             total.lost += row.lost
         }
         let refused = outcomes.count - accepted.count
-        let recovery = timeline.recoverySeconds()
+        let recovery = timeline.recovery()
         // One table row per fault; scripts/test.sh collects the `cluster` lines.
         print(
-            "cluster\t\(total)\t\(refused)\t\(recovery.map { String(format: "%.1f", $0) } ?? "not recovered")")
+            "cluster\t\(total)\t\(refused)\t"
+                + (recovery.map { String(format: "%.1f\t%.1f", $0.belowHalf, $0.lastLow) } ?? "not recovered\t-"))
         #expect(recovery != nil, "\(name): throughput did not come back while the load ran")
         try await FaultTests.checkSettled(name, system: system, ctl: ctl(1))
     }
@@ -264,6 +282,9 @@ struct ClusterFaultTests {
             let vhost = system.environment.amqpVirtualHost
             guard let worker = await system.workers.first else { throw ClusterError(message: "no attachment worker") }
             kill(worker.pid, SIGSTOP)
+            // Resumed whatever happens below (a worker left stopped would fail every later check).
+            var resumed = false
+            defer { if !resumed { kill(worker.pid, SIGCONT) } }
             var found: (node: Int, unacknowledged: Int)?
             let holding = try await system.wait(timeout: .seconds(20)) {
                 found = try await Self.consumer(of: .attachmentValidation, vhost: vhost)
@@ -275,6 +296,7 @@ struct ClusterFaultTests {
             timeline.markFault()
             try await Self.cluster("kill", String(node))
             kill(worker.pid, SIGCONT)
+            resumed = true
             try await Task.sleep(for: .seconds(10))
             try await Self.cluster("start-node", String(node))
         }
@@ -290,9 +312,17 @@ struct ClusterFaultTests {
             try await Self.cluster("partition", String(node))
             try await Task.sleep(for: .seconds(30))
             try await Self.cluster("heal", String(node))
-            // Back in the cluster before the next fault: it answers as a running member again.
-            _ = try await system.wait(timeout: .seconds(120)) {
-                try await FaultTests.command(Self.script, ["ctl", String(node), "-q", "await_startup"]) == 0
+            // Back in the cluster before the next fault. RabbitMQ's own recovery after a partition
+            // (Mnesia, global) does not always bring the paused node back (seen here once in three runs:
+            // the node stuck "Faking nodedown/nodeup"); then it gets the operator's remedy, a restart,
+            // and the suite says so.
+            let rejoined =
+                try await FaultTests.command(
+                    Self.script, ["ctl", String(node), "-q", "await_startup", "--timeout", "90"]) == 0
+            if !rejoined {
+                print("cluster-detail\tnode \(node) did not rejoin within 90 s of the heal; restarted")
+                try await Self.cluster("kill", String(node))
+                try await Self.cluster("start-node", String(node))
             }
         }
     }

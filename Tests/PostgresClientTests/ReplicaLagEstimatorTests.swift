@@ -23,8 +23,8 @@ struct ReplicaLagEstimatorTests {
         estimator.primaryPosition(200, at: start + .seconds(1))
         estimator.primaryPosition(300, at: start + .seconds(2))
         #expect(estimator.replicaReplayed(250, at: start + .seconds(3)) == .atMost(.seconds(2)))
-        #expect(estimator.isFresh(within: .seconds(2)))
-        #expect(!estimator.isFresh(within: .seconds(1)))
+        #expect(estimator.isFresh(within: .seconds(2), at: start + .seconds(3)))
+        #expect(!estimator.isFresh(within: .seconds(1), at: start + .seconds(3)))
         #expect(estimator.replicaReplayed(300, at: start + .milliseconds(2_100)) == .atMost(.milliseconds(100)))
     }
 
@@ -39,13 +39,23 @@ struct ReplicaLagEstimatorTests {
         #expect(estimator.lag == .atMost(.milliseconds(10)))
     }
 
+    /// Without new samples (the replica hangs, or the sample does) the estimate ages: past the bound
+    /// the replica is no longer fresh.
+    @Test func anEstimateAgesWithoutNewSamples() {
+        var estimator = ReplicaLagEstimator()
+        estimator.primaryPosition(500, at: start)
+        estimator.replicaReplayed(500, at: start + .milliseconds(100))
+        #expect(estimator.isFresh(within: .seconds(5), at: start + .seconds(4)))
+        #expect(!estimator.isFresh(within: .seconds(5), at: start + .seconds(6)))
+    }
+
     @Test func aReplicaBehindTheHistoryOrUnavailableIsNotFresh() {
         var estimator = ReplicaLagEstimator(capacity: 3)
         for step in 1...5 { estimator.primaryPosition(UInt64(step * 100), at: start + .seconds(step)) }
         #expect(estimator.replicaReplayed(150, at: start + .seconds(6)) == .beyondHistory)
-        #expect(!estimator.isFresh(within: .seconds(3_600)))
+        #expect(!estimator.isFresh(within: .seconds(3_600), at: start + .seconds(6)))
         estimator.replicaReplayed(500, at: start + .seconds(6))
-        #expect(estimator.isFresh(within: .seconds(1)))
+        #expect(estimator.isFresh(within: .seconds(1), at: start + .seconds(6)))
         estimator.replicaUnavailable()
         #expect(estimator.lag == nil)
         #expect(!estimator.isFresh(within: .seconds(3_600)))

@@ -87,6 +87,19 @@ struct ReplicaReadTests {
         return setup
     }
 
+    /// Runs `body` with a fresh ``Setup`` and closes it afterwards, also when `body` throws (replay
+    /// resumed, pools closed) before the next test starts.
+    static func with(bound: Duration, _ body: (Setup) async throws -> Void) async throws {
+        let setup = try await setup(bound: bound)
+        do {
+            try await body(setup)
+        } catch {
+            await setup.close()
+            throw error
+        }
+        await setup.close()
+    }
+
     final class MonitorBox: Sendable {
         private let value = Mutex<ReplicaMonitor?>(nil)
         func set(_ monitor: ReplicaMonitor) { value.withLock { $0 = monitor } }
@@ -104,71 +117,72 @@ struct ReplicaReadTests {
     /// Within the bound the list is the replica's (a row the replica has not replayed is not there);
     /// once replay resumes it appears.
     @Test func withinTheBoundListsComeFromTheReplica() async throws {
-        let setup = try await Self.setup(bound: .seconds(3_600))
-        defer { Task { await setup.close() } }
-        let unit = Fixtures.unit(1, salt: "R")
-        try await pauseReplay(setup)
-        try await setup.insertOnPrimary(unit)
-        try await setup.sampled()
-        #expect(setup.monitor.isUsable)
-        #expect(try await setup.listed(unit) == 0, "read from the primary although the replica was within the bound")
-        try await resumeReplay(setup)
-        let caughtUp = try await eventually(timeout: .seconds(30)) { try await setup.listed(unit) == 1 }
-        #expect(caughtUp, "the replica did not catch up after replay resumed")
+        try await Self.with(bound: .seconds(3_600)) { setup in
+            let unit = Fixtures.unit(1, salt: "R")
+            try await pauseReplay(setup)
+            try await setup.insertOnPrimary(unit)
+            try await setup.sampled()
+            #expect(setup.monitor.isUsable)
+            #expect(
+                try await setup.listed(unit) == 0, "read from the primary although the replica was within the bound")
+            try await resumeReplay(setup)
+            let caughtUp = try await eventually(timeout: .seconds(30)) { try await setup.listed(unit) == 1 }
+            #expect(caughtUp, "the replica did not catch up after replay resumed")
+        }
     }
 
     /// Past the bound (replay paused longer than it) the same list reads from the primary.
     @Test func pastTheBoundListsComeFromThePrimary() async throws {
-        let setup = try await Self.setup(bound: .seconds(1))
-        defer { Task { await setup.close() } }
-        let unit = Fixtures.unit(2, salt: "R")
-        try await pauseReplay(setup)
-        try await setup.insertOnPrimary(unit)
-        let behind = try await eventually(timeout: .seconds(10)) { !setup.monitor.isUsable }
-        #expect(behind, "the lag never passed the bound: \(String(describing: setup.monitor.lag))")
-        #expect(try await setup.listed(unit) == 1, "a list past the lag bound came from the replica")
-        try await resumeReplay(setup)
+        try await Self.with(bound: .seconds(1)) { setup in
+            let unit = Fixtures.unit(2, salt: "R")
+            try await pauseReplay(setup)
+            try await setup.insertOnPrimary(unit)
+            let behind = try await eventually(timeout: .seconds(10)) { !setup.monitor.isUsable }
+            #expect(behind, "the lag never passed the bound: \(String(describing: setup.monitor.lag))")
+            #expect(try await setup.listed(unit) == 1, "a list past the lag bound came from the replica")
+            try await resumeReplay(setup)
+        }
     }
 
     /// A unit that just wrote through the gateway reads its lists from the primary, while another
     /// unit's list still comes from the (paused) replica.
     @Test func aUnitsOwnRecentWritesComeFromThePrimary() async throws {
-        let setup = try await Self.setup(bound: .seconds(3_600))
-        defer { Task { await setup.close() } }
-        let writer = Fixtures.unit(3, salt: "R")
-        let other = Fixtures.unit(4, salt: "R")
-        try await pauseReplay(setup)
-        // What a request does before its job is published: the unit is registered in the submitter's transaction.
-        let envelope = JobEnvelope(
-            kind: .attachmentValidation, jobId: UUID(), unitId: writer, schemaVersion: 1, body: [])
-        _ = try await setup.harness.gateway.submitter.store(envelope, unitName: nil) { _ in ((), nil, false) }
-        try await setup.insertOnPrimary(writer)
-        try await setup.insertOnPrimary(other)
-        try await setup.sampled()
-        #expect(setup.monitor.isUsable)
-        #expect(try await setup.listed(writer) == 1, "the writer's own change was read from the lagging replica")
-        #expect(try await setup.listed(other) == 0, "another unit's list did not come from the replica")
-        try await resumeReplay(setup)
+        try await Self.with(bound: .seconds(3_600)) { setup in
+            let writer = Fixtures.unit(3, salt: "R")
+            let other = Fixtures.unit(4, salt: "R")
+            try await pauseReplay(setup)
+            // What a request does before its job is published: the unit is registered in the submitter's transaction.
+            let envelope = JobEnvelope(
+                kind: .attachmentValidation, jobId: UUID(), unitId: writer, schemaVersion: 1, body: [])
+            _ = try await setup.harness.gateway.submitter.store(envelope, unitName: nil) { _ in ((), nil, false) }
+            try await setup.insertOnPrimary(writer)
+            try await setup.insertOnPrimary(other)
+            try await setup.sampled()
+            #expect(setup.monitor.isUsable)
+            #expect(try await setup.listed(writer) == 1, "the writer's own change was read from the lagging replica")
+            #expect(try await setup.listed(other) == 0, "another unit's list did not come from the replica")
+            try await resumeReplay(setup)
+        }
     }
 
     /// The replica stopped: the first list after it fails over to the primary inside the call, the next
     /// ones go to the primary at once; started again, reads return to it.
     @Test func aStoppedReplicaFallsBackToThePrimaryWithoutErrors() async throws {
-        let setup = try await Self.setup(bound: .seconds(3_600))
-        defer { Task { await setup.close() } }
-        let unit = Fixtures.unit(5, salt: "R")
-        try await setup.insertOnPrimary(unit)
-        let replicated = try await eventually(timeout: .seconds(30)) { try await setup.listed(unit) == 1 }
-        #expect(replicated)
-        #expect(try await ChildProcess.run(Self.replicaScript, ["stop"]) == 0)
-        // Before the monitor notices: the read itself falls back.
-        #expect(try await setup.listed(unit) == 1)
-        let noticed = try await eventually(timeout: .seconds(10)) { !setup.monitor.isUsable }
-        #expect(noticed, "the monitor still used a stopped replica")
-        for _ in 0..<5 { #expect(try await setup.listed(unit) == 1) }
-        #expect(try await ChildProcess.run(Self.replicaScript, ["start"]) == 0)
-        let back = try await eventually(timeout: .seconds(30)) { setup.monitor.isUsable }
-        #expect(back, "the replica was not used again after it started")
-        #expect(try await setup.listed(unit) == 1)
+        try await Self.with(bound: .seconds(3_600)) { setup in
+            let unit = Fixtures.unit(5, salt: "R")
+            try await setup.insertOnPrimary(unit)
+            let replicated = try await eventually(timeout: .seconds(30)) { try await setup.listed(unit) == 1 }
+            #expect(replicated)
+            #expect(try await ChildProcess.run(Self.replicaScript, ["stop"]) == 0)
+            // Before the monitor notices: the read itself falls back.
+            #expect(try await setup.listed(unit) == 1)
+            let noticed = try await eventually(timeout: .seconds(10)) { !setup.monitor.isUsable }
+            #expect(noticed, "the monitor still used a stopped replica")
+            for _ in 0..<5 { #expect(try await setup.listed(unit) == 1) }
+            #expect(try await ChildProcess.run(Self.replicaScript, ["start"]) == 0)
+            let back = try await eventually(timeout: .seconds(30)) { setup.monitor.isUsable }
+            #expect(back, "the replica was not used again after it started")
+            #expect(try await setup.listed(unit) == 1)
+        }
     }
 }

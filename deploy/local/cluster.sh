@@ -32,7 +32,8 @@ namespace() { echo "talent-rmq-$1"; }
 in_node() {
   local n="$1"; shift
   local dir="$CLUSTER_HOME/node-$n" ip; ip="$(node_ip "$n")"
-  ip netns exec "$(namespace "$n")" env -i PATH="$PATH" HOME="$CLUSTER_HOME/home" LANG=C.UTF-8 \
+  # CTL_TIMEOUT (seconds): a deadline for a CLI call.
+  ${CTL_TIMEOUT:+timeout "$CTL_TIMEOUT"} ip netns exec "$(namespace "$n")" env -i PATH="$PATH" HOME="$CLUSTER_HOME/home" LANG=C.UTF-8 \
     RABBITMQ_USE_LONGNAME=true RABBITMQ_NODENAME="$(node_name "$n")" RABBITMQ_NODE_IP_ADDRESS="$ip" \
     RABBITMQ_NODE_PORT=5672 RABBITMQ_DIST_PORT=25672 ERL_EPMD_ADDRESS="$ip" \
     RABBITMQ_MNESIA_BASE="$dir/mnesia" RABBITMQ_LOG_BASE="$dir/log" RABBITMQ_CONFIG_FILE="$dir/rabbitmq" \
@@ -82,24 +83,26 @@ raft.wal_max_size_bytes = 64000000
 CONF
 }
 
-running() { in_node "$1" "$RABBIT_BIN/rabbitmqctl" -q status >/dev/null 2>&1; }
+# Every rabbitmqctl call has a deadline: a node stuck in RabbitMQ's own partition recovery can leave the
+# CLI waiting forever.
+running() { CTL_TIMEOUT=30 in_node "$1" "$RABBIT_BIN/rabbitmqctl" -q status >/dev/null 2>&1; }
 
 start_node() {
   local n="$1"
   configure_node "$n"
   if running "$n"; then return 0; fi
   in_node "$n" "$RABBIT_BIN/rabbitmq-server" -detached >/dev/null 2>&1 || true
-  in_node "$n" "$RABBIT_BIN/rabbitmqctl" -q wait "$CLUSTER_HOME/node-$n/rabbitmq.pid" --timeout 120 >/dev/null
+  CTL_TIMEOUT=150 in_node "$n" "$RABBIT_BIN/rabbitmqctl" -q wait "$CLUSTER_HOME/node-$n/rabbitmq.pid" --timeout 120 >/dev/null
 }
 
 # Joins node N to node 1 unless it already is a member.
 join_node() {
   local n="$1"
-  in_node 1 "$RABBIT_BIN/rabbitmqctl" -q cluster_status --formatter json 2>/dev/null \
+  CTL_TIMEOUT=60 in_node 1 "$RABBIT_BIN/rabbitmqctl" -q cluster_status --formatter json 2>/dev/null \
     | grep -q "\"$(node_name "$n")\"" && return 0
-  in_node "$n" "$RABBIT_BIN/rabbitmqctl" -q stop_app
-  in_node "$n" "$RABBIT_BIN/rabbitmqctl" -q join_cluster "$(node_name 1)"
-  in_node "$n" "$RABBIT_BIN/rabbitmqctl" -q start_app
+  CTL_TIMEOUT=120 in_node "$n" "$RABBIT_BIN/rabbitmqctl" -q stop_app
+  CTL_TIMEOUT=120 in_node "$n" "$RABBIT_BIN/rabbitmqctl" -q join_cluster "$(node_name 1)"
+  CTL_TIMEOUT=120 in_node "$n" "$RABBIT_BIN/rabbitmqctl" -q start_app
 }
 
 start_cluster() {
@@ -115,8 +118,9 @@ start_cluster() {
   echo "rabbitmq cluster: $(addresses)"
 }
 
+# `rabbitmqctl shutdown`, and SIGKILL when it does not finish within a minute.
 stop_node() {
-  in_node "$1" "$RABBIT_BIN/rabbitmqctl" -q shutdown >/dev/null 2>&1 || true
+  CTL_TIMEOUT=60 in_node "$1" "$RABBIT_BIN/rabbitmqctl" -q shutdown >/dev/null 2>&1 || kill_node "$1"
 }
 
 # SIGKILL of node N's Erlang VM (beam.smp), as a crash would.
@@ -163,11 +167,11 @@ case "${1:-start}" in
   start-node) node_arg "${2:-}"; configure_node "$2"; start_node "$2" ;;
   partition) node_arg "${2:-}"; ip link set "trmq$2" down ;;
   heal) node_arg "${2:-}"; ip link set "trmq$2" up ;;
-  ctl) node_arg "${2:-}"; n="$2"; shift 2; in_node "$n" "$RABBIT_BIN/rabbitmqctl" "$@" ;;
+  ctl) node_arg "${2:-}"; n="$2"; shift 2; CTL_TIMEOUT="${CTL_TIMEOUT:-300}" in_node "$n" "$RABBIT_BIN/rabbitmqctl" "$@" ;;
   leader)
     # The node (1, 2 or 3) holding the leader of a quorum queue, asked of any running node.
     for n in "${NODES[@]}"; do
-      if line="$(in_node "$n" "$RABBIT_BIN/rabbitmqctl" -q list_queues -p "$2" name leader --no-table-headers 2>/dev/null \
+      if line="$(CTL_TIMEOUT=30 in_node "$n" "$RABBIT_BIN/rabbitmqctl" -q list_queues -p "$2" name leader --no-table-headers 2>/dev/null \
         | awk -v q="$3" '$1 == q { print $2 }')" && [ -n "$line" ]; then
         echo "${line##*.}" | sed 's/^1//'; exit 0
       fi

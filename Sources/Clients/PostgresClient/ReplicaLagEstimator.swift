@@ -10,8 +10,11 @@ public struct ReplicaLagEstimator: Sendable {
     private var primarySamples: [(position: UInt64, at: ContinuousClock.Instant)] = []
     /// Samples kept (oldest dropped first); a replica further behind than the oldest is `beyondHistory`.
     public let capacity: Int
-    /// The current estimate: `nil` until a replica position arrives, and after ``replicaUnavailable()``.
+    /// The estimate as of the last replica sample: `nil` until a replica position arrives, and after
+    /// ``replicaUnavailable()``.
     public private(set) var lag: Lag?
+    /// When the replica's position behind ``lag`` was read.
+    private var sampledAt: ContinuousClock.Instant?
 
     public enum Lag: Sendable, Equatable {
         /// At most this far behind.
@@ -34,6 +37,7 @@ public struct ReplicaLagEstimator: Sendable {
     /// Records the replica's replayed position read at `instant` and returns the new estimate.
     @discardableResult
     public mutating func replicaReplayed(_ position: UInt64, at instant: ContinuousClock.Instant) -> Lag {
+        sampledAt = instant
         guard let held = primarySamples.last(where: { $0.position <= position }) else {
             lag = .beyondHistory
             return .beyondHistory
@@ -48,10 +52,11 @@ public struct ReplicaLagEstimator: Sendable {
         lag = nil
     }
 
-    /// Whether reads may go to the replica: its lag is known and at most `bound`.
-    public func isFresh(within bound: Duration) -> Bool {
-        if case .atMost(let duration) = lag { return duration <= bound }
-        return false
+    /// Whether reads may go to the replica at `now`: its lag is known and, grown by the time since it was
+    /// sampled (a replica that stopped answering, or a sample that hangs, ages out), at most `bound`.
+    public func isFresh(within bound: Duration, at now: ContinuousClock.Instant = .now) -> Bool {
+        guard case .atMost(let duration) = lag, let sampledAt else { return false }
+        return duration + max(.zero, now - sampledAt) <= bound
     }
 
     /// Parses PostgreSQL's text form of a WAL position (`pg_lsn`, `16/B374D848`: two hexadecimal halves).

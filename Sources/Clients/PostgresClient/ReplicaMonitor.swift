@@ -9,7 +9,10 @@ import Synchronization
 /// Every `interval` it reads the primary's WAL position and then the replica's replayed one (one
 /// statement each, on the pools' threads) and updates a ``ReplicaLagEstimator``; a replica that does
 /// not answer, or is not in recovery (promoted: no longer following this primary), counts as
-/// unavailable until it answers again. Run it as a service (`run()` samples until shutdown).
+/// unavailable until it answers again; an estimate ages between samples, so a replica (or a sample)
+/// that hangs stops being used once the bound has passed. Reads already running on a replica that
+/// hangs wait for the connection: give its connection string `connect_timeout` and `tcp_user_timeout`.
+/// Run it as a service (`run()` samples until shutdown).
 ///
 /// Metrics: `talent_postgres_replica_lag_seconds` (gauge; −1 while unavailable or further behind than
 /// the kept history), `talent_postgres_reads_total{pool="replica"|"primary"}` (counter, reads routed
@@ -88,10 +91,12 @@ public final class ReplicaMonitor: Sendable {
     /// marks the replica unavailable.
     public func sample() async {
         do {
+            // Read before the statement: the position returned was reached by then at the latest, so the
+            // estimate stays an upper bound.
+            let primaryAt = ContinuousClock.now
             let primaryText = try await primary.withConnection { connection in
                 try connection.query("SELECT pg_current_wal_lsn()::text AS position").rows.first?.string("position")
             }
-            let primaryAt = ContinuousClock.now
             let replicaRow = try await replica.withConnection { connection in
                 try connection.query(
                     "SELECT pg_is_in_recovery() AS recovering, pg_last_wal_replay_lsn()::text AS position"

@@ -20,7 +20,7 @@ public struct TestEnvironment: Sendable {
     public struct Missing: Error, CustomStringConvertible {
         public var variable: String
         public var description: String {
-            "\(variable) is not set: run the tests with scripts/test.sh, which starts PostgreSQL and RabbitMQ"
+            "\(variable) is not set or not valid: run the tests with scripts/test.sh, which starts PostgreSQL and RabbitMQ"
         }
     }
 
@@ -36,7 +36,12 @@ public struct TestEnvironment: Sendable {
             binDirectory: URL(fileURLWithPath: try value("TALENT_TEST_BIN")),
             postgresConnInfo: try value("TALENT_TEST_POSTGRES_URL"),
             amqpPort: Int(try value("TALENT_TEST_AMQP_PORT")) ?? 5672,
-            amqpAddresses: env["TALENT_TEST_AMQP_ADDRESSES"].flatMap { AMQPAddress.list($0) },
+            amqpAddresses: try env["TALENT_TEST_AMQP_ADDRESSES"].map { text in
+                guard let list = AMQPAddress.list(text) else {
+                    throw Missing(variable: "TALENT_TEST_AMQP_ADDRESSES (host:port,…)")
+                }
+                return list
+            },
             amqpVirtualHost: try value("TALENT_TEST_AMQP_VHOST"),
             corpusDirectory: URL(fileURLWithPath: try value("TALENT_TEST_CORPUS")),
             runDirectory: URL(fileURLWithPath: try value("TALENT_TEST_RUN_DIR")),
@@ -51,9 +56,8 @@ public struct TestEnvironment: Sendable {
         environment["TALENT_AMQP_HOST"] = "127.0.0.1"
         environment["TALENT_AMQP_PORT"] = String(amqpPort)
         environment["TALENT_AMQP_VHOST"] = amqpVirtualHost
-        if let amqpAddresses {
-            environment["TALENT_AMQP_ADDRESSES"] = amqpAddresses.map(\.description).joined(separator: ",")
-        }
+        // One node or the cluster, never a list inherited from the shell.
+        environment["TALENT_AMQP_ADDRESSES"] = amqpAddresses.map { $0.map(\.description).joined(separator: ",") }
         environment["TALENT_HTTP_PORT"] = String(httpPort)
         environment["TALENT_SCHEMAS_DIR"] = schemasDirectory.path
         // Short relay periods, so jobs lost from the broker (fault tests) come back within a minute.

@@ -13,7 +13,8 @@ struct HealthRoutes: Sendable {
 
     /// Help of every metric family the gateway records.
     static let metricHelp = MetricsExposition.help(
-        MetricsExposition.httpHelp, PostgresPool.metricHelp, JobPublisher.metricHelp, JobRelay.metricHelp,
+        MetricsExposition.httpHelp, PostgresPool.metricHelp, ReplicaMonitor.metricHelp, JobPublisher.metricHelp,
+        JobRelay.metricHelp,
         [
             "talent_jobs_oldest_queued_age_seconds":
                 "Age of the oldest job accepted and not yet done (queued, retrying or held by a worker), by kind."
