@@ -244,22 +244,22 @@ struct ClusterFaultTests {
 
     @Test func leaderKilled() async throws {
         try await Self.run("cluster: work-queue leader SIGKILL", units: [1, 2]) { system, timeline in
-            let node = try await Self.leader(vhost: system.environment.amqpVirtualHost)
-            timeline.markFault()
-            try await Self.cluster("kill", String(node))
-            try await Task.sleep(for: .seconds(10))
-            try await Self.cluster("start-node", String(node))
+            try await Self.killAndRestart(try await Self.leader(vhost: system.environment.amqpVirtualHost), timeline)
         }
+    }
+
+    /// SIGKILL of `node` (marked as the fault), started again 10 s later.
+    static func killAndRestart(_ node: Int, _ timeline: Timeline) async throws {
+        timeline.markFault()
+        try await cluster("kill", String(node))
+        try await Task.sleep(for: .seconds(10))
+        try await cluster("start-node", String(node))
     }
 
     @Test func followerKilled() async throws {
         try await Self.run("cluster: follower SIGKILL", units: [3, 4]) { system, timeline in
             let leader = try await Self.leader(vhost: system.environment.amqpVirtualHost)
-            let node = leader % 3 + 1
-            timeline.markFault()
-            try await Self.cluster("kill", String(node))
-            try await Task.sleep(for: .seconds(10))
-            try await Self.cluster("start-node", String(node))
+            try await Self.killAndRestart(leader % 3 + 1, timeline)
         }
     }
 

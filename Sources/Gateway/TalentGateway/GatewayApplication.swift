@@ -45,7 +45,8 @@ public struct GatewayApplication: Sendable {
         self.outbox = OutboxWriter(pool: pool, concurrentTransactions: max(configuration.databasePoolSize / 4, 1))
         self.reads = ReadRouting(
             primary: pool, replica: replica,
-            writers: RecentWriters(window: .seconds(configuration.replicaOwnWritesSeconds)))
+            // Without a replica every read is on the primary: nothing to remember (a zero window records nothing).
+            writers: RecentWriters(window: replica == nil ? .zero : .seconds(configuration.replicaOwnWritesSeconds)))
     }
 
     /// Where reads that may lag run (the replica, when one is configured and fresh).
